@@ -1,0 +1,41 @@
+//! Coffer's core: the encrypted vault and every rule of the product.
+//!
+//! Front ends (the `coffer` CLI, the desktop app) are thin shells over
+//! [`Vault`]: they parse input, call one method, and present the result or
+//! the [`Error`]'s [`ErrorCode`]. Nothing here prints, and nothing here
+//! knows about Tauri or clap.
+//!
+//! Layout: `crypto` is the only module that touches raw primitives;
+//! `store` owns the SQLite file; `keys`, `account` and `directory` manage
+//! who holds which key; `record` seals secrets; `policy` and `resolve` are
+//! the pure rules; `secrets`, `lookup`, `users`, `usages` and `device` are
+//! the operations.
+
+mod account;
+mod crypto;
+mod device;
+mod directory;
+mod error;
+mod keys;
+mod lookup;
+mod model;
+mod policy;
+pub mod prefs;
+mod record;
+mod rekey;
+mod resolve;
+mod secrets;
+mod store;
+pub mod time;
+mod usages;
+mod users;
+mod validate;
+mod vault;
+
+pub use crypto::KdfParams;
+pub use device::{CredentialStore, OsKeyring};
+pub use error::{Error, ErrorCode, Result};
+pub use model::*;
+pub use secrecy::{ExposeSecret, SecretString};
+pub use usages::{NewUsage, Usage};
+pub use vault::{InitOptions, KdfChoice, Vault, sign_in_delay_secs};
