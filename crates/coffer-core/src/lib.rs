@@ -16,6 +16,7 @@ mod crypto;
 mod device;
 mod directory;
 mod error;
+mod history;
 mod keys;
 mod lookup;
 mod model;
@@ -35,7 +36,23 @@ mod vault;
 pub use crypto::KdfParams;
 pub use device::{CredentialStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
+pub use history::VersionInfo;
 pub use model::*;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use usages::{NewUsage, Usage};
 pub use vault::{InitOptions, KdfChoice, Vault, sign_in_delay_secs};
+
+/// A random password for a new user's first sign-in: 20 characters from an
+/// alphabet without look-alikes (about 115 bits).
+pub fn generate_password() -> SecretString {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(20);
+    while out.len() < 20 {
+        // Rejection sampling keeps every character equally likely.
+        let [b] = crypto::random_bytes::<1>();
+        if (b as usize) < ALPHABET.len() * (256 / ALPHABET.len()) {
+            out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+        }
+    }
+    SecretString::from(out)
+}

@@ -1,0 +1,143 @@
+//! Shared set-up for the core's integration tests: a throwaway vault with
+//! cheap (explicitly insecure) KDF parameters and a few users.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use coffer_core::{
+    DeptScope, FieldInput, InitOptions, KdfChoice, MembershipUpdate, NewSecret, NewUser, Reveal,
+    Role, Scope, SecretString, UserScope, Vault,
+};
+use tempfile::TempDir;
+
+pub const PW: &str = "owner-password-1";
+
+pub struct World {
+    pub dir: TempDir,
+    pub path: PathBuf,
+    pub vault: Vault,
+}
+
+impl World {
+    /// A vault owned by `owner`, signed in as the owner.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vault.db");
+        let vault = Vault::create(
+            &path,
+            InitOptions {
+                owner: "owner".into(),
+                display_name: "The Owner".into(),
+                password: SecretString::from(PW),
+                kdf: KdfChoice::InsecureTest,
+            },
+        )
+        .expect("create vault");
+        Self { dir, path, vault }
+    }
+
+    pub fn dept(&mut self, code: &str) {
+        self.vault
+            .add_department(code, &format!("{code} department"))
+            .expect("add department");
+    }
+
+    /// Adds a user (as whoever is signed in) and sets their own password,
+    /// leaving the original session signed in again as `as_user`.
+    pub fn user(&mut self, name: &str, role: Role, depts: &[&str]) {
+        let admin = self.vault.session_info().expect("session").user.username;
+        self.vault
+            .add_user(NewUser {
+                username: name.into(),
+                display_name: String::new(),
+                role,
+                departments: depts.iter().map(|d| d.to_string()).collect(),
+                primary_department: None,
+                initial_password: SecretString::from(format!("{name}-initial-pw")),
+            })
+            .expect("add user");
+        self.login(name, &format!("{name}-initial-pw"));
+        self.vault
+            .change_password(
+                &SecretString::from(format!("{name}-initial-pw")),
+                &SecretString::from(password_of(name)),
+            )
+            .expect("change password");
+        self.login_as(&admin);
+    }
+
+    pub fn login(&mut self, name: &str, password: &str) {
+        self.vault
+            .unlock_with_password(name, &SecretString::from(password))
+            .expect("login");
+    }
+
+    pub fn login_as(&mut self, name: &str) {
+        let pw = if name == "owner" {
+            PW.to_string()
+        } else {
+            password_of(name)
+        };
+        self.login(name, &pw);
+    }
+
+    pub fn memberships(&mut self, name: &str, depts: &[&str]) {
+        self.vault
+            .set_memberships(
+                name,
+                MembershipUpdate {
+                    departments: depts.iter().map(|d| d.to_string()).collect(),
+                    primary_department: None,
+                },
+            )
+            .expect("memberships");
+    }
+}
+
+pub fn password_of(name: &str) -> String {
+    format!("{name}-real-password")
+}
+
+pub fn scope(depts: Option<&[&str]>, private: bool) -> Scope {
+    Scope {
+        departments: match depts {
+            None => DeptScope::All,
+            Some(d) => DeptScope::Departments {
+                codes: d.iter().map(|c| c.to_string()).collect(),
+            },
+        },
+        users: if private {
+            UserScope::Creator
+        } else {
+            UserScope::All
+        },
+    }
+}
+
+pub fn secret(key: &str, value: &str, scope: Scope) -> NewSecret {
+    NewSecret {
+        key: key.into(),
+        fields: vec![FieldInput::set("value", value)],
+        scope,
+        description: String::new(),
+        tags: Vec::new(),
+        expires_at: None,
+        active: true,
+        reveal: Reveal::Allowed,
+    }
+}
+
+/// `get` as a plain string (single-field secrets), or None.
+pub fn get(v: &mut Vault, key: &str, dept: Option<&str>) -> Option<String> {
+    use coffer_core::{ExposeSecret, SecretValue};
+    match v.get_secret(key, dept).expect("get") {
+        None => None,
+        Some(SecretValue::Single(s)) => Some(s.expose_secret().to_string()),
+        Some(SecretValue::Fields(f)) => Some(
+            f.iter()
+                .map(|f| format!("{}={}", f.name, f.value.expose_secret()))
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
+    }
+}
