@@ -1,0 +1,387 @@
+//! The command line, declared once with clap's derive API.
+//!
+//! Only shapes live here (which flags exist, which exclude each other).
+//! Values that need checking (dates, roles, `name=value` pairs) are parsed
+//! by the commands, so every complaint about them goes through the same
+//! one-line error path and never echoes what was typed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+The acting user's password comes from COFFER_PASSWORD, else --password-file,
+else the device key remembered in the OS keyring (`coffer login --remember`),
+else a prompt on the terminal. Standard input stays free for --value-stdin
+and --new-password-stdin.
+
+Exit codes: 0 ok, 1 not found, 2 usage error, 3 refused, 4 authentication
+failed, 5 vault damaged or unreadable.";
+
+/// Coffer: a team's secrets in one encrypted vault, fetched by key.
+#[derive(Debug, Parser)]
+#[command(name = "coffer", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The vault file [default: the platform data folder's coffer/vault.db]
+    #[arg(long, global = true, env = "COFFER_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// Act as this user [default: the user remembered by `coffer login`]
+    #[arg(long, global = true, env = "COFFER_USER", value_name = "NAME")]
+    pub user: Option<String>,
+    /// Machine-readable output, and errors as {"error":{"code","message"}}
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Read the acting user's password from the first line of FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a vault and its owner
+    Init(InitArgs),
+    /// Sign in, remember the user as this machine's default (and, with --remember, this device)
+    Login(LoginArgs),
+    /// Forget the default user (and, with --forget, this device's key)
+    Logout(LogoutArgs),
+    /// Change your password (required after an initial one)
+    Passwd(NewPasswordArgs),
+    /// Show the vault, its password hashing profile and who is remembered
+    Status,
+    /// Departments
+    #[command(subcommand)]
+    Dept(DeptCommand),
+    /// Users (admins and the owner)
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Create a secret; prints its id
+    Add(AddArgs),
+    /// Print the value of the most specific secret with this key
+    Get(GetArgs),
+    /// The secrets you can see (metadata only, never values)
+    List(ListArgs),
+    /// One secret's metadata, and its fields with --reveal
+    Show(ShowArgs),
+    /// Change a secret (a new version); prints its id
+    Update(UpdateArgs),
+    /// Activate a secret (admins)
+    Activate(IdArg),
+    /// Deactivate a secret (admins); warns when something uses it
+    Deactivate(IdArg),
+    /// Delete a secret; refused while anything uses it
+    Rm(IdArg),
+    /// What outside the vault uses a secret
+    #[command(subcommand)]
+    Usage(UsageCommand),
+    /// A secret's versions
+    History(IdArg),
+    /// Make an earlier version current again; prints the secret's id
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The owner's username
+    #[arg(long, value_name = "NAME")]
+    pub owner: String,
+    /// The owner's display name
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub display_name: String,
+    #[command(flatten)]
+    pub password: NewPasswordArgs,
+    /// FOR AUTOMATED TESTS ONLY: cheap password hashing that offers almost
+    /// no protection against guessing. Recorded in the vault and flagged by
+    /// `coffer status` and the app. Never use it for real secrets.
+    #[arg(long)]
+    pub insecure_test_kdf: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewPasswordArgs {
+    /// Read the new password from the first line of standard input
+    #[arg(long)]
+    pub new_password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Also store a device key in the OS keyring, so later commands need no password
+    #[arg(long)]
+    pub remember: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Also delete this device's key from the OS keyring
+    #[arg(long)]
+    pub forget: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeptCommand {
+    /// Create a department
+    Add {
+        /// Short code, e.g. FIN
+        code: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Every department
+    List,
+    /// Rename a department (its code stays)
+    Rename {
+        code: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints a generated initial password unless --new-password-stdin
+    Add(UserAddArgs),
+    /// Every user
+    List,
+    /// Change a user's role (owner, admin or member)
+    Role { name: String, role: String },
+    /// Replace a user's departments
+    Depts {
+        name: String,
+        #[arg(
+            long = "dept",
+            value_name = "CODE",
+            value_delimiter = ',',
+            required = true
+        )]
+        depts: Vec<String>,
+        /// The primary department [default: the first --dept]
+        #[arg(long, value_name = "CODE")]
+        primary: Option<String>,
+    },
+    /// Disable a user: they can no longer sign in
+    Disable { name: String },
+    /// Enable a disabled user again
+    Enable { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    pub name: String,
+    /// admin or member (only the owner creates admins)
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// Departments to join (repeat or separate with commas) [default: DEFAULT]
+    #[arg(long = "dept", value_name = "CODE", value_delimiter = ',')]
+    pub depts: Vec<String>,
+    /// The primary department [default: the first --dept]
+    #[arg(long, value_name = "CODE")]
+    pub primary: Option<String>,
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub display_name: String,
+    #[command(flatten)]
+    pub password: NewPasswordArgs,
+}
+
+/// Where a new secret's value comes from: exactly one way.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct NewValue {
+    /// The value (visible in your shell history and process list: prefer --value-stdin)
+    #[arg(long, value_name = "VALUE")]
+    pub value: Option<String>,
+    /// Read the value from standard input (one trailing newline is dropped)
+    #[arg(long)]
+    pub value_stdin: bool,
+    /// A named field (repeat for a multi-field secret); splits at the first `=`
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+}
+
+/// Replacement values for an update: at most one way, all optional.
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct ReplaceValue {
+    /// Replace every field with this single value
+    #[arg(long, value_name = "VALUE")]
+    pub value: Option<String>,
+    /// Replace every field with a single value read from standard input
+    #[arg(long)]
+    pub value_stdin: bool,
+    /// Replace every field with these (repeat for several)
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+}
+
+/// Department scope.
+#[derive(Debug, Args)]
+pub struct DeptScopeArgs {
+    /// Departments the secret is for (repeat or separate with commas) [default when adding: your primary department]
+    #[arg(
+        long = "dept",
+        value_name = "CODE",
+        value_delimiter = ',',
+        conflicts_with = "all_depts"
+    )]
+    pub depts: Vec<String>,
+    /// For every department
+    #[arg(long)]
+    pub all_depts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    pub key: String,
+    #[command(flatten)]
+    pub value: NewValue,
+    #[command(flatten)]
+    pub scope: DeptScopeArgs,
+    /// Only you can read it (not admins, not the owner)
+    #[arg(long)]
+    pub private: bool,
+    /// Tags (repeat or separate with commas)
+    #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub description: String,
+    /// YYYY-MM-DD (valid through that day, local time) or an RFC 3339 date-time
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Never show or copy the value again; only `get` returns it
+    #[arg(long)]
+    pub write_only: bool,
+    /// Create it inactive (admins)
+    #[arg(long)]
+    pub inactive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    pub key: String,
+    /// Resolve within this department (you must belong to it)
+    #[arg(long, value_name = "CODE")]
+    pub department: Option<String>,
+    /// Print only this field of a multi-field secret
+    #[arg(long, value_name = "NAME", conflicts_with = "explain")]
+    pub field: Option<String>,
+    /// Show every candidate, the winner and the rule that decided (never values)
+    #[arg(long)]
+    pub explain: bool,
+    /// Explain for another user (admins)
+    #[arg(long = "as", value_name = "USER", requires = "explain")]
+    pub as_user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Text in the key, description or tags
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only secrets for this department (or for all departments)
+    #[arg(long, value_name = "CODE")]
+    pub dept: Option<String>,
+    /// Include inactive and expired secrets
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub id: i64,
+    /// Also print the fields' values (when you may read them)
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub id: i64,
+    /// A new key
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    #[command(flatten)]
+    pub value: ReplaceValue,
+    /// Set one field, keeping the others (repeat for several)
+    #[arg(long, value_name = "NAME=VALUE", conflicts_with_all = ["value", "value_stdin", "fields"])]
+    pub set_field: Vec<String>,
+    /// Remove a field, keeping the others
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["value", "value_stdin", "fields"])]
+    pub remove_field: Vec<String>,
+    #[command(flatten)]
+    pub scope: DeptScopeArgs,
+    /// Make it private (its creator only)
+    #[arg(long, conflicts_with = "shared")]
+    pub private: bool,
+    /// Share it with every user of its departments
+    #[arg(long)]
+    pub shared: bool,
+    /// Replace the tags (repeat or separate with commas)
+    #[arg(
+        long = "tag",
+        value_name = "TAG",
+        value_delimiter = ',',
+        conflicts_with = "no_tags"
+    )]
+    pub tags: Vec<String>,
+    /// Remove every tag
+    #[arg(long)]
+    pub no_tags: bool,
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// YYYY-MM-DD (valid through that day, local time) or an RFC 3339 date-time
+    #[arg(long, value_name = "DATE", conflicts_with = "no_expiry")]
+    pub expires: Option<String>,
+    /// Remove the expiry date
+    #[arg(long)]
+    pub no_expiry: bool,
+    /// Make it write-only: never shown or copied again
+    #[arg(long)]
+    pub write_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// The secret's id (see `coffer list`)
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    pub id: i64,
+    /// The version to restore (see `coffer history ID`)
+    pub version: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// Record that something uses a secret; prints the usage's id
+    Add {
+        id: i64,
+        /// What uses it, e.g. nightly-etl
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// What kind of thing, e.g. pipeline, script, service
+        #[arg(long, value_name = "KIND")]
+        kind: String,
+        /// The one field it uses, if not all
+        #[arg(long, value_name = "FIELD")]
+        field: Option<String>,
+    },
+    /// Remove a usage
+    Rm {
+        /// The usage's id (see `coffer usage list ID`)
+        usage_id: i64,
+    },
+    /// A secret's usages
+    List { id: i64 },
+}

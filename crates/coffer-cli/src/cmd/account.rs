@@ -1,0 +1,206 @@
+//! The vault and the acting user's own account: `init`, `login`, `logout`,
+//! `passwd`, `status`.
+
+use coffer_core::{ErrorCode, InitOptions, KdfChoice, KdfProfile, OsKeyring, Vault, prefs};
+use serde_json::json;
+
+use crate::args::{Global, InitArgs, LoginArgs, LogoutArgs, NewPasswordArgs};
+use crate::error::{CliError, CliResult, warn};
+use crate::output::{self, line};
+use crate::password;
+use crate::session;
+
+const INSECURE_WARNING: &str = "this vault uses the INSECURE TEST password hashing \
+    (--insecure-test-kdf): passwords can be guessed cheaply; use it only for automated tests";
+
+pub fn init(g: &Global, a: &InitArgs) -> CliResult<()> {
+    let path = session::vault_path(g)?;
+    let password = password::new_password(a.password.new_password_stdin, true, &a.owner)?
+        .ok_or_else(|| {
+            CliError::usage(
+                "no password for the owner: pass --new-password-stdin, set COFFER_PASSWORD, or run from a terminal to be asked",
+            )
+        })?;
+    let kdf = if a.insecure_test_kdf {
+        KdfChoice::InsecureTest
+    } else {
+        KdfChoice::Calibrate
+    };
+    let vault = Vault::create(
+        &path,
+        InitOptions {
+            owner: a.owner.clone(),
+            display_name: a.display_name.clone(),
+            password,
+            kdf,
+        },
+    )?;
+    if a.insecure_test_kdf {
+        warn(INSECURE_WARNING, g.json);
+    }
+    prefs::set_remembered_user(vault.id(), Some(&a.owner))?;
+    if g.json {
+        output::json(&json!({
+            "vault": path, "vault_id": vault.id(), "owner": a.owner,
+            "kdf_profile": vault.kdf_profile(),
+        }))
+    } else {
+        line(format!(
+            "Created the vault {} with owner {} (now this machine's default user).",
+            path.display(),
+            a.owner
+        ))
+    }
+}
+
+/// A label for this machine's entry in the vault's device list.
+fn device_label() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".into());
+    format!("coffer CLI on {host}")
+}
+
+pub fn login(g: &Global, a: &LoginArgs) -> CliResult<()> {
+    let mut vault = session::open(g)?;
+    let user = g
+        .user
+        .clone()
+        .ok_or_else(|| CliError::usage("say who is signing in: coffer login --user NAME"))?;
+    let (info, _) = session::sign_in_with_password(g, &mut vault, &user)?;
+    let name = info.user.username.clone();
+    prefs::set_remembered_user(vault.id(), Some(&name))?;
+    if a.remember {
+        vault.remember_device(&OsKeyring, &device_label()).map_err(|e| {
+            let mut err = CliError::from(e);
+            err.message = format!(
+                "signed in as {name} (now the default user), but this device was not remembered: {}",
+                err.message
+            );
+            err
+        })?;
+    }
+    if info.user.must_change_password {
+        warn(
+            "your password is an initial one: run `coffer passwd` before anything else",
+            g.json,
+        );
+    }
+    if g.json {
+        output::json(&json!({ "user": name, "device_remembered": a.remember }))
+    } else if a.remember {
+        line(format!(
+            "Signed in as {name}; this device is remembered, so no password is needed here."
+        ))
+    } else {
+        line(format!("Signed in as {name} (now the default user)."))
+    }
+}
+
+pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
+    let mut vault = session::open(g)?;
+    let remembered = prefs::remembered_user(vault.id());
+    let user = g.user.clone().or_else(|| remembered.clone());
+    let forgot_device = if a.forget {
+        let user = user.as_deref().ok_or_else(|| {
+            CliError::usage("no user given: pass --user NAME to forget their device key")
+        })?;
+        vault.forget_device(&OsKeyring, user)?
+    } else {
+        false
+    };
+    let forgets_default = remembered.is_some()
+        && (g.user.is_none()
+            || remembered.as_deref().map(str::to_lowercase)
+                == user.as_deref().map(str::to_lowercase));
+    if forgets_default {
+        prefs::set_remembered_user(vault.id(), None)?;
+    }
+    if g.json {
+        return output::json(&json!({
+            "forgot_default_user": forgets_default, "forgot_device_key": forgot_device,
+        }));
+    }
+    match (forgets_default, a.forget, forgot_device) {
+        (true, _, true) => line("Logged out; this device's key is deleted."),
+        (true, true, false) => line("Logged out; no device key was remembered."),
+        (true, false, _) => line("Logged out; the next command needs --user."),
+        (false, _, true) => line("This device's key is deleted."),
+        (false, _, false) => line("Nothing to forget: no default user or device key."),
+    }
+}
+
+pub fn passwd(g: &Global, a: &NewPasswordArgs) -> CliResult<()> {
+    let mut vault = session::open(g)?;
+    let user = session::username(g, &vault)?;
+    let (info, current) = session::sign_in_with_password(g, &mut vault, &user)?;
+    let new = password::new_password(a.new_password_stdin, false, &info.user.username)?
+        .ok_or_else(|| {
+            CliError::usage(
+                "no new password: pass --new-password-stdin or run from a terminal to be asked",
+            )
+        })?;
+    vault.change_password(&current, &new)?;
+    if g.json {
+        output::json(&json!({ "user": info.user.username, "changed": true }))
+    } else {
+        line(format!("Password changed for {}.", info.user.username))
+    }
+}
+
+pub fn status(g: &Global) -> CliResult<()> {
+    let path = session::vault_path(g)?;
+    let vault = Vault::open(&path)?;
+    let profile = vault.kdf_profile();
+    let user = g
+        .user
+        .clone()
+        .or_else(|| prefs::remembered_user(vault.id()));
+    // None: the keyring could not be asked.
+    let device = match &user {
+        Some(u) => match vault.device_remembered(&OsKeyring, u) {
+            Ok(b) => Some(b),
+            Err(e) if e.code() == ErrorCode::KeyringUnavailable => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => Some(false),
+    };
+    if profile == KdfProfile::InsecureTest {
+        warn(INSECURE_WARNING, g.json);
+    }
+    if g.json {
+        return output::json(&json!({
+            "vault": path, "vault_id": vault.id(), "kdf_profile": profile,
+            "user": user, "device_key_remembered": device,
+        }));
+    }
+    let kdf = match profile {
+        KdfProfile::Standard => "standard (calibrated Argon2id)".to_string(),
+        KdfProfile::InsecureTest => {
+            "INSECURE-TEST: !!! cheap hashing for automated tests, never for real secrets !!!"
+                .into()
+        }
+    };
+    let device = match device {
+        Some(true) => "remembered (no password needed on this machine)",
+        Some(false) => "not remembered",
+        None => "unknown: the OS keyring is not available",
+    };
+    let rows = vec![
+        vec!["vault".into(), path.display().to_string()],
+        vec!["vault id".into(), vault.id().to_string()],
+        vec!["password hashing".into(), kdf],
+        vec![
+            "user".into(),
+            user.unwrap_or_else(|| "none (pass --user or run `coffer login`)".into()),
+        ],
+        vec!["device key".into(), device.into()],
+    ];
+    let text = output::table(&["", ""], &rows);
+    // Drop the empty header line.
+    output::out(text.split_once('\n').map_or("", |(_, rest)| rest))
+}

@@ -1,0 +1,48 @@
+//! One module per command group. Each command parses its arguments, calls
+//! the core, and prints; the rules are the core's.
+
+mod account;
+mod directory;
+mod get;
+mod secrets;
+mod usage;
+
+use crate::args::{Cli, Command};
+use crate::error::CliResult;
+
+/// How a command that did not fail ended.
+pub enum Outcome {
+    Done,
+    /// `get` found nothing: exit 1 with empty output.
+    NothingFound,
+}
+
+pub fn run(cli: &Cli) -> CliResult<Outcome> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Init(a) => account::init(g, a),
+        Command::Login(a) => account::login(g, a),
+        Command::Logout(a) => account::logout(g, a),
+        Command::Passwd(a) => account::passwd(g, a),
+        Command::Status => account::status(g),
+        Command::Dept(c) => directory::dept(g, c),
+        Command::User(c) => directory::user(g, c),
+        Command::Add(a) => secrets::add(g, a),
+        Command::Get(a) => {
+            return get::get(g, a).map(|found| match found {
+                get::Found::Yes => Outcome::Done,
+                get::Found::No => Outcome::NothingFound,
+            });
+        }
+        Command::List(a) => secrets::list(g, a),
+        Command::Show(a) => secrets::show(g, a),
+        Command::Update(a) => secrets::update(g, a),
+        Command::Activate(a) => secrets::set_active(g, a, true),
+        Command::Deactivate(a) => secrets::set_active(g, a, false),
+        Command::Rm(a) => secrets::rm(g, a),
+        Command::Usage(c) => usage::usage(g, c),
+        Command::History(a) => usage::history(g, a),
+        Command::Restore(a) => usage::restore(g, a),
+    }
+    .map(|()| Outcome::Done)
+}
