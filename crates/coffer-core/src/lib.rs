@@ -33,7 +33,7 @@ mod users;
 mod validate;
 mod vault;
 
-pub use crypto::KdfParams;
+pub use crypto::{Fingerprint, KdfParams};
 pub use device::{CredentialStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
 pub use history::VersionInfo;

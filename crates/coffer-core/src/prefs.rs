@@ -13,6 +13,61 @@ use crate::error::{Error, Result};
 struct Prefs {
     #[serde(default)]
     remembered_users: BTreeMap<String, String>,
+    #[serde(default)]
+    settings: Settings,
+}
+
+/// User-adjustable behaviour of the desktop app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Settings {
+    /// Lock after this many minutes without activity (1 to 1440).
+    pub auto_lock_minutes: u32,
+    /// Clear a copied value from the clipboard after this many seconds
+    /// (5 to 600), if it is still there.
+    pub clipboard_clear_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            auto_lock_minutes: 10,
+            clipboard_clear_secs: 30,
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=1440).contains(&self.auto_lock_minutes) {
+            return Err(Error::InvalidInput(
+                "auto-lock must be between 1 and 1440 minutes".into(),
+            ));
+        }
+        if !(5..=600).contains(&self.clipboard_clear_secs) {
+            return Err(Error::InvalidInput(
+                "clipboard clearing must be between 5 and 600 seconds".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The saved settings (defaults when none are saved or the file is unreadable).
+pub fn settings() -> Settings {
+    let s = read().settings;
+    if s.validate().is_ok() {
+        s
+    } else {
+        Settings::default()
+    }
+}
+
+pub fn set_settings(settings: Settings) -> Result<()> {
+    settings.validate()?;
+    let mut prefs = read();
+    prefs.settings = settings;
+    write(&prefs)
 }
 
 fn path() -> Option<PathBuf> {

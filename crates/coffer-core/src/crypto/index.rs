@@ -76,3 +76,37 @@ mod tests {
         assert!(!key.verify(&[b"y"], &tag));
     }
 }
+
+/// A keyed fingerprint of a value, for checking later whether something
+/// (the clipboard) still holds it without keeping the value in memory. The
+/// key is random per process, so fingerprints are useless elsewhere.
+pub struct Fingerprint([u8; 32]);
+
+fn process_key() -> &'static IndexKey {
+    static KEY: std::sync::OnceLock<IndexKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| IndexKey(super::random_bytes()))
+}
+
+impl Fingerprint {
+    pub fn of(value: &str) -> Self {
+        Self(process_key().mac(&[b"fingerprint", value.as_bytes()]))
+    }
+
+    /// Whether `candidate` is the fingerprinted value (constant time).
+    pub fn matches(&self, candidate: &str) -> bool {
+        process_key().verify(&[b"fingerprint", candidate.as_bytes()], &self.0)
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::Fingerprint;
+
+    #[test]
+    fn matches_only_the_value() {
+        let f = Fingerprint::of("s3cret");
+        assert!(f.matches("s3cret"));
+        assert!(!f.matches("s3cret "));
+        assert!(!f.matches(""));
+    }
+}

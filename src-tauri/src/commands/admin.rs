@@ -1,0 +1,82 @@
+//! Users and departments (the core refuses members).
+
+use coffer_core::{Department, MembershipUpdate, NewUser, Role, UserInfo};
+use tauri::State;
+
+use crate::error::ApiResult;
+use crate::state::{Shared, blocking};
+
+#[tauri::command]
+pub async fn list_departments(state: State<'_, Shared>) -> ApiResult<Vec<Department>> {
+    blocking(&state, |s| s.with_vault(|v| v.departments())).await
+}
+
+#[tauri::command]
+pub async fn add_department(
+    state: State<'_, Shared>,
+    code: String,
+    name: String,
+) -> ApiResult<Department> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.add_department(&code, &name))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn rename_department(
+    state: State<'_, Shared>,
+    code: String,
+    name: String,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.rename_department(&code, &name))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_users(state: State<'_, Shared>) -> ApiResult<Vec<UserInfo>> {
+    blocking(&state, |s| s.with_vault(|v| v.users())).await
+}
+
+#[tauri::command]
+pub async fn add_user(state: State<'_, Shared>, user: NewUser) -> ApiResult<UserInfo> {
+    blocking(&state, move |s| s.with_vault(|v| v.add_user(user))).await
+}
+
+#[tauri::command]
+pub async fn set_user_role(
+    state: State<'_, Shared>,
+    username: String,
+    role: Role,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.set_role(&username, role))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_user_memberships(
+    state: State<'_, Shared>,
+    username: String,
+    update: MembershipUpdate,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.set_memberships(&username, update))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_user_disabled(
+    state: State<'_, Shared>,
+    username: String,
+    disabled: bool,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.set_disabled(&username, disabled))
+    })
+    .await
+}

@@ -1,0 +1,156 @@
+//! Start-up, vault creation, signing in and out, settings.
+
+use coffer_core::prefs::{self, Settings};
+use coffer_core::{ErrorCode, InitOptions, KdfChoice, SecretString, SessionInfo, Vault};
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::dto::{AppEvent, AppStatus, CreateVault, UnlockResult};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Shared, blocking};
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, Shared>) -> ApiResult<AppStatus> {
+    blocking(&state, |s| {
+        let guard = s.vault()?;
+        let vault = guard.as_ref();
+        let remembered_user = vault.and_then(|v| prefs::remembered_user(v.id()));
+        let device = match (vault, &remembered_user) {
+            (Some(v), Some(u)) => v
+                .device_remembered(s.keyring.as_ref(), u)
+                .map_err(|e| e.to_string()),
+            _ => Ok(false),
+        };
+        Ok(AppStatus {
+            vault_path: s.vault_path.display().to_string(),
+            vault_exists: vault.is_some(),
+            unlocked: vault.is_some_and(Vault::is_unlocked),
+            remembered_user,
+            device_remembered: *device.as_ref().unwrap_or(&false),
+            keyring_problem: device.err(),
+            kdf_profile: vault.map(Vault::kdf_profile),
+        })
+    })
+    .await
+}
+
+/// Opens the channel the app pushes events on (auto-lock, clipboard
+/// cleared). Channels need no extra capability.
+#[tauri::command]
+pub async fn subscribe(state: State<'_, Shared>, on_event: Channel<AppEvent>) -> ApiResult<()> {
+    state.set_channel(on_event);
+    Ok(())
+}
+
+/// User activity in the window postpones auto-lock.
+#[tauri::command]
+pub async fn touch(state: State<'_, Shared>) -> ApiResult<()> {
+    state.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn create_vault(state: State<'_, Shared>, form: CreateVault) -> ApiResult<SessionInfo> {
+    blocking(&state, move |s| {
+        let mut guard = s.vault()?;
+        if guard.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                "a vault already exists here: sign in instead",
+            ));
+        }
+        let owner = form.owner.trim().to_string();
+        let options = InitOptions {
+            owner: owner.clone(),
+            display_name: form.display_name,
+            password: form.password,
+            kdf: KdfChoice::Calibrate,
+        };
+        let vault = guard.insert(Vault::create(&s.vault_path, options)?);
+        let _ = prefs::set_remembered_user(vault.id(), Some(&owner));
+        s.touch();
+        Ok(vault.session_info()?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn unlock(
+    state: State<'_, Shared>,
+    username: String,
+    password: SecretString,
+    remember: bool,
+) -> ApiResult<UnlockResult> {
+    blocking(&state, move |s| {
+        let username = username.trim().to_string();
+        let session = s.with_vault(|v| v.unlock_with_password(&username, &password))?;
+        let remember_error = if remember {
+            s.with_vault(|v| v.remember_device(s.keyring.as_ref(), "Coffer desktop app"))
+                .err()
+                .map(|e| e.message)
+        } else {
+            None
+        };
+        let _ = s.with_vault(|v| prefs::set_remembered_user(v.id(), Some(&session.user.username)));
+        Ok(UnlockResult {
+            session,
+            remember_error,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn unlock_with_device(
+    state: State<'_, Shared>,
+    username: String,
+) -> ApiResult<Option<SessionInfo>> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.unlock_with_device(s.keyring.as_ref(), username.trim()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn forget_device(state: State<'_, Shared>, username: String) -> ApiResult<bool> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.forget_device(s.keyring.as_ref(), username.trim()))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn lock(state: State<'_, Shared>) -> ApiResult<()> {
+    blocking(&state, |s| {
+        s.lock_now();
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn session(state: State<'_, Shared>) -> ApiResult<SessionInfo> {
+    blocking(&state, |s| s.with_vault(Vault::session_info)).await
+}
+
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, Shared>,
+    current: SecretString,
+    new: SecretString,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.change_password(&current, &new))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn get_settings() -> ApiResult<Settings> {
+    Ok(prefs::settings())
+}
+
+#[tauri::command]
+pub async fn set_settings(settings: Settings) -> ApiResult<()> {
+    Ok(prefs::set_settings(settings)?)
+}
