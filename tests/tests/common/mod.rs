@@ -1,0 +1,359 @@
+//! The harness for end-to-end tests: the real `coffer` binary, run against
+//! a fresh temporary home per test.
+//!
+//! Every run starts from an empty environment (plus PATH), with HOME and
+//! the XDG folders inside the test's temp dir and no D-Bus address, so no
+//! test can touch the developer's vault, preferences or keyring, and the
+//! keyring is unreachable unless a test starts its own.
+// A harness fails loudly: an unmet expectation here is a failed test.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use tempfile::TempDir;
+
+pub const OWNER: &str = "owner";
+pub const OWNER_PW: &str = "owner-password-1";
+
+/// The password a test user ends up with after `passwd`.
+pub fn password_of(user: &str) -> String {
+    if user == OWNER {
+        OWNER_PW.to_string()
+    } else {
+        format!("{user}-password-1")
+    }
+}
+
+pub fn initial_password_of(user: &str) -> String {
+    format!("{user}-initial-1")
+}
+
+fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest_mtime(&path)
+        } else {
+            entry.metadata().ok().and_then(|m| m.modified().ok())
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+/// `<target>/<profile>/coffer`, next to this test's own executable (so
+/// CARGO_TARGET_DIR is honored). Fails when it is missing or older than the
+/// CLI's sources, since testing a stale binary proves nothing.
+pub fn coffer_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in <target>/<profile>/deps");
+    let bin = profile_dir.join(format!("coffer{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
+    let Ok(built) = built else {
+        panic!(
+            "the coffer binary is missing at {}: run `cargo build -p coffer-cli` first",
+            bin.display()
+        );
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for src in ["crates/coffer-cli/src", "crates/coffer-core/src"] {
+        if let Some(changed) = newest_mtime(&root.join(src)) {
+            assert!(
+                changed <= built,
+                "the coffer binary at {} is older than {src}: run `cargo build -p coffer-cli` first",
+                bin.display()
+            );
+        }
+    }
+    bin
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub what: String,
+}
+
+impl Out {
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "{} failed: {}", self.what, self.stderr);
+        &self.stdout
+    }
+
+    /// Asserts a failure with this exit code and exactly one error line on
+    /// stderr (`coffer: ...`), and returns that line.
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "{}: expected exit {code}\nstdout: {}\nstderr: {}",
+            self.what, self.stdout, self.stderr
+        );
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("coffer: warning:"))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{}: one error line expected, got {:?}",
+            self.what,
+            self.stderr
+        );
+        assert!(
+            errors[0].starts_with("coffer: "),
+            "{}: {:?}",
+            self.what,
+            errors[0]
+        );
+        assert!(
+            errors[0].len() > "coffer: ".len() + 10,
+            "a useless message: {:?}",
+            errors[0]
+        );
+        errors[0]
+    }
+
+    /// The last line of stdout (where `add`, `update` and `restore` print the id).
+    #[track_caller]
+    pub fn id(&self) -> i64 {
+        let last = self.ok().lines().last().unwrap_or_default();
+        last.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{}: no id on the last line: {:?}", self.what, self.stdout))
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("{}: stdout is not JSON ({e}): {:?}", self.what, self.stdout)
+        })
+    }
+
+    pub fn stderr_json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stderr.trim()).unwrap_or_else(|e| {
+            panic!("{}: stderr is not JSON ({e}): {:?}", self.what, self.stderr)
+        })
+    }
+}
+
+/// One invocation being put together.
+pub struct Run {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+    what: String,
+}
+
+impl Run {
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Acts as `user` with their password in COFFER_PASSWORD.
+    pub fn signed_in_as(self, user: &str) -> Self {
+        self.env("COFFER_USER", user)
+            .env("COFFER_PASSWORD", password_of(user))
+    }
+
+    pub fn run(mut self) -> Out {
+        self.cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("start coffer");
+        if let Some(input) = self.stdin.take() {
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            pipe.write_all(&input).expect("write stdin");
+        }
+        let output = child.wait_with_output().expect("wait for coffer");
+        let out = Out {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            what: self.what,
+        };
+        assert!(
+            !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
+            "{} panicked: {}",
+            out.what,
+            out.stderr
+        );
+        assert!(out.code >= 0, "{} was killed by a signal", out.what);
+        out
+    }
+}
+
+/// A temporary home with (after `init`) one vault.
+pub struct Env {
+    pub dir: TempDir,
+    pub vault: PathBuf,
+    bin: PathBuf,
+}
+
+impl Env {
+    /// A fresh home with no vault yet.
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let vault = dir.path().join("vault.db");
+        Self {
+            dir,
+            vault,
+            bin: coffer_bin(),
+        }
+    }
+
+    /// A vault owned by `owner`, made with the insecure test KDF.
+    pub fn new() -> Self {
+        let env = Self::empty();
+        env.cmd(&[
+            "init",
+            "--owner",
+            OWNER,
+            "--insecure-test-kdf",
+            "--new-password-stdin",
+        ])
+        .stdin(format!("{OWNER_PW}\n"))
+        .run()
+        .ok();
+        env
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `coffer ARGS` in this home, with no user or password set.
+    pub fn cmd(&self, args: &[&str]) -> Run {
+        let home = self.home();
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home)
+            .env("COFFER_VAULT", &self.vault)
+            .current_dir(home);
+        Run {
+            cmd,
+            stdin: None,
+            what: format!("coffer {}", args.join(" ")),
+        }
+    }
+
+    /// `coffer ARGS` as `user`, with their password.
+    pub fn run(&self, user: &str, args: &[&str]) -> Out {
+        self.cmd(args).signed_in_as(user).run()
+    }
+
+    /// Creates a department as the owner.
+    pub fn dept(&self, code: &str) {
+        self.run(
+            OWNER,
+            &["dept", "add", code, "--name", &format!("{code} dept")],
+        )
+        .ok();
+    }
+
+    /// Creates a user as the owner (departments comma-separated, first is
+    /// primary) and has them set their own password.
+    pub fn user(&self, name: &str, role: &str, depts: &str) {
+        self.user_by(OWNER, name, role, depts);
+    }
+
+    /// Creates a user as `admin` and has them set their own password.
+    pub fn user_by(&self, admin: &str, name: &str, role: &str, depts: &str) {
+        self.cmd(&[
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--dept",
+            depts,
+            "--new-password-stdin",
+        ])
+        .signed_in_as(admin)
+        .stdin(format!("{}\n", initial_password_of(name)))
+        .run()
+        .ok();
+        self.cmd(&["passwd", "--new-password-stdin"])
+            .env("COFFER_USER", name)
+            .env("COFFER_PASSWORD", initial_password_of(name))
+            .stdin(format!("{}\n", password_of(name)))
+            .run()
+            .ok();
+    }
+
+    /// `coffer add` as `user`; returns the new id.
+    pub fn add(&self, user: &str, args: &[&str]) -> i64 {
+        let mut all = vec!["add"];
+        all.extend_from_slice(args);
+        self.run(user, &all).id()
+    }
+
+    /// `coffer get KEY [ARGS]` as `user`: the value, or None on exit 1.
+    pub fn get(&self, user: &str, key: &str, args: &[&str]) -> Option<String> {
+        let mut all = vec!["get", key];
+        all.extend_from_slice(args);
+        let out = self.run(user, &all);
+        match out.code {
+            0 => Some(
+                out.stdout
+                    .strip_suffix('\n')
+                    .expect("get ends with a newline")
+                    .to_string(),
+            ),
+            1 => {
+                assert!(
+                    out.stdout.is_empty(),
+                    "nothing found must print nothing: {:?}",
+                    out.stdout
+                );
+                None
+            }
+            _ => panic!("{} failed: {}", out.what, out.stderr),
+        }
+    }
+
+    /// The ids `coffer list --all --json` shows `user`.
+    pub fn visible_ids(&self, user: &str) -> Vec<i64> {
+        let list = self.run(user, &["list", "--all", "--json"]).json();
+        let mut ids: Vec<i64> = list
+            .as_array()
+            .expect("a JSON array")
+            .iter()
+            .map(|s| s["id"].as_i64().expect("an id"))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
