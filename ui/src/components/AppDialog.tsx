@@ -1,0 +1,57 @@
+/**
+ * The one modal dialog used everywhere: React Aria's Modal + Dialog, so
+ * focus is trapped and restored, Esc closes it, and the title names it.
+ */
+import { X } from "lucide-react";
+import type { ReactNode } from "react";
+import { Dialog, Heading, Modal, ModalOverlay } from "react-aria-components";
+
+import { IconButton } from "./controls";
+
+export interface AppDialogProps {
+  isOpen: boolean;
+  onClose: () => void;
+  title: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+  size?: "small" | "medium" | "large";
+  testId?: string;
+  /** "alertdialog" for confirmations. */
+  role?: "dialog" | "alertdialog";
+  /** Keep open on outside clicks (forms with unsaved input). */
+  isDismissable?: boolean;
+}
+
+export function AppDialog({
+  isOpen,
+  onClose,
+  title,
+  children,
+  footer,
+  size = "medium",
+  testId,
+  role = "dialog",
+  isDismissable = true,
+}: AppDialogProps) {
+  return (
+    <ModalOverlay
+      className="modal-overlay"
+      isOpen={isOpen}
+      onOpenChange={(open) => !open && onClose()}
+      isDismissable={isDismissable}
+    >
+      <Modal className={`modal modal-${size}`}>
+        <Dialog className="dialog" role={role} data-testid={testId}>
+          <header className="dialog-header">
+            <Heading slot="title" className="dialog-title">
+              {title}
+            </Heading>
+            <IconButton label="Close" icon={<X size={18} />} onPress={onClose} testId="dialog-close" tooltip={false} />
+          </header>
+          <div className="dialog-body">{children}</div>
+          {footer && <footer className="dialog-footer">{footer}</footer>}
+        </Dialog>
+      </Modal>
+    </ModalOverlay>
+  );
+}

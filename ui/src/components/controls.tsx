@@ -1,0 +1,357 @@
+/**
+ * Thin, styled wrappers over React Aria Components, so every screen gets
+ * the same accessible widgets with the same look. No behaviour here beyond
+ * what React Aria gives; class names map to styles in `styles/controls.css`.
+ */
+import { Check, ChevronDown, Eye, EyeOff } from "lucide-react";
+import { useState, type ReactNode, type Ref } from "react";
+import {
+  Button,
+  Checkbox,
+  FieldError,
+  Input,
+  Label,
+  ListBox,
+  ListBoxItem,
+  Popover,
+  Select,
+  SelectValue,
+  Switch,
+  Text,
+  TextArea,
+  TextField,
+  Tooltip,
+  TooltipTrigger,
+  type ButtonProps,
+  type Key,
+} from "react-aria-components";
+
+type Variant = "primary" | "secondary" | "ghost" | "danger";
+
+export interface BtnProps extends Omit<ButtonProps, "className" | "children"> {
+  variant?: Variant;
+  icon?: ReactNode;
+  children?: ReactNode;
+  testId?: string;
+  className?: string;
+}
+
+export function Btn({ variant = "secondary", icon, children, testId, className, ...rest }: BtnProps) {
+  return (
+    <Button {...rest} data-testid={testId} className={`btn btn-${variant}${className ? ` ${className}` : ""}`}>
+      {icon}
+      {children !== undefined && <span>{children}</span>}
+    </Button>
+  );
+}
+
+export interface IconButtonProps extends Omit<ButtonProps, "className" | "children" | "aria-label"> {
+  label: string;
+  icon: ReactNode;
+  testId?: string;
+  tone?: "default" | "danger" | "active";
+  /** Show the label as a tooltip on hover/focus (default true). */
+  tooltip?: boolean;
+}
+
+export function IconButton({ label, icon, testId, tone = "default", tooltip = true, ...rest }: IconButtonProps) {
+  const button = (
+    <Button {...rest} aria-label={label} data-testid={testId} className={`icon-btn icon-btn-${tone}`}>
+      {icon}
+    </Button>
+  );
+  if (!tooltip) return button;
+  return (
+    <TooltipTrigger delay={600} closeDelay={0}>
+      {button}
+      <Tooltip className="tooltip" offset={6}>
+        {label}
+      </Tooltip>
+    </TooltipTrigger>
+  );
+}
+
+export interface TextInputProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | null | undefined;
+  description?: ReactNode;
+  placeholder?: string;
+  testId?: string;
+  type?: "text" | "password" | "search" | "email";
+  autoFocus?: boolean;
+  isDisabled?: boolean;
+  isRequired?: boolean;
+  autoComplete?: string;
+  inputRef?: Ref<HTMLInputElement>;
+  className?: string;
+  maxLength?: number;
+  /** Hide the label visually (it still names the input). */
+  hideLabel?: boolean;
+  onKeyDown?: (e: React.KeyboardEvent<HTMLInputElement>) => void;
+}
+
+export function TextInput(p: TextInputProps) {
+  return (
+    <TextField
+      className={`field${p.className ? ` ${p.className}` : ""}`}
+      value={p.value}
+      onChange={p.onChange}
+      isInvalid={!!p.error}
+      isDisabled={p.isDisabled ?? false}
+      isRequired={p.isRequired ?? false}
+      autoFocus={p.autoFocus ?? false}
+      type={p.type ?? "text"}
+      {...(p.autoComplete !== undefined ? { autoComplete: p.autoComplete } : {})}
+      {...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {})}
+      validationBehavior="aria"
+    >
+      <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
+      <Input
+        ref={p.inputRef}
+        className="input"
+        placeholder={p.placeholder}
+        data-testid={p.testId}
+        spellCheck={false}
+        onKeyDown={p.onKeyDown}
+      />
+      {p.description && !p.error && (
+        <Text slot="description" className="field-help">
+          {p.description}
+        </Text>
+      )}
+      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
+        {p.error}
+      </FieldError>
+    </TextField>
+  );
+}
+
+export function TextAreaInput(p: Omit<TextInputProps, "type" | "inputRef" | "onKeyDown"> & { rows?: number }) {
+  return (
+    <TextField
+      className={`field${p.className ? ` ${p.className}` : ""}`}
+      value={p.value}
+      onChange={p.onChange}
+      isInvalid={!!p.error}
+      isDisabled={p.isDisabled ?? false}
+      validationBehavior="aria"
+    >
+      <Label className="field-label">{p.label}</Label>
+      <TextArea className="input textarea" rows={p.rows ?? 2} placeholder={p.placeholder} data-testid={p.testId} />
+      {p.description && !p.error && (
+        <Text slot="description" className="field-help">
+          {p.description}
+        </Text>
+      )}
+      <FieldError className="field-error">{p.error}</FieldError>
+    </TextField>
+  );
+}
+
+/** A password box with a show/hide toggle; never autocompleted. */
+export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: string; showToggle?: boolean }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <TextField
+      className={`field${p.className ? ` ${p.className}` : ""}`}
+      value={p.value}
+      onChange={p.onChange}
+      isInvalid={!!p.error}
+      isDisabled={p.isDisabled ?? false}
+      isRequired={p.isRequired ?? false}
+      autoFocus={p.autoFocus ?? false}
+      type={shown ? "text" : "password"}
+      autoComplete={p.autoComplete ?? "off"}
+      validationBehavior="aria"
+    >
+      <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
+      <div className="input-group">
+        <Input
+          ref={p.inputRef}
+          className="input input-secret"
+          placeholder={p.placeholder}
+          data-testid={p.testId}
+          spellCheck={false}
+          onKeyDown={p.onKeyDown}
+        />
+        {(p.showToggle ?? true) && (
+          <IconButton
+            label={shown ? `Hide ${p.revealLabel ?? p.label}` : `Show ${p.revealLabel ?? p.label}`}
+            icon={shown ? <EyeOff size={16} /> : <Eye size={16} />}
+            onPress={() => setShown((s) => !s)}
+            testId={p.testId ? `${p.testId}-toggle` : undefined}
+            isDisabled={p.isDisabled ?? false}
+            tooltip={false}
+          />
+        )}
+      </div>
+      {p.description && !p.error && (
+        <Text slot="description" className="field-help">
+          {p.description}
+        </Text>
+      )}
+      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
+        {p.error}
+      </FieldError>
+    </TextField>
+  );
+}
+
+export function SwitchField(p: {
+  label: ReactNode;
+  isSelected: boolean;
+  onChange: (v: boolean) => void;
+  testId?: string;
+  isDisabled?: boolean;
+  "aria-label"?: string;
+}) {
+  return (
+    <Switch
+      className="switch"
+      isSelected={p.isSelected}
+      onChange={p.onChange}
+      isDisabled={p.isDisabled ?? false}
+      data-testid={p.testId}
+      {...(p["aria-label"] ? { "aria-label": p["aria-label"] } : {})}
+    >
+      <span className="switch-track" aria-hidden="true">
+        <span className="switch-thumb" />
+      </span>
+      {p.label}
+    </Switch>
+  );
+}
+
+export function CheckboxField(p: {
+  label: ReactNode;
+  isSelected: boolean;
+  onChange: (v: boolean) => void;
+  testId?: string;
+  isDisabled?: boolean;
+}) {
+  return (
+    <Checkbox
+      className="checkbox"
+      isSelected={p.isSelected}
+      onChange={p.onChange}
+      isDisabled={p.isDisabled ?? false}
+      data-testid={p.testId}
+    >
+      <span className="checkbox-box" aria-hidden="true">
+        <Check size={12} strokeWidth={3} />
+      </span>
+      <span>{p.label}</span>
+    </Checkbox>
+  );
+}
+
+export interface Option {
+  id: string;
+  label: string;
+  /** Shorter text for the closed dropdown (e.g. a department code). */
+  short?: string;
+  testId?: string;
+}
+
+/** A single-choice dropdown. */
+export function SelectField(p: {
+  label: string;
+  value: string;
+  options: readonly Option[];
+  onChange: (id: string) => void;
+  testId?: string;
+  hideLabel?: boolean;
+  className?: string;
+  isDisabled?: boolean;
+}) {
+  return (
+    <Select
+      className={`field select${p.className ? ` ${p.className}` : ""}`}
+      value={p.value}
+      onChange={(k: Key | null) => k !== null && p.onChange(String(k))}
+      isDisabled={p.isDisabled ?? false}
+    >
+      <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
+      <Button className="input select-trigger" data-testid={p.testId}>
+        <SelectValue className="select-value" />
+        <ChevronDown size={16} aria-hidden="true" />
+      </Button>
+      <Popover className="popover" placement="bottom start">
+        <ListBox className="listbox" items={p.options}>
+          {(o) => (
+            <ListBoxItem id={o.id} className="listbox-item" textValue={o.label} data-testid={o.testId}>
+              {({ isSelected }) => (
+                <>
+                  <span>{o.label}</span>
+                  {isSelected && <Check size={14} aria-hidden="true" />}
+                </>
+              )}
+            </ListBoxItem>
+          )}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
+}
+
+/** A multi-choice dropdown. */
+export function MultiSelectField(p: {
+  label: string;
+  value: readonly string[];
+  options: readonly Option[];
+  onChange: (ids: string[]) => void;
+  testId?: string;
+  error?: string | undefined;
+  placeholder?: string;
+  description?: ReactNode;
+}) {
+  return (
+    <Select
+      selectionMode="multiple"
+      className="field select"
+      value={p.value}
+      onChange={(keys: Key[]) => p.onChange(keys.map(String))}
+      isInvalid={!!p.error}
+      validationBehavior="aria"
+      placeholder={p.placeholder ?? "Choose…"}
+    >
+      <Label className="field-label">{p.label}</Label>
+      <Button className="input select-trigger" data-testid={p.testId}>
+        <SelectValue<Option> className="select-value">
+          {({ selectedItems, isPlaceholder }) =>
+            isPlaceholder
+              ? (p.placeholder ?? "Choose…")
+              : selectedItems.map((o) => o?.short ?? o?.label ?? "").join(", ")
+          }
+        </SelectValue>
+        <ChevronDown size={16} aria-hidden="true" />
+      </Button>
+      {p.description && !p.error && (
+        <Text slot="description" className="field-help">
+          {p.description}
+        </Text>
+      )}
+      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
+        {p.error}
+      </FieldError>
+      <Popover className="popover" placement="bottom start">
+        <ListBox className="listbox" items={p.options}>
+          {(o) => (
+            <ListBoxItem id={o.id} className="listbox-item" textValue={o.label} data-testid={o.testId}>
+              {({ isSelected }) => (
+                <>
+                  <span className={`listbox-check${isSelected ? " is-on" : ""}`} aria-hidden="true">
+                    {isSelected && <Check size={12} strokeWidth={3} />}
+                  </span>
+                  <span>{o.label}</span>
+                </>
+              )}
+            </ListBoxItem>
+          )}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * In-memory filtering of the secrets table. The whole list is fetched once
+ * (with inactive and expired secrets) and every keystroke filters here, so
+ * typing never waits on IPC. Matches the core's `ListQuery` semantics:
+ * search is a case-insensitive substring of key, description or a tag; the
+ * tag filter is an exact tag (ignoring case); the department filter keeps
+ * secrets scoped to that department or to all departments.
+ */
+import type { SecretSummary } from "../bindings/SecretSummary";
+import { isExpired } from "./expiry";
+
+export interface SecretFilter {
+  search: string;
+  tag: string | null;
+  department: string | null;
+  /** Show inactive and expired secrets too. */
+  showInactive: boolean;
+}
+
+export const EMPTY_FILTER: SecretFilter = { search: "", tag: null, department: null, showInactive: false };
+
+// Lower-cased search text per summary object. Summaries are immutable (a
+// refresh brings new objects), so a WeakMap keyed by identity is safe.
+const haystacks = new WeakMap<SecretSummary, string>();
+
+function haystack(s: SecretSummary): string {
+  let h = haystacks.get(s);
+  if (h === undefined) {
+    h = [s.key, s.description, ...s.tags].join("\u0000").toLowerCase();
+    haystacks.set(s, h);
+  }
+  return h;
+}
+
+/** Hidden unless "show inactive & expired" is on. */
+export function isDormant(s: SecretSummary, now: number): boolean {
+  if (s.damaged) return false;
+  return !s.active || s.expiry === "expired" || isExpired(s.expires_at, now);
+}
+
+export function inDepartment(s: SecretSummary, code: string): boolean {
+  const d = s.scope.departments;
+  if (d.kind === "all") return true;
+  const wanted = code.toLowerCase();
+  return d.codes.some((c) => c.toLowerCase() === wanted);
+}
+
+export function filterSecrets(list: readonly SecretSummary[], filter: SecretFilter, now: number): SecretSummary[] {
+  const needle = filter.search.trim().toLowerCase();
+  const tag = filter.tag?.toLowerCase() ?? null;
+  const out: SecretSummary[] = [];
+  for (const s of list) {
+    if (!filter.showInactive && isDormant(s, now)) continue;
+    if (filter.department !== null && !inDepartment(s, filter.department)) continue;
+    if (tag !== null && !s.tags.some((t) => t.toLowerCase() === tag)) continue;
+    if (needle !== "" && !haystack(s).includes(needle)) continue;
+    out.push(s);
+  }
+  return out;
+}
+
+/** Every tag in use, once each (first spelling wins), sorted. */
+export function collectTags(list: readonly SecretSummary[]): string[] {
+  const seen = new Map<string, string>();
+  for (const s of list) for (const t of s.tags) if (!seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
+  return [...seen.values()].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
+}
+
+/** Every department code that appears in a scope, sorted. */
+export function collectDepartments(list: readonly SecretSummary[]): string[] {
+  const seen = new Set<string>();
+  for (const s of list) if (s.scope.departments.kind === "departments") for (const c of s.scope.departments.codes) seen.add(c);
+  return [...seen].sort();
+}

@@ -1,0 +1,28 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+
+import { App } from "./App";
+import "./styles/theme.css";
+import "./styles/base.css";
+import "./styles/controls.css";
+import "./styles/layout.css";
+import "./styles/table.css";
+
+// React Aria's usePress injects a <style> (touch-action for pressables)
+// unless an element with this id exists. The CSP blocks injected styles,
+// so base.css carries the rule and this marker stops the attempt.
+const PRESSABLE_STYLE_ID = "react-aria-pressable-style";
+if (!document.getElementById(PRESSABLE_STYLE_ID)) {
+  const marker = document.createElement("meta");
+  marker.id = PRESSABLE_STYLE_ID;
+  document.head.append(marker);
+}
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * "Who gets what": for a key (and optionally a department and, for admins,
+ * another user), every candidate secret, where it stands, which one `get`
+ * returns and the rule that decided. Never values.
+ */
+import { Crown, Search } from "lucide-react";
+import { useEffect, useState, type FormEvent } from "react";
+import { Form } from "react-aria-components";
+
+import { explain, listUsers, toApiError } from "../../api";
+import type { Explanation } from "../../bindings/Explanation";
+import type { SessionInfo } from "../../bindings/SessionInfo";
+import { Banner } from "../../components/Banner";
+import { Btn, SelectField, TextInput } from "../../components/controls";
+import { RULE_TEXT, STANDING_TEXT } from "../../lib/explain";
+import { departmentsLabel, isAdmin, userScopeLabel } from "../../lib/scope";
+import { exactTime, formatDate, relativeTime } from "../../lib/time";
+import { sentence } from "../../lib/text";
+
+const NONE = "__none__";
+
+export function ExplainView({ session, departments }: { session: SessionInfo; departments: readonly string[] }) {
+  const admin = isAdmin(session.user.role);
+  const [key, setKey] = useState("");
+  const [department, setDepartment] = useState(NONE);
+  const [asUser, setAsUser] = useState(NONE);
+  const [users, setUsers] = useState<string[]>([]);
+  const [result, setResult] = useState<Explanation | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [keyError, setKeyError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!admin) return;
+    listUsers()
+      .then((u) => setUsers(u.map((x) => x.username)))
+      .catch(() => setUsers([]));
+  }, [admin]);
+
+  async function run(e: FormEvent) {
+    e.preventDefault();
+    if (key.trim() === "") {
+      setKeyError("Enter the key a script asks for, e.g. DB_PASSWORD.");
+      return;
+    }
+    setKeyError(null);
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await explain(key.trim(), department === NONE ? null : department, asUser === NONE ? null : asUser));
+    } catch (err) {
+      setResult(null);
+      setError(sentence(toApiError(err).message));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const now = Date.now();
+  return (
+    <section className="admin-view" aria-labelledby="explain-title">
+      <div className="view-header">
+        <div>
+          <h1 id="explain-title">Who gets what</h1>
+          <p className="muted">Which secret a script gets for a key: the most specific one the person running it can read.</p>
+        </div>
+      </div>
+      <Form className="inline-form card" onSubmit={run} validationBehavior="aria">
+        <div className="inline-form-row">
+          <TextInput label="Key" value={key} onChange={setKey} error={keyError} testId="explain-key" placeholder="DB_PASSWORD" autoFocus />
+          <SelectField
+            label="Department"
+            value={department}
+            onChange={setDepartment}
+            options={[{ id: NONE, label: "Primary department" }, ...departments.map((d) => ({ id: d, label: d }))]}
+            testId="explain-department"
+          />
+          {admin && (
+            <SelectField
+              label="As user"
+              value={asUser}
+              onChange={setAsUser}
+              options={[{ id: NONE, label: `Me (${session.user.username})` }, ...users.filter((u) => u !== session.user.username).map((u) => ({ id: u, label: u }))]}
+              testId="explain-user"
+            />
+          )}
+          <Btn type="submit" variant="primary" icon={<Search size={16} />} isDisabled={busy} testId="explain-submit">
+            Explain
+          </Btn>
+        </div>
+      </Form>
+      {error && (
+        <Banner tone="danger" live="assertive" testId="explain-error">
+          {error}
+        </Banner>
+      )}
+      {result && (
+        <div className="explain-result" data-testid="explain-result">
+          <p className="explain-summary">
+            For <strong>{result.for_user}</strong>
+            {result.context_department ? (
+              <>
+                {" "}in <strong>{result.context_department}</strong>
+              </>
+            ) : null}
+            :{" "}
+            {result.winner !== null ? (
+              <>
+                <code>get</code> returns secret <strong>#{result.winner}</strong>.
+              </>
+            ) : (
+              <>
+                <code>get</code> returns nothing.
+              </>
+            )}
+          </p>
+          {result.rule && (
+            <p className="explain-rule" data-testid="explain-rule">
+              {RULE_TEXT[result.rule]}
+            </p>
+          )}
+          {result.not_a_member && (
+            <Banner tone="warning" testId="explain-not-a-member">
+              {result.for_user} does not belong to {result.context_department ?? "that department"}, so <code>get</code> with it returns nothing.
+            </Banner>
+          )}
+          {result.private_secrets_hidden && (
+            <Banner tone="info" testId="explain-private-hidden">
+              {result.for_user}'s private secrets cannot be seen by anyone else. If they have a private secret with this key, it wins over everything listed here.
+            </Banner>
+          )}
+          {result.candidates.length === 0 ? (
+            <p className="empty-note">No secret has this key.</p>
+          ) : (
+            <table className="simple-table" data-testid="explain-candidates">
+              <thead>
+                <tr>
+                  <th>Rank</th>
+                  <th>Secret</th>
+                  <th>Departments</th>
+                  <th>Users</th>
+                  <th>Created by</th>
+                  <th>Expires</th>
+                  <th>Updated</th>
+                  <th>Standing</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.candidates.map((c) => (
+                  <tr key={c.id} className={c.id === result.winner ? "is-winner" : c.rank === null ? "is-dormant" : ""} data-testid={`candidate-${c.id}`}>
+                    <td>{c.rank ?? "—"}</td>
+                    <td>
+                      #{c.id}
+                      {c.id === result.winner && <Crown size={14} className="winner-icon" aria-label="winner" />}
+                    </td>
+                    <td>{departmentsLabel(c.scope)}</td>
+                    <td>{c.scope.users === "creator" ? "Private" : userScopeLabel(c.scope)}</td>
+                    <td>{c.creator}</td>
+                    <td>{c.expires_at === null ? "—" : formatDate(c.expires_at - 1)}</td>
+                    <td title={exactTime(c.updated_at)}>{relativeTime(c.updated_at, now)}</td>
+                    <td>
+                      <span className={`badge ${c.standing === "winner" ? "badge-success" : c.standing === "outranked" ? "badge-neutral" : "badge-warning"}`}>
+                        {STANDING_TEXT[c.standing]}
+                      </span>
+                      {!c.active && c.standing !== "inactive" && <span className="muted small"> inactive</span>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

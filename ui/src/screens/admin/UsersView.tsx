@@ -1,0 +1,189 @@
+/**
+ * Users (admins and owner): list, add with an initial password shown once,
+ * change role (owner only: only the owner makes or removes admins), edit
+ * departments and primary department, disable or enable.
+ */
+import { Building2, UserPlus } from "lucide-react";
+import { useCallback, useEffect, useState } from "react";
+
+import { listDepartments, listUsers, setUserDisabled, setUserRole, toApiError } from "../../api";
+import type { Department } from "../../bindings/Department";
+import type { Role } from "../../bindings/Role";
+import type { SessionInfo } from "../../bindings/SessionInfo";
+import type { UserInfo } from "../../bindings/UserInfo";
+import { Banner } from "../../components/Banner";
+import { Btn, SelectField, SwitchField } from "../../components/controls";
+import { toast } from "../../components/toasts";
+import { ROLE_LABELS } from "../../lib/scope";
+import { sentence } from "../../lib/text";
+import { AddUserDialog, MembershipDialog } from "./UserDialogs";
+
+export function UsersView({ session }: { session: SessionInfo }) {
+  const [users, setUsers] = useState<UserInfo[] | null>(null);
+  const [departments, setDepartments] = useState<Department[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<UserInfo | null>(null);
+  const isOwner = session.user.role === "owner";
+
+  const load = useCallback(async () => {
+    try {
+      const [u, d] = await Promise.all([listUsers(), listDepartments()]);
+      setUsers(u);
+      setDepartments(d);
+      setError(null);
+    } catch (e) {
+      setError(sentence(toApiError(e).message));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function changeRole(u: UserInfo, role: Role) {
+    if (role === u.role) return;
+    try {
+      await setUserRole(u.username, role);
+      toast(`${u.username} is now ${ROLE_LABELS[role].toLowerCase()}`);
+      await load();
+    } catch (e) {
+      toast(`Cannot change the role of ${u.username}`, { tone: "error", description: sentence(toApiError(e).message) });
+    }
+  }
+
+  async function toggleDisabled(u: UserInfo, disabled: boolean) {
+    try {
+      await setUserDisabled(u.username, disabled);
+      toast(`${u.username} ${disabled ? "disabled" : "enabled"}`);
+      await load();
+    } catch (e) {
+      toast(`Cannot ${disabled ? "disable" : "enable"} ${u.username}`, { tone: "error", description: sentence(toApiError(e).message) });
+    }
+  }
+
+  return (
+    <section className="admin-view" aria-labelledby="users-title">
+      <div className="view-header">
+        <div>
+          <h1 id="users-title">Users</h1>
+          <p className="muted">New users get an initial password and must choose their own at first sign-in.</p>
+        </div>
+        <Btn variant="primary" icon={<UserPlus size={16} />} onPress={() => setAdding(true)} testId="add-user">
+          Add user
+        </Btn>
+      </div>
+      {error && (
+        <Banner tone="danger" live="assertive" testId="users-error">
+          {error}
+        </Banner>
+      )}
+      {users && (
+        <table className="simple-table" data-testid="users-table">
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Role</th>
+              <th>Departments</th>
+              <th>Status</th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => {
+              const self = u.username === session.user.username;
+              const roleEditable = isOwner && u.role !== "owner" && !self;
+              return (
+                <tr key={u.id} data-testid={`user-row-${u.username}`} className={u.disabled ? "is-dormant" : ""}>
+                  <td>
+                    <div className="user-cell">
+                      <span className="avatar" aria-hidden="true">
+                        {(u.display_name || u.username).slice(0, 1).toUpperCase()}
+                      </span>
+                      <div>
+                        <strong>{u.display_name || u.username}</strong>
+                        <span className="muted small">{u.username}{self ? " (you)" : ""}</span>
+                      </div>
+                    </div>
+                  </td>
+                  <td>
+                    {roleEditable ? (
+                      <SelectField
+                        label={`Role of ${u.username}`}
+                        hideLabel
+                        className="compact"
+                        value={u.role}
+                        options={[
+                          { id: "member", label: "Member" },
+                          { id: "admin", label: "Admin" },
+                        ]}
+                        onChange={(r) => void changeRole(u, r as Role)}
+                        testId={`user-role-${u.username}`}
+                      />
+                    ) : (
+                      <span className={`badge badge-role-${u.role}`}>{ROLE_LABELS[u.role]}</span>
+                    )}
+                  </td>
+                  <td>
+                    <span className="chips">
+                      {u.departments.length === 0 && <span className="muted">none</span>}
+                      {u.departments.map((d) => (
+                        <span key={d} className={`chip chip-dept${d === u.primary_department ? " is-primary" : ""}`} title={d === u.primary_department ? "Primary department" : undefined}>
+                          {d}
+                          {d === u.primary_department && <span className="visually-hidden"> (primary)</span>}
+                        </span>
+                      ))}
+                    </span>
+                  </td>
+                  <td>
+                    {u.disabled ? (
+                      <span className="badge badge-neutral">Disabled</span>
+                    ) : u.must_change_password ? (
+                      <span className="badge badge-warning">Must change password</span>
+                    ) : (
+                      <span className="badge badge-success">Active</span>
+                    )}
+                  </td>
+                  <td className="row-actions">
+                    <Btn variant="ghost" icon={<Building2 size={15} />} onPress={() => setEditing(u)} testId={`user-departments-${u.username}`}>
+                      Departments
+                    </Btn>
+                    {!self && u.role !== "owner" && (
+                      <SwitchField
+                        label="Enabled"
+                        aria-label={`Enabled: ${u.username}`}
+                        isSelected={!u.disabled}
+                        onChange={(enabled) => void toggleDisabled(u, !enabled)}
+                        testId={`user-enabled-${u.username}`}
+                      />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {adding && (
+        <AddUserDialog
+          departments={departments}
+          canMakeAdmin={isOwner}
+          onClose={() => setAdding(false)}
+          onAdded={() => void load()}
+        />
+      )}
+      {editing && (
+        <MembershipDialog
+          user={editing}
+          departments={departments}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            void load();
+          }}
+        />
+      )}
+    </section>
+  );
+}

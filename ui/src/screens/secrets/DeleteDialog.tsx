@@ -1,0 +1,103 @@
+/**
+ * Delete with confirmation. A secret in use cannot be deleted: the core
+ * refuses with `in_use` and a message naming each usage; we show that and
+ * the usages themselves, so the user knows what to change first.
+ */
+import { Link2 } from "lucide-react";
+import { useState } from "react";
+
+import { deleteSecret, listUsages, toApiError } from "../../api";
+import type { SecretSummary } from "../../bindings/SecretSummary";
+import type { Usage } from "../../bindings/Usage";
+import { AppDialog } from "../../components/AppDialog";
+import { Banner } from "../../components/Banner";
+import { Btn } from "../../components/controls";
+import { toast } from "../../components/toasts";
+import { sentence } from "../../lib/text";
+
+export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSummary; onClose: () => void; onDeleted: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [inUse, setInUse] = useState<{ message: string; usages: Usage[] } | null>(null);
+  const name = secret.damaged ? `damaged secret #${secret.id}` : secret.key;
+
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    try {
+      await deleteSecret(secret.id);
+      toast(`Deleted ${name}`);
+      onDeleted();
+    } catch (err) {
+      const e = toApiError(err);
+      if (e.code === "in_use") {
+        const usages = await listUsages(secret.id).catch(() => [] as Usage[]);
+        setInUse({ message: sentence(e.message), usages });
+      } else {
+        setError(sentence(e.message));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AppDialog
+      isOpen
+      onClose={onClose}
+      role="alertdialog"
+      size="small"
+      title={inUse ? "Cannot delete: in use" : `Delete ${name}?`}
+      testId="delete-dialog"
+      footer={
+        inUse ? (
+          <Btn variant="primary" onPress={onClose} testId="delete-close" autoFocus>
+            OK
+          </Btn>
+        ) : (
+          <>
+            <Btn variant="secondary" onPress={onClose} testId="delete-cancel" autoFocus>
+              Cancel
+            </Btn>
+            <Btn variant="danger" onPress={confirm} isDisabled={busy} testId="delete-confirm">
+              {busy ? "Deleting…" : "Delete"}
+            </Btn>
+          </>
+        )
+      }
+    >
+      {inUse ? (
+        <div className="stack" data-testid="delete-in-use">
+          <Banner tone="warning">{inUse.message}</Banner>
+          {inUse.usages.length > 0 && (
+            <>
+              <p>Remove these usages first (or point them at another secret):</p>
+              <ul className="usage-list">
+                {inUse.usages.map((u) => (
+                  <li key={u.id} data-testid={`in-use-${u.id}`}>
+                    <Link2 size={14} aria-hidden="true" />
+                    <strong>{u.name}</strong>
+                    <span className="chip">{u.kind}</span>
+                    {u.field && <span className="muted">field {u.field}</span>}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      ) : (
+        <div className="stack">
+          <p>
+            This deletes <strong>{name}</strong> and its history for everyone who can see it. Scripts that fetch it will stop
+            getting a value. This cannot be undone.
+          </p>
+          {error && (
+            <Banner tone="danger" live="assertive" testId="delete-error">
+              {error}
+            </Banner>
+          )}
+        </div>
+      )}
+    </AppDialog>
+  );
+}

@@ -1,0 +1,107 @@
+/** Earlier versions of a secret (metadata only) and restoring one. */
+import { RotateCcw } from "lucide-react";
+import { useEffect, useState } from "react";
+
+import { history, restoreVersion, toApiError } from "../../api";
+import type { SecretSummary } from "../../bindings/SecretSummary";
+import type { VersionInfo } from "../../bindings/VersionInfo";
+import { AppDialog } from "../../components/AppDialog";
+import { Banner } from "../../components/Banner";
+import { Btn } from "../../components/controls";
+import { toast } from "../../components/toasts";
+import { exactTime, relativeTime } from "../../lib/time";
+import { sentence } from "../../lib/text";
+
+export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretSummary; onClose: () => void; onRestored: () => void }) {
+  const [versions, setVersions] = useState<VersionInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    history(secret.id)
+      .then((v) => live && setVersions(v))
+      .catch((e) => live && setError(sentence(toApiError(e).message)));
+    return () => {
+      live = false;
+    };
+  }, [secret.id]);
+
+  async function restore(v: VersionInfo) {
+    setBusy(v.version);
+    setError(null);
+    try {
+      await restoreVersion(secret.id, v.version);
+      toast(`Restored version ${v.version} of ${secret.key}`, { description: "It is saved as a new version." });
+      onRestored();
+    } catch (e) {
+      setError(sentence(toApiError(e).message));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const now = Date.now();
+  return (
+    <AppDialog isOpen onClose={onClose} title={`History of ${secret.key}`} size="medium" testId="history-dialog">
+      {error && (
+        <Banner tone="danger" live="assertive" testId="history-error">
+          {error}
+        </Banner>
+      )}
+      {versions === null && !error && <p className="muted">Loading…</p>}
+      {versions !== null && (
+        <ol className="version-list">
+          {versions.map((v) => (
+            <li key={v.version} className={`version${v.current ? " is-current" : ""}`} data-testid={`version-${v.version}`}>
+              <div className="version-head">
+                <strong>Version {v.version}</strong>
+                {v.current && <span className="badge badge-success">Current</span>}
+                <span className="muted" title={exactTime(v.updated_at)}>
+                  {relativeTime(v.updated_at, now)} by {v.updated_by}
+                </span>
+              </div>
+              <div className="version-meta">
+                {v.key !== secret.key && (
+                  <span>
+                    key <code>{v.key}</code>
+                  </span>
+                )}
+                <span>
+                  fields{" "}
+                  {v.field_names.map((f) => (
+                    <span key={f} className="chip">
+                      {f}
+                    </span>
+                  ))}
+                </span>
+                {v.tags.length > 0 && (
+                  <span>
+                    tags{" "}
+                    {v.tags.map((t) => (
+                      <span key={t} className="chip chip-tag">
+                        {t}
+                      </span>
+                    ))}
+                  </span>
+                )}
+                {v.description && <span className="muted">{v.description}</span>}
+              </div>
+              {!v.current && secret.can.edit && (
+                <Btn
+                  variant="secondary"
+                  icon={<RotateCcw size={14} />}
+                  onPress={() => restore(v)}
+                  isDisabled={busy !== null}
+                  testId={`restore-${v.version}`}
+                >
+                  {busy === v.version ? "Restoring…" : "Restore"}
+                </Btn>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </AppDialog>
+  );
+}

@@ -1,0 +1,118 @@
+/** The create/edit dialog validates before calling the backend and shows backend refusals inline. */
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+import { summary } from "../../test/fixtures";
+
+vi.mock("../../api", () => ({
+  createSecret: vi.fn(),
+  updateSecret: vi.fn(),
+  setSecretActive: vi.fn(),
+  toApiError: (e: unknown) => e,
+}));
+
+import * as api from "../../api";
+import { SecretDialog } from "./SecretDialog";
+
+const departments = [
+  { code: "FIN", name: "Finance" },
+  { code: "OPS", name: "Operations" },
+];
+
+function renderCreate() {
+  const onSaved = vi.fn();
+  render(
+    <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={onSaved} />,
+  );
+  return { onSaved };
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  vi.mocked(api.createSecret).mockResolvedValue(42);
+  vi.mocked(api.updateSecret).mockResolvedValue(summary({ id: 7, key: "K" }));
+});
+
+describe("secret dialog", () => {
+  it("shows clear messages and does not call the backend for an invalid form", async () => {
+    const user = userEvent.setup();
+    renderCreate();
+    await user.click(screen.getByTestId("secret-save"));
+    expect(await screen.findByTestId("secret-key-error")).toHaveTextContent("Enter a key");
+    expect(screen.getByTestId("field-value-0-error")).toHaveTextContent("Enter a value");
+    expect(api.createSecret).not.toHaveBeenCalled();
+  });
+
+  it("catches duplicate field names", async () => {
+    const user = userEvent.setup();
+    renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "DB");
+    await user.type(screen.getByTestId("field-value-0"), "one");
+    await user.click(screen.getByTestId("add-field"));
+    await user.type(screen.getByTestId("field-name-1"), "value");
+    await user.type(screen.getByTestId("field-value-1"), "two");
+    await user.click(screen.getByTestId("secret-save"));
+    expect(await screen.findByTestId("field-name-1-error")).toHaveTextContent("unique");
+    expect(api.createSecret).not.toHaveBeenCalled();
+  });
+
+  it("creates a valid secret with the typed values, scope and tags", async () => {
+    const user = userEvent.setup();
+    const { onSaved } = renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "DB_PASSWORD");
+    await user.type(screen.getByTestId("field-value-0"), "s3cret");
+    await user.type(screen.getByTestId("secret-tag-input"), "prod{Enter}");
+    expect(screen.getByTestId("tag-chip-prod")).toBeInTheDocument();
+    await user.click(screen.getByTestId("scope-only-me"));
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(api.createSecret).toHaveBeenCalledTimes(1));
+    expect(vi.mocked(api.createSecret).mock.calls[0]?.[0]).toEqual({
+      key: "DB_PASSWORD",
+      fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
+      scope: { departments: { kind: "departments", codes: ["FIN"] }, users: "creator" },
+      description: "",
+      tags: ["prod"],
+      expires_at: null,
+      active: true,
+      reveal: "allowed",
+    });
+    expect(onSaved).toHaveBeenCalledWith(42);
+  });
+
+  it("shows a backend conflict beside the key", async () => {
+    vi.mocked(api.createSecret).mockRejectedValue({ code: "conflict", message: "a secret with this key and scope already exists", retry_after_secs: null });
+    const user = userEvent.setup();
+    renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "DB_PASSWORD");
+    await user.type(screen.getByTestId("field-value-0"), "x");
+    await user.click(screen.getByTestId("secret-save"));
+    expect(await screen.findByTestId("secret-key-error")).toHaveTextContent("A secret with this key and scope already exists.");
+  });
+
+  it("keeps unchanged fields in edit mode and never asks for their values", async () => {
+    const user = userEvent.setup();
+    const s = summary({ id: 7, key: "database-config", field_names: ["host", "password"], scope: { departments: { kind: "departments", codes: ["FIN"] }, users: "all" } });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.getByTestId("field-value-0")).toHaveValue("");
+    expect(screen.getByTestId("field-value-0")).toHaveAttribute("placeholder", "unchanged");
+    await user.type(screen.getByTestId("field-value-1"), "new-pass");
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(api.updateSecret).toHaveBeenCalledTimes(1));
+    expect(vi.mocked(api.updateSecret).mock.calls[0]).toEqual([
+      7,
+      {
+        key: null,
+        fields: [
+          { name: "host", value: { kind: "keep", from: "host" } },
+          { name: "password", value: { kind: "set", value: "new-pass" } },
+        ],
+        scope: null,
+        description: null,
+        tags: null,
+        expires: null,
+        reveal: null,
+      },
+    ]);
+  });
+});

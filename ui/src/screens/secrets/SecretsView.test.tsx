@@ -1,0 +1,156 @@
+/**
+ * The table never renders a value unless the user revealed that row, and
+ * shows exactly the controls each row's permissions allow.
+ */
+import { act, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { SessionInfo } from "../../bindings/SessionInfo";
+import { summary } from "../../test/fixtures";
+
+vi.mock("../../api", () => ({
+  listSecrets: vi.fn(),
+  listDepartments: vi.fn(),
+  revealSecret: vi.fn(),
+  copyField: vi.fn(),
+  secret: vi.fn(),
+  setSecretActive: vi.fn(),
+  toApiError: (e: unknown) => e,
+}));
+
+import * as api from "../../api";
+import { SecretsView } from "./SecretsView";
+
+const session: SessionInfo = {
+  user: {
+    id: 3,
+    username: "carla",
+    display_name: "Carla",
+    role: "member",
+    departments: ["FIN"],
+    primary_department: "FIN",
+    disabled: false,
+    must_change_password: false,
+    created_at: 0,
+  },
+  vault_id: "v",
+  kdf_profile: "standard",
+  kdf: { m_kib: 65536, t: 3, p: 4 },
+};
+
+const rows = [
+  summary({ id: 1, key: "DB_PASSWORD", field_names: ["value"], description: "Primary" }),
+  summary({ id: 2, key: "database-config", field_names: ["host", "password"], tags: ["prod"] }),
+  summary({ id: 3, key: "READ_ONLY", can: { reveal: false, copy: false, edit: false, delete: false, activate: false } }),
+  summary({ id: 4, key: "", damaged: true, field_names: [] }),
+];
+
+const SECRET_VALUES = ["s3cret-Pa55", "db.internal", "hunter2"];
+
+function pageText() {
+  return document.body.textContent ?? "";
+}
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  vi.mocked(api.listSecrets).mockResolvedValue(rows);
+  vi.mocked(api.revealSecret).mockImplementation(async (id: number) =>
+    id === 1
+      ? [{ name: "value", value: "s3cret-Pa55" }]
+      : [
+          { name: "host", value: "db.internal" },
+          { name: "password", value: "hunter2" },
+        ],
+  );
+  vi.mocked(api.copyField).mockResolvedValue({ field: "value", clear_after_secs: 30 });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("secrets table", () => {
+  it("masks every value until a row is revealed, and only that row", async () => {
+    const user = userEvent.setup();
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+
+    for (const v of SECRET_VALUES) expect(pageText()).not.toContain(v);
+    expect(within(screen.getByTestId("secret-row-database-config")).getAllByText("••••••")).toHaveLength(2);
+
+    await user.click(screen.getByTestId("reveal-2"));
+    await screen.findByTestId("value-2-host");
+    expect(api.revealSecret).toHaveBeenCalledWith(2);
+    expect(screen.getByTestId("value-2-password")).toHaveTextContent("hunter2");
+    expect(pageText()).not.toContain("s3cret-Pa55");
+
+    // Clicking again hides the values: they leave the DOM entirely.
+    await user.click(screen.getByTestId("reveal-2"));
+    await waitFor(() => expect(pageText()).not.toContain("hunter2"));
+    expect(pageText()).not.toContain("db.internal");
+  });
+
+  it("hides revealed values again after 30 seconds", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    await user.click(screen.getByTestId("reveal-1"));
+    await screen.findByTestId("value-1-value");
+    act(() => {
+      vi.advanceTimersByTime(29_000);
+    });
+    expect(pageText()).toContain("s3cret-Pa55");
+    act(() => {
+      vi.advanceTimersByTime(1_500);
+    });
+    expect(pageText()).not.toContain("s3cret-Pa55");
+  });
+
+  it("copies through the backend without ever receiving the value", async () => {
+    const user = userEvent.setup();
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    await user.click(screen.getByTestId("copy-1-value"));
+    expect(api.copyField).toHaveBeenCalledWith(1, "value");
+    expect(api.revealSecret).not.toHaveBeenCalled();
+    expect(pageText()).not.toContain("s3cret-Pa55");
+  });
+
+  it("shows only the controls a row allows", async () => {
+    render(<SecretsView session={session} />);
+    const ro = await screen.findByTestId("secret-row-READ_ONLY");
+    expect(within(ro).queryByTestId("reveal-3")).toBeNull();
+    expect(within(ro).queryByTestId("copy-3-value")).toBeNull();
+    expect(within(ro).queryByTestId("edit-3")).toBeNull();
+    expect(within(ro).queryByTestId("delete-3")).toBeNull();
+    // Members never get the activate switch.
+    expect(screen.queryByTestId("toggle-active-1")).toBeNull();
+    expect(screen.getByTestId("edit-1")).toHaveAccessibleName("Edit DB_PASSWORD");
+  });
+
+  it("flags damaged rows instead of showing key and fields", async () => {
+    render(<SecretsView session={session} />);
+    const row = await screen.findByTestId("secret-row-damaged-4");
+    expect(within(row).getByText(/Integrity check failed/)).toBeInTheDocument();
+    expect(within(row).queryByTestId("reveal-4")).toBeNull();
+  });
+
+  it("filters in memory as you type, without another backend call", async () => {
+    const user = userEvent.setup();
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    await user.type(screen.getByTestId("search"), "prod");
+    expect(screen.queryByTestId("secret-row-DB_PASSWORD")).toBeNull();
+    expect(screen.getByTestId("secret-row-database-config")).toBeInTheDocument();
+    expect(api.listSecrets).toHaveBeenCalledTimes(1);
+  });
+
+  it("offers a call to action when the vault is empty", async () => {
+    vi.mocked(api.listSecrets).mockResolvedValue([]);
+    render(<SecretsView session={session} />);
+    expect(await screen.findByTestId("empty-state")).toHaveTextContent("No secrets yet");
+    expect(screen.getByTestId("empty-new-secret")).toBeInTheDocument();
+  });
+});

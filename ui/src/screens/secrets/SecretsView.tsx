@@ -1,0 +1,313 @@
+/**
+ * The main screen: the toolbar (search and filters), the notice of secrets
+ * expiring soon, the table, and the dialogs opened from it. The list is
+ * fetched once with everything the user may see and filtered in memory.
+ */
+import { Plus, RefreshCw, Search, X } from "lucide-react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Button, Input, SearchField } from "react-aria-components";
+
+import { copyField, listDepartments, listSecrets, revealSecret, secret as fetchSecret, setSecretActive, toApiError } from "../../api";
+import type { SecretSummary } from "../../bindings/SecretSummary";
+import type { SessionInfo } from "../../bindings/SessionInfo";
+import { Banner } from "../../components/Banner";
+import { Btn, IconButton, SelectField, SwitchField } from "../../components/controls";
+import { toast } from "../../components/toasts";
+import { useRevealed } from "../../hooks/useRevealed";
+import { useShortcut } from "../../hooks/useShortcut";
+import { expiringSoon } from "../../lib/expiry";
+import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, type SecretFilter } from "../../lib/filter";
+import { isAdmin } from "../../lib/scope";
+import { plural, sentence } from "../../lib/text";
+import type { RowActions } from "./cells";
+import { DeleteDialog } from "./DeleteDialog";
+import { HistoryDialog } from "./HistoryDialog";
+import { SecretDialog } from "./SecretDialog";
+import { SecretsTable } from "./SecretsTable";
+import { UsagesDialog } from "./UsagesDialog";
+
+type DialogState =
+  | { kind: "create" }
+  | { kind: "edit"; s: SecretSummary }
+  | { kind: "delete"; s: SecretSummary }
+  | { kind: "history"; s: SecretSummary }
+  | { kind: "usages"; s: SecretSummary }
+  | null;
+
+const ANY = "__any__";
+
+export function SecretsView({ session }: { session: SessionInfo }) {
+  const [all, setAll] = useState<SecretSummary[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [filter, setFilter] = useState<SecretFilter>(EMPTY_FILTER);
+  const [dialog, setDialog] = useState<DialogState>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const [departments, setDepartments] = useState<{ code: string; name: string }[]>(() =>
+    session.user.departments.map((code) => ({ code, name: code })),
+  );
+  const [expiringDismissed, setExpiringDismissed] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const revealed = useRevealed();
+  const admin = isAdmin(session.user.role);
+
+  const load = useCallback(async () => {
+    try {
+      setAll(await listSecrets());
+      setLoadError(null);
+      setNow(Date.now());
+    } catch (e) {
+      setLoadError(sentence(toApiError(e).message));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    if (!admin) return;
+    listDepartments()
+      .then((d) => setDepartments(d.map(({ code, name }) => ({ code, name }))))
+      .catch(() => {
+        // Fall back to the user's own departments.
+      });
+  }, [admin]);
+
+  // Badges and relative times move on without a refetch.
+  useEffect(() => {
+    const t = window.setInterval(() => setNow(Date.now()), 60_000);
+    return () => window.clearInterval(t);
+  }, []);
+
+  // Never leave values on screen when the view goes away.
+  const { hideAll } = revealed;
+  useEffect(() => hideAll, [hideAll]);
+
+  useShortcut("f", () => searchRef.current?.focus());
+  useShortcut("n", () => setDialog({ kind: "create" }));
+
+  const refreshOne = useCallback(async (id: number) => {
+    try {
+      const fresh = await fetchSecret(id);
+      setAll((list) => {
+        if (!list) return list;
+        const i = list.findIndex((s) => s.id === id);
+        if (i < 0) return [...list, fresh];
+        const next = list.slice();
+        next[i] = fresh;
+        return next;
+      });
+    } catch {
+      await load();
+    }
+  }, [load]);
+
+  // Row actions keep one identity so memoized rows do not re-render on every reveal.
+  const revealedRef = useRef(revealed);
+  revealedRef.current = revealed;
+
+  const actions: RowActions = useMemo(
+    () => ({
+      async toggleReveal(s) {
+        const revealed = revealedRef.current;
+        if (revealed.get(s.id)) {
+          revealed.hide(s.id);
+          return;
+        }
+        try {
+          revealed.show(s.id, await revealSecret(s.id));
+        } catch (e) {
+          toast(`Cannot reveal ${s.key}`, { tone: "error", description: sentence(toApiError(e).message) });
+        }
+      },
+      async copy(s, field) {
+        try {
+          const r = await copyField(s.id, field);
+          toast(`Copied ${r.field} — clears in ${r.clear_after_secs} s`, { timeout: 4000 });
+        } catch (e) {
+          toast(`Cannot copy ${field}`, { tone: "error", description: sentence(toApiError(e).message) });
+        }
+      },
+      edit: (s) => setDialog({ kind: "edit", s }),
+      remove: (s) => setDialog({ kind: "delete", s }),
+      history: (s) => setDialog({ kind: "history", s }),
+      usages: (s) => setDialog({ kind: "usages", s }),
+      async setActive(s, active) {
+        try {
+          const warn = await setSecretActive(s.id, active);
+          if (!active) revealedRef.current.hide(s.id);
+          toast(`${active ? "Activated" : "Deactivated"} ${s.key}`, {
+            tone: warn.length > 0 ? "info" : "success",
+            ...(warn.length > 0 ? { description: `Still in use by: ${warn.join(", ")}` } : {}),
+          });
+          await refreshOne(s.id);
+        } catch (e) {
+          toast(`Cannot ${active ? "activate" : "deactivate"} ${s.key}`, { tone: "error", description: sentence(toApiError(e).message) });
+        }
+      },
+      filterByTag: (tag) => setFilter((f) => ({ ...f, tag })),
+    }),
+    [refreshOne],
+  );
+
+  const rows = useMemo(() => (all ? filterSecrets(all, filter, now) : []), [all, filter, now]);
+  const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
+  const deptCodes = useMemo(() => {
+    const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
+    return [...set].sort();
+  }, [all, departments]);
+  const soon = useMemo(() => (all ? expiringSoon(all, now) : []), [all, now]);
+  const filtered = filter.search !== "" || filter.tag !== null || filter.department !== null;
+
+  return (
+    <section className="secrets-view" aria-label="Secrets">
+      <div className="toolbar">
+        <SearchField
+          className="search"
+          value={filter.search}
+          onChange={(search) => setFilter((f) => ({ ...f, search }))}
+          aria-label="Search secrets"
+        >
+          <Search size={16} className="search-icon" aria-hidden="true" />
+          <Input ref={searchRef} className="input search-input" placeholder="Search key, description, tags  (Ctrl+F)" data-testid="search" />
+          <Button className="search-clear" aria-label="Clear search">
+            <X size={14} />
+          </Button>
+        </SearchField>
+        <SelectField
+          label="Tag"
+          hideLabel
+          className="filter"
+          value={filter.tag ?? ANY}
+          onChange={(v) => setFilter((f) => ({ ...f, tag: v === ANY ? null : v }))}
+          options={[{ id: ANY, label: "All tags" }, ...tags.map((t) => ({ id: t, label: `#${t}` }))]}
+          testId="tag-filter"
+        />
+        <SelectField
+          label="Department"
+          hideLabel
+          className="filter"
+          value={filter.department ?? ANY}
+          onChange={(v) => setFilter((f) => ({ ...f, department: v === ANY ? null : v }))}
+          options={[{ id: ANY, label: "All departments" }, ...deptCodes.map((c) => ({ id: c, label: c }))]}
+          testId="department-filter"
+        />
+        <SwitchField
+          label="Show inactive & expired"
+          isSelected={filter.showInactive}
+          onChange={(showInactive) => setFilter((f) => ({ ...f, showInactive }))}
+          testId="show-inactive"
+        />
+        <div className="toolbar-spacer" />
+        <IconButton label="Refresh" icon={<RefreshCw size={16} />} onPress={() => void load()} testId="refresh" />
+        <Btn variant="primary" icon={<Plus size={16} />} onPress={() => setDialog({ kind: "create" })} testId="new-secret">
+          New secret
+        </Btn>
+      </div>
+
+      {soon.length > 0 && !expiringDismissed && (
+        <div className="expiring" data-testid="expiring-banner">
+          <Banner tone="warning" title={`${plural(soon.length, "secret")} expire${soon.length === 1 ? "s" : ""} within 7 days`}>
+            <span className="expiring-list">
+              {soon.slice(0, 6).map((s) => (
+                <button
+                  type="button"
+                  key={s.id}
+                  className="link"
+                  onClick={() => setFilter((f) => ({ ...f, search: s.key }))}
+                  data-testid={`expiring-${s.id}`}
+                >
+                  {s.key}
+                </button>
+              ))}
+              {soon.length > 6 && <span className="muted">and {soon.length - 6} more</span>}
+            </span>
+          </Banner>
+          <IconButton label="Dismiss expiry notice" icon={<X size={16} />} onPress={() => setExpiringDismissed(true)} testId="expiring-dismiss" />
+        </div>
+      )}
+
+      {loadError && (
+        <Banner tone="danger" testId="load-error" live="assertive">
+          {loadError}{" "}
+          <button type="button" className="link" onClick={() => void load()}>
+            Try again
+          </button>
+        </Banner>
+      )}
+
+      {all === null && !loadError && <p className="loading">Loading secrets…</p>}
+
+      {all !== null && all.length === 0 && (
+        <div className="empty" data-testid="empty-state">
+          <h2>No secrets yet</h2>
+          <p>Add the team's first credential: a database password, an API key, a token.</p>
+          <Btn variant="primary" icon={<Plus size={16} />} onPress={() => setDialog({ kind: "create" })} testId="empty-new-secret">
+            Create your first secret
+          </Btn>
+        </div>
+      )}
+
+      {all !== null && all.length > 0 && (
+        <>
+          <p className="result-count" aria-live="polite" data-testid="result-count">
+            {rows.length === all.length ? plural(all.length, "secret") : `${rows.length} of ${plural(all.length, "secret")}`}
+            {!filter.showInactive && rows.length < all.length && !filtered && " (inactive and expired hidden)"}
+          </p>
+          {rows.length === 0 ? (
+            <div className="empty" data-testid="no-matches">
+              <h2>No secrets match</h2>
+              <p>Try another search, or clear the filters.</p>
+              <Btn variant="secondary" onPress={() => setFilter(EMPTY_FILTER)} testId="clear-filters">
+                Clear filters
+              </Btn>
+            </div>
+          ) : (
+            <SecretsTable rows={rows} revealed={revealed} now={now} actions={actions} total={all.length} />
+          )}
+        </>
+      )}
+
+      {(dialog?.kind === "create" || dialog?.kind === "edit") && (
+        <SecretDialog
+          mode={dialog.kind}
+          {...(dialog.kind === "edit" ? { secret: dialog.s } : {})}
+          departments={departments}
+          primaryDepartment={session.user.primary_department}
+          isAdmin={admin}
+          onClose={() => setDialog(null)}
+          onSaved={(id) => {
+            setDialog(null);
+            revealed.hide(id);
+            void refreshOne(id);
+          }}
+        />
+      )}
+      {dialog?.kind === "delete" && (
+        <DeleteDialog
+          secret={dialog.s}
+          onClose={() => setDialog(null)}
+          onDeleted={() => {
+            const id = dialog.s.id;
+            setDialog(null);
+            revealed.hide(id);
+            setAll((list) => list?.filter((s) => s.id !== id) ?? null);
+          }}
+        />
+      )}
+      {dialog?.kind === "history" && (
+        <HistoryDialog
+          secret={dialog.s}
+          onClose={() => setDialog(null)}
+          onRestored={() => {
+            const id = dialog.s.id;
+            setDialog(null);
+            revealed.hide(id);
+            void refreshOne(id);
+          }}
+        />
+      )}
+      {dialog?.kind === "usages" && <UsagesDialog secret={dialog.s} onClose={() => setDialog(null)} />}
+    </section>
+  );
+}
