@@ -1,0 +1,374 @@
+//! The command layer enforces the same rules as the core and the CLI: a
+//! crafted `invoke` from a compromised or curious web view gets the same
+//! refusal the UI would. Runs headless on Tauri's mock runtime.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use coffer_app::state::AppState;
+use coffer_core::{
+    CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, NewSecret,
+    NewUser, Reveal, Role, Scope, SecretString, UserScope, Vault,
+};
+use serde_json::{Value, json};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+/// An in-memory keyring, so "remember this device" can be exercised here.
+#[derive(Default)]
+struct MemoryStore(Mutex<HashMap<String, String>>);
+
+impl CredentialStore for MemoryStore {
+    fn load(&self, account: &str) -> coffer_core::Result<Option<SecretString>> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .get(account)
+            .map(|s| SecretString::from(s.clone())))
+    }
+    fn save(&self, account: &str, secret: &SecretString) -> coffer_core::Result<()> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(account.into(), secret.expose_secret().to_string());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> coffer_core::Result<bool> {
+        Ok(self.0.lock().unwrap().remove(account).is_some())
+    }
+}
+
+fn user(name: &str, role: Role, dept: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: String::new(),
+        role,
+        departments: vec![dept.into()],
+        primary_department: None,
+        initial_password: SecretString::from(format!("{name}-initial")),
+    }
+}
+
+fn secret(key: &str, dept: &str, private: bool) -> NewSecret {
+    NewSecret {
+        key: key.into(),
+        fields: vec![FieldInput::set("value", format!("{key}-value"))],
+        scope: Scope {
+            departments: DeptScope::Departments {
+                codes: vec![dept.into()],
+            },
+            users: if private {
+                UserScope::Creator
+            } else {
+                UserScope::All
+            },
+        },
+        description: String::new(),
+        tags: vec![],
+        expires_at: None,
+        active: true,
+        reveal: Reveal::Allowed,
+    }
+}
+
+/// A vault with the owner, an admin `ada` and members `mia` and `max` in
+/// FIN; `mia` has a private secret, the owner a FIN secret. Returns the ids.
+fn seed(path: &Path) -> (i64, i64) {
+    let mut v = Vault::create(
+        path,
+        InitOptions {
+            owner: "owner".into(),
+            display_name: String::new(),
+            password: SecretString::from("owner-password"),
+            kdf: KdfChoice::InsecureTest,
+        },
+    )
+    .expect("create");
+    v.add_department("FIN", "Finance").expect("dept");
+    v.set_memberships(
+        "owner",
+        coffer_core::MembershipUpdate {
+            departments: vec!["DEFAULT".into(), "FIN".into()],
+            primary_department: None,
+        },
+    )
+    .expect("owner in FIN");
+    for (name, role) in [
+        ("ada", Role::Admin),
+        ("mia", Role::Member),
+        ("max", Role::Member),
+    ] {
+        v.add_user(user(name, role, "FIN")).expect("user");
+    }
+    let shared = v
+        .create_secret(secret("FIN_DB", "FIN", false))
+        .expect("shared");
+    for name in ["ada", "mia", "max"] {
+        v.unlock_with_password(name, &SecretString::from(format!("{name}-initial")))
+            .expect("login");
+        v.change_password(
+            &SecretString::from(format!("{name}-initial")),
+            &SecretString::from(format!("{name}-password")),
+        )
+        .expect("passwd");
+    }
+    v.unlock_with_password("mia", &SecretString::from("mia-password"))
+        .expect("login");
+    let private = v
+        .create_secret(secret("MIA_TOKEN", "FIN", true))
+        .expect("private");
+    (shared, private)
+}
+
+struct App {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+impl App {
+    fn new() -> (Self, i64, i64) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("vault.db");
+        let (shared, private) = seed(&path);
+        let state = AppState::new(path, Box::new(MemoryStore::default()));
+        let app = coffer_app::configure(mock_builder(), state)
+            .build(mock_context(noop_assets()))
+            .expect("app");
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("window");
+        (
+            Self {
+                _dir: dir,
+                _app: app,
+                window,
+            },
+            shared,
+            private,
+        )
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    fn sign_in(&self, name: &str) {
+        self.invoke(
+            "unlock",
+            json!({"username": name, "password": format!("{name}-password"), "remember": false}),
+        )
+        .expect("unlock");
+    }
+
+    fn error_code(&self, cmd: &str, args: Value) -> String {
+        let err = self.invoke(cmd, args).expect_err("expected a refusal");
+        err["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an ApiError: {err}"))
+            .to_string()
+    }
+}
+
+#[test]
+fn members_cannot_deactivate_through_a_crafted_invoke() {
+    let (app, shared, _) = App::new();
+    app.sign_in("max");
+    assert_eq!(
+        app.error_code("set_secret_active", json!({"id": shared, "active": false})),
+        "permission_denied"
+    );
+    let row = app
+        .invoke("secret", json!({"id": shared}))
+        .expect("metadata");
+    assert_eq!(row["active"], true, "nothing changed");
+    assert_eq!(
+        row["can"]["activate"], false,
+        "and the UI was told not to offer it"
+    );
+    app.sign_in("ada");
+    assert_eq!(
+        app.invoke("set_secret_active", json!({"id": shared, "active": false}))
+            .expect("admin"),
+        json!([])
+    );
+}
+
+#[test]
+fn nobody_reveals_or_copies_another_users_private_secret() {
+    let (app, _, private) = App::new();
+    for who in ["max", "ada", "owner"] {
+        if who == "owner" {
+            app.invoke(
+                "unlock",
+                json!({"username": "owner", "password": "owner-password", "remember": false}),
+            )
+            .expect("owner");
+        } else {
+            app.sign_in(who);
+        }
+        assert_eq!(
+            app.error_code("reveal_secret", json!({"id": private})),
+            "not_found",
+            "{who}"
+        );
+        assert_eq!(
+            app.error_code("copy_field", json!({"id": private, "field": "value"})),
+            "not_found",
+            "{who}"
+        );
+        assert_eq!(
+            app.error_code("delete_secret", json!({"id": private})),
+            "not_found",
+            "{who}"
+        );
+        let listed = app
+            .invoke("list_secrets", json!({"query": {"include_inactive": true}}))
+            .expect("list");
+        assert!(
+            listed
+                .as_array()
+                .expect("array")
+                .iter()
+                .all(|s| s["key"] != "MIA_TOKEN"),
+            "{who}"
+        );
+    }
+    app.sign_in("mia");
+    let fields = app
+        .invoke("reveal_secret", json!({"id": private}))
+        .expect("the creator reveals");
+    assert_eq!(
+        fields,
+        json!([{"name": "value", "value": "MIA_TOKEN-value"}])
+    );
+}
+
+#[test]
+fn admin_commands_are_refused_to_members() {
+    let (app, _, _) = App::new();
+    app.sign_in("max");
+    assert_eq!(app.error_code("list_users", json!({})), "permission_denied");
+    assert_eq!(
+        app.error_code("add_department", json!({"code": "X", "name": "X"})),
+        "permission_denied"
+    );
+    assert_eq!(
+        app.error_code("set_user_role", json!({"username": "mia", "role": "admin"})),
+        "permission_denied"
+    );
+    assert_eq!(
+        app.error_code(
+            "set_user_disabled",
+            json!({"username": "mia", "disabled": true})
+        ),
+        "permission_denied"
+    );
+    assert_eq!(
+        app.error_code(
+            "explain",
+            json!({"key": "FIN_DB", "department": null, "asUser": "mia"})
+        ),
+        "permission_denied"
+    );
+}
+
+#[test]
+fn errors_are_codes_with_safe_messages() {
+    let (app, shared, _) = App::new();
+    let err = app
+        .invoke(
+            "unlock",
+            json!({"username": "mia", "password": "FIN_DB-value", "remember": false}),
+        )
+        .expect_err("wrong password");
+    assert_eq!(err["code"], "auth_failed");
+    assert!(
+        !err["message"]
+            .as_str()
+            .expect("message")
+            .contains("FIN_DB-value")
+    );
+    assert_eq!(
+        app.error_code("list_secrets", json!({"query": {}})),
+        "auth_failed",
+        "locked after a failed sign-in"
+    );
+    app.sign_in("mia");
+    assert_eq!(
+        app.error_code("reveal_secret", json!({"id": 999_999})),
+        "not_found"
+    );
+    // Malformed arguments are refused by Tauri before any command runs.
+    let malformed = app
+        .invoke("secret", json!({"id": "not a number"}))
+        .expect_err("malformed");
+    assert!(
+        malformed
+            .as_str()
+            .is_some_and(|m| m.contains("invalid args")),
+        "{malformed}"
+    );
+    let bad = app.error_code(
+        "create_secret",
+        json!({"secret": {"key": " padded", "fields": [{"name": "value", "value": {"kind": "set", "value": "v"}}],
+                "scope": {"departments": {"kind": "all"}, "users": "all"}, "expires_at": null}}),
+    );
+    assert_eq!(bad, "invalid_input");
+    let value = app
+        .invoke("reveal_secret", json!({"id": shared}))
+        .expect("in scope");
+    assert_eq!(value[0]["value"], "FIN_DB-value");
+}
+
+#[test]
+fn lock_and_device_unlock() {
+    let (app, _, _) = App::new();
+    app.invoke(
+        "unlock",
+        json!({"username": "mia", "password": "mia-password", "remember": true}),
+    )
+    .expect("remember");
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["remembered_user"], "mia");
+    assert_eq!(status["device_remembered"], true);
+    app.invoke("lock", json!({})).expect("lock");
+    assert_eq!(
+        app.error_code("list_secrets", json!({"query": {}})),
+        "auth_failed"
+    );
+    let session = app
+        .invoke("unlock_with_device", json!({"username": "mia"}))
+        .expect("device unlock");
+    assert_eq!(session["user"]["username"], "mia");
+    assert!(app.invoke("list_secrets", json!({"query": {}})).is_ok());
+    assert_eq!(
+        app.invoke("forget_device", json!({"username": "mia"}))
+            .expect("forget"),
+        true
+    );
+    app.invoke("lock", json!({})).expect("lock");
+    assert_eq!(
+        app.invoke("unlock_with_device", json!({"username": "mia"}))
+            .expect("nothing remembered"),
+        Value::Null
+    );
+}
