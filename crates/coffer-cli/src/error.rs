@@ -124,6 +124,31 @@ fn arg_name(err: &clap::Error) -> String {
     context(err, ContextKind::InvalidArg).unwrap_or_else(|| "an argument".into())
 }
 
+/// `missing <KEY> and one of --value <VALUE>, --value-stdin, --field ...`
+fn missing(err: &clap::Error) -> String {
+    let list = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => vec![arg_name(err)],
+    };
+    let mut described: Vec<String> = list
+        .iter()
+        .map(
+            |a| match a.strip_prefix('<').and_then(|a| a.strip_suffix('>')) {
+                // A required group, shown by clap as `<--a <A>|--b>`.
+                Some(group) if group.contains('|') => {
+                    let mut options: Vec<&str> = group.split('|').collect();
+                    let last = options.pop().unwrap_or_default();
+                    format!("one of {} or {last}", options.join(", "))
+                }
+                _ => a.clone(),
+            },
+        )
+        .collect();
+    // Plain arguments first, so "and" does not read as part of a choice.
+    described.sort_by_key(|d| d.starts_with("one of"));
+    format!("missing {}", described.join(" and "))
+}
+
 /// Turns a clap parse failure into a one-line usage error.
 pub fn from_clap(err: &clap::Error) -> CliError {
     let hint = "see `coffer --help`, or `coffer COMMAND --help`";
@@ -143,9 +168,7 @@ pub fn from_clap(err: &clap::Error) -> CliError {
             }
             _ => "unknown command".into(),
         },
-        ErrorKind::MissingRequiredArgument => {
-            format!("missing {}", arg_name(err).replace(", ", " and "))
-        }
+        ErrorKind::MissingRequiredArgument => missing(err),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "a command is missing".into()
         }

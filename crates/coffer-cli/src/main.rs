@@ -38,11 +38,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            let json = json_requested();
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand && !json {
-                eprint!("{}", e.render());
-            }
-            return error::report(&error::from_clap(&e), json);
+            return error::report(&error::from_clap(&e), json_requested());
         }
     };
     match cmd::run(&cli) {

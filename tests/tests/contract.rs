@@ -1,0 +1,423 @@
+//! The CLI contract of SPEC §8: exit codes 0 to 5, the `--json` error
+//! shape, ids on the last line, write-only secrets, usages, updates,
+//! history and the password sources.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_exit_code() {
+    let env = Env::new();
+    // 0
+    let id = env.add(OWNER, &["K", "--value", "v"]);
+    // 1: nothing found prints nothing; a missing id is an error line.
+    let none = env.run(OWNER, &["get", "NOPE"]);
+    assert_eq!(
+        (none.code, none.stdout.as_str(), none.stderr.as_str()),
+        (1, "", "")
+    );
+    assert!(
+        env.run(OWNER, &["show", "999"])
+            .fails(1)
+            .contains("no secret")
+    );
+    // 2: usage errors, from clap and from the core's validation.
+    env.run(OWNER, &["frobnicate"]).fails(2);
+    env.run(OWNER, &["add", "", "--value", "v"]).fails(2);
+    // 3: refused.
+    let dup = env.run(OWNER, &["add", "K", "--value", "again"]);
+    assert!(dup.fails(3).contains("already exists"), "{}", dup.stderr);
+    // 4: wrong password.
+    let wrong = env
+        .cmd(&["list"])
+        .env("COFFER_USER", OWNER)
+        .env("COFFER_PASSWORD", "not-the-password")
+        .run();
+    assert!(wrong.fails(4).contains("wrong username or password"));
+    env.cmd(&["list"])
+        .env("COFFER_USER", "nobody")
+        .env("COFFER_PASSWORD", "whatever-1")
+        .run()
+        .fails(4);
+    // 5: a file that is not a vault.
+    let junk = env.home().join("junk.db");
+    std::fs::write(&junk, vec![0x42u8; 8192]).expect("write junk");
+    let damaged = env
+        .cmd(&["list"])
+        .signed_in_as(OWNER)
+        .env("COFFER_VAULT", &junk)
+        .run();
+    assert!(
+        damaged.fails(5).contains("not a Coffer vault"),
+        "{}",
+        damaged.stderr
+    );
+    // And 0 again, after all that.
+    assert_eq!(env.get(OWNER, "K", &[]).as_deref(), Some("v"));
+    env.run(OWNER, &["rm", &id.to_string()]).ok();
+}
+
+#[test]
+fn json_errors_have_a_code_and_a_message() {
+    let env = Env::new();
+    let cases: [(&[&str], i32, &str); 4] = [
+        (&["show", "999", "--json"], 1, "not_found"),
+        (&["--json", "add", "K"], 2, "invalid_input"),
+        (&["--json", "no-such-command"], 2, "invalid_input"),
+        (
+            &["user", "role", OWNER, "member", "--json"],
+            3,
+            "permission_denied",
+        ),
+    ];
+    for (args, code, kind) in cases {
+        let out = env.run(OWNER, args);
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        let err = out.stderr_json();
+        assert_eq!(err["error"]["code"], kind, "{args:?}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.len() > 10)
+        );
+    }
+    let auth = env.cmd(&["list", "--json"]).env("COFFER_USER", OWNER).run();
+    assert_eq!(auth.code, 4);
+    assert_eq!(auth.stderr_json()["error"]["code"], "auth_failed");
+}
+
+#[test]
+fn add_update_and_restore_print_the_id_last() {
+    let env = Env::new();
+    let id = env.add(
+        OWNER,
+        &[
+            "K",
+            "--value",
+            "one",
+            "--tag",
+            "a,b",
+            "--description",
+            "first",
+        ],
+    );
+    let upd = env.run(OWNER, &["update", &id.to_string(), "--value", "two"]);
+    assert_eq!(upd.id(), id);
+    let json = env.run(
+        OWNER,
+        &["update", &id.to_string(), "--value", "three", "--json"],
+    );
+    assert_eq!(json.json()["id"], id);
+    let history = env
+        .run(OWNER, &["history", &id.to_string(), "--json"])
+        .json();
+    let versions: Vec<i64> = history
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| v["version"].as_i64().expect("version"))
+        .collect();
+    assert_eq!(versions, vec![3, 2, 1]);
+    let restored = env.run(OWNER, &["restore", &id.to_string(), "1"]);
+    assert_eq!(restored.id(), id);
+    assert_eq!(env.get(OWNER, "K", &[]).as_deref(), Some("one"));
+    env.run(OWNER, &["restore", &id.to_string(), "77"]).fails(1);
+    assert!(
+        env.run(OWNER, &["history", &id.to_string()])
+            .ok()
+            .contains("current")
+    );
+}
+
+#[test]
+fn updates_keep_what_they_do_not_touch() {
+    let env = Env::new();
+    env.dept("FIN");
+    let id = env.add(
+        OWNER,
+        &[
+            "CFG", "--field", "host=h", "--field", "user=u", "--field", "pw=p", "--tag", "db",
+        ],
+    );
+    let s = id.to_string();
+    env.run(
+        OWNER,
+        &[
+            "update",
+            &s,
+            "--set-field",
+            "pw=new",
+            "--remove-field",
+            "user",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        env.get(OWNER, "CFG", &[]).as_deref(),
+        Some(r#"{"host":"h","pw":"new"}"#)
+    );
+    env.run(OWNER, &["update", &s, "--set-field", "port=1"])
+        .ok();
+    assert_eq!(
+        env.get(OWNER, "CFG", &["--field", "port"]).as_deref(),
+        Some("1")
+    );
+    env.run(OWNER, &["update", &s, "--remove-field", "nope"])
+        .fails(2);
+    env.run(
+        OWNER,
+        &[
+            "update",
+            &s,
+            "--dept",
+            "FIN",
+            "--key",
+            "CFG2",
+            "--expires",
+            "2099-01-01",
+        ],
+    )
+    .ok();
+    let shown = env.run(OWNER, &["show", &s, "--json"]).json();
+    assert_eq!(shown["key"], "CFG2");
+    assert_eq!(shown["tags"][0], "db", "tags kept");
+    assert_eq!(shown["scope"]["departments"]["codes"][0], "FIN");
+    assert_eq!(shown["scope"]["users"], "all", "user scope kept");
+    assert!(shown["expires_at"].is_i64());
+    env.run(OWNER, &["update", &s, "--no-expiry", "--no-tags"])
+        .ok();
+    let shown = env.run(OWNER, &["show", &s, "--json"]).json();
+    assert!(shown["expires_at"].is_null());
+    assert_eq!(shown["tags"].as_array().map(Vec::len), Some(0));
+    env.run(OWNER, &["update", &s]).fails(2);
+}
+
+#[test]
+fn write_only_secrets_are_never_shown_but_get_works() {
+    let env = Env::new();
+    let id = env.add(OWNER, &["API_TOKEN", "--value", "tok-123", "--write-only"]);
+    let s = id.to_string();
+    let refused = env.run(OWNER, &["show", &s, "--reveal"]);
+    assert!(
+        refused.fails(3).contains("write-only"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stdout.contains("tok-123"));
+    let shown = env.run(OWNER, &["show", &s]);
+    assert!(shown.ok().contains("••••••") && !shown.stdout.contains("tok-123"));
+    assert_eq!(env.get(OWNER, "API_TOKEN", &[]).as_deref(), Some("tok-123"));
+}
+
+#[test]
+fn usages_block_deletion_and_deactivation_warns() {
+    let env = Env::new();
+    let id = env.add(
+        OWNER,
+        &["DB_PASSWORD", "--field", "user=u", "--field", "password=p"],
+    );
+    let s = id.to_string();
+    let etl = env
+        .run(
+            OWNER,
+            &[
+                "usage",
+                "add",
+                &s,
+                "--name",
+                "nightly-etl",
+                "--kind",
+                "pipeline",
+            ],
+        )
+        .id();
+    env.run(
+        OWNER,
+        &[
+            "usage",
+            "add",
+            &s,
+            "--name",
+            "billing form",
+            "--kind",
+            "form",
+            "--field",
+            "password",
+        ],
+    )
+    .ok();
+    env.run(
+        OWNER,
+        &[
+            "usage", "add", &s, "--name", "x", "--kind", "y", "--field", "nope",
+        ],
+    )
+    .fails(2);
+    let listed = env.run(OWNER, &["usage", "list", &s]);
+    assert!(listed.ok().contains("nightly-etl") && listed.stdout.contains("billing form"));
+
+    let refused = env.run(OWNER, &["rm", &s]);
+    let msg = refused.fails(3);
+    assert!(
+        msg.contains("nightly-etl") && msg.contains("billing form"),
+        "{msg}"
+    );
+
+    let deactivated = env.run(OWNER, &["deactivate", &s]);
+    deactivated.ok();
+    assert!(
+        deactivated.stderr.contains("warning") && deactivated.stderr.contains("nightly-etl"),
+        "{}",
+        deactivated.stderr
+    );
+    env.run(OWNER, &["usage", "rm", &etl.to_string()]).ok();
+    env.run(OWNER, &["usage", "rm", &etl.to_string()]).fails(1);
+    let still = env.run(OWNER, &["rm", &s]);
+    assert!(still.fails(3).contains("billing form") && !still.stderr.contains("nightly-etl"));
+    let rest = env.run(OWNER, &["usage", "list", &s, "--json"]).json();
+    let usage_id = rest[0]["id"].as_i64().expect("usage id").to_string();
+    env.run(OWNER, &["usage", "rm", &usage_id]).ok();
+    env.run(OWNER, &["rm", &s]).ok();
+}
+
+#[test]
+fn password_sources_in_order() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "v"]);
+    // init remembered the owner, so no --user is needed.
+    let pw_file = env.home().join("pw.txt");
+    std::fs::write(&pw_file, format!("{OWNER_PW}\nignored second line\n")).expect("write");
+    let via_file = env
+        .cmd(&[
+            "get",
+            "K",
+            "--password-file",
+            pw_file.to_str().expect("utf-8"),
+        ])
+        .run();
+    assert_eq!(via_file.ok(), "v\n");
+    // COFFER_PASSWORD comes first, even when the file is right.
+    let env_first = env
+        .cmd(&[
+            "get",
+            "K",
+            "--password-file",
+            pw_file.to_str().expect("utf-8"),
+        ])
+        .env("COFFER_PASSWORD", "wrong-password")
+        .run();
+    env_first.fails(4);
+    // Nothing at all, and no terminal: exit 4 naming every way.
+    let none = env.cmd(&["get", "K"]).run();
+    let msg = none.fails(4);
+    for way in [
+        "COFFER_PASSWORD",
+        "--password-file",
+        "login --remember",
+        "terminal",
+    ] {
+        assert!(msg.contains(way), "{way} missing from {msg}");
+    }
+    env.cmd(&["get", "K", "--password-file", "/nonexistent/pw"])
+        .run()
+        .fails(2);
+    // After logout there is no default user.
+    env.cmd(&["logout"]).run().ok();
+    let who = env
+        .cmd(&["get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert!(who.fails(2).contains("--user"), "{}", who.stderr);
+    env.cmd(&["login", "--user", OWNER])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .ok();
+    let back = env
+        .cmd(&["get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert_eq!(back.ok(), "v\n");
+}
+
+#[test]
+fn init_and_status_flag_the_insecure_test_kdf() {
+    let env = Env::empty();
+    let init = env
+        .cmd(&["init", "--owner", "root", "--insecure-test-kdf"])
+        .env("COFFER_PASSWORD", "root-password")
+        .run();
+    init.ok();
+    assert!(init.stderr.contains("INSECURE"), "{}", init.stderr);
+    let help = env.cmd(&["init", "--help"]).run();
+    assert!(help.ok().contains("AUTOMATED TESTS ONLY"));
+    let status = env.cmd(&["status"]).run();
+    assert!(status.ok().contains("INSECURE-TEST"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("root"),
+        "the remembered user: {}",
+        status.stdout
+    );
+    let json = env.cmd(&["status", "--json"]).run().json();
+    assert_eq!(json["kdf_profile"], "insecure-test");
+    assert_eq!(json["user"], "root");
+    // A second init on the same path is refused.
+    env.cmd(&["init", "--owner", "x", "--insecure-test-kdf"])
+        .env("COFFER_PASSWORD", "root-password")
+        .run()
+        .fails(3);
+}
+
+#[test]
+fn list_and_show_never_print_values() {
+    let env = Env::new();
+    let id = env.add(
+        OWNER,
+        &[
+            "VISIBLE_KEY",
+            "--value",
+            "SECRET-VALUE",
+            "--tag",
+            "prod",
+            "--description",
+            "about it",
+            "--expires",
+            "2099-12-31",
+        ],
+    );
+    env.add(
+        OWNER,
+        &["OTHER", "--value", "SECRET-VALUE-2", "--tag", "dev"],
+    );
+    let table = env.run(OWNER, &["list"]);
+    assert!(table.ok().contains("VISIBLE_KEY") && table.stdout.contains("through 2099-12-31"));
+    assert!(!table.stdout.contains("SECRET-VALUE"));
+    let header = table.stdout.lines().next().expect("a header");
+    for col in [
+        "ID",
+        "KEY",
+        "FIELDS",
+        "DEPARTMENTS",
+        "USERS",
+        "TAGS",
+        "EXPIRES",
+        "ACTIVE",
+        "UPDATED",
+    ] {
+        assert!(header.contains(col), "{col} in {header}");
+    }
+    let by_tag = env.run(OWNER, &["list", "--tag", "prod", "--json"]).json();
+    assert_eq!(by_tag.as_array().map(Vec::len), Some(1));
+    assert_eq!(by_tag[0]["id"], id);
+    let by_search = env
+        .run(OWNER, &["list", "--search", "about", "--json"])
+        .json();
+    assert_eq!(by_search[0]["key"], "VISIBLE_KEY");
+    let shown = env.run(OWNER, &["show", &id.to_string()]);
+    assert!(shown.ok().contains("••••••") && !shown.stdout.contains("SECRET-VALUE"));
+    let revealed = env
+        .run(OWNER, &["show", &id.to_string(), "--reveal", "--json"])
+        .json();
+    assert_eq!(revealed["fields"][0]["value"], "SECRET-VALUE");
+}
