@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: set up what is missing, then run every check and test:
+# formatting, lints, UI type check and unit tests, generated bindings,
+# Rust unit/integration/CLI/keyring/command-layer tests, and the
+# end-to-end tests of the real app through WebDriver under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+# One feature set for every cargo invocation, so nothing builds twice.
+features=(--features coffer-app/custom-protocol)
+step() { printf '\n\033[1m==> %s\033[0m\n' "$1" >&2; shift; "$@"; }
+
+step "UI type check" npm run --silent ui:check
+step "UI unit tests" npm run --silent ui:test
+step "UI build" npm run --silent ui:build
+step "Rust formatting" cargo fmt --all --check
+step "Rust lints" cargo clippy --workspace --all-targets "${features[@]}" -- -D warnings
+
+check_bindings() {
+  local fresh
+  fresh="$(mktemp -d)"
+  TS_RS_EXPORT_DIR="$fresh" cargo test --quiet --workspace "${features[@]}" --lib export_bindings >/dev/null
+  if ! diff -r "$fresh" ui/src/bindings; then
+    echo "ui/src/bindings is stale: run \`cargo test --workspace --lib export_bindings\` and commit the result" >&2
+    return 1
+  fi
+  rm -rf "$fresh"
+}
+step "TypeScript bindings are current" check_bindings
+
+step "Build the app and the CLI" cargo build --workspace "${features[@]}"
+# No display and no session bus: tests that need either start their own.
+step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
+  cargo test --workspace "${features[@]}"
+step "End-to-end tests of the real app (WebDriver, Xvfb)" scripts/e2e.sh
+printf '\n\033[1;32mAll tests passed.\033[0m\n' >&2
