@@ -50,17 +50,27 @@ export interface IconButtonProps extends Omit<ButtonProps, "className" | "childr
   icon: ReactNode;
   testId?: string;
   tone?: "default" | "danger" | "active";
-  /** Show the label as a tooltip on hover/focus (default true). */
-  tooltip?: boolean;
+  /**
+   * "aria": a React Aria tooltip on hover and keyboard focus (default);
+   * "native": the browser's title tooltip, far cheaper for the hundreds of
+   * buttons a scrolling table mounts; false: none.
+   */
+  tooltip?: "aria" | "native" | false;
 }
 
-export function IconButton({ label, icon, testId, tone = "default", tooltip = true, ...rest }: IconButtonProps) {
+export function IconButton({ label, icon, testId, tone = "default", tooltip = "aria", ...rest }: IconButtonProps) {
   const button = (
-    <Button {...rest} aria-label={label} data-testid={testId} className={`icon-btn icon-btn-${tone}`}>
+    <Button
+      {...rest}
+      aria-label={label}
+      data-testid={testId}
+      className={`icon-btn icon-btn-${tone}`}
+      {...(tooltip === "native" ? { title: label } : {})}
+    >
       {icon}
     </Button>
   );
-  if (!tooltip) return button;
+  if (tooltip !== "aria") return button;
   return (
     <TooltipTrigger delay={600} closeDelay={0}>
       {button}
@@ -68,6 +78,31 @@ export function IconButton({ label, icon, testId, tone = "default", tooltip = tr
         {label}
       </Tooltip>
     </TooltipTrigger>
+  );
+}
+
+/**
+ * A native icon button for rows of the virtualized table: the same look and
+ * accessible name as IconButton, without React Aria's per-button hooks,
+ * because scrolling mounts dozens of these per frame.
+ */
+export function RowButton({
+  label,
+  icon,
+  testId,
+  tone = "default",
+  onPress,
+}: {
+  label: string;
+  icon: ReactNode;
+  testId?: string;
+  tone?: "default" | "danger" | "active";
+  onPress: () => void;
+}) {
+  return (
+    <button type="button" className={`icon-btn icon-btn-${tone}`} aria-label={label} title={label} data-testid={testId} onClick={onPress}>
+      {icon}
+    </button>
   );
 }
 

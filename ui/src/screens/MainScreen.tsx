@@ -4,7 +4,7 @@
  */
 import { ChevronDown, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
 import { useEffect, useState } from "react";
-import { Button, Menu, MenuItem, MenuTrigger, Popover, Separator, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { Button, Menu, MenuItem, MenuTrigger, Popover, Separator } from "react-aria-components";
 
 import { listDepartments } from "../api";
 import type { SessionInfo } from "../bindings/SessionInfo";
@@ -36,8 +36,18 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
   }, [admin, view]);
 
   const name = session.user.display_name || session.user.username;
+  const views: { id: View; label: string }[] = [
+    { id: "secrets", label: "Secrets" },
+    ...(admin
+      ? [
+          { id: "users" as const, label: "Users" },
+          { id: "departments" as const, label: "Departments" },
+        ]
+      : []),
+    { id: "explain", label: "Who gets what" },
+  ];
   return (
-    <Tabs selectedKey={view} onSelectionChange={(k) => setView(k as View)} className="app">
+    <div className="app">
       <header className="app-header">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
@@ -45,24 +55,19 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
           </span>
           <span className="brand-name">Coffer</span>
         </div>
-        <TabList aria-label="Sections" className="nav">
-            <Tab id="secrets" className="nav-item" data-testid="nav-secrets">
-              Secrets
-            </Tab>
-            {admin && (
-              <Tab id="users" className="nav-item" data-testid="nav-users">
-                Users
-              </Tab>
-            )}
-            {admin && (
-              <Tab id="departments" className="nav-item" data-testid="nav-departments">
-                Departments
-              </Tab>
-            )}
-            <Tab id="explain" className="nav-item" data-testid="nav-explain">
-              Who gets what
-            </Tab>
-          </TabList>
+        <nav aria-label="Sections" className="nav">
+          {views.map((v) => (
+            <Button
+              key={v.id}
+              className="nav-item"
+              data-testid={`nav-${v.id}`}
+              aria-current={view === v.id ? "page" : undefined}
+              onPress={() => setView(v.id)}
+            >
+              {v.label}
+            </Button>
+          ))}
+        </nav>
         <div className="header-end">
           <MenuTrigger>
             <Button className="user-button" aria-label={`Account: ${name}`} data-testid="user-menu">
@@ -103,22 +108,12 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
         </div>
       </header>
       <main className="app-main">
-        <TabPanel id="secrets" className="tab-panel">
-          <SecretsView session={session} />
-        </TabPanel>
-        {admin && (
-          <TabPanel id="users" className="tab-panel">
-            <UsersView session={session} />
-          </TabPanel>
-        )}
-        {admin && (
-          <TabPanel id="departments" className="tab-panel">
-            <DepartmentsView />
-          </TabPanel>
-        )}
-        <TabPanel id="explain" className="tab-panel">
-          <ExplainView session={session} departments={deptCodes} />
-        </TabPanel>
+        {/* Plain conditional views: a React Aria TabPanel watches every DOM
+            mutation inside it, which a virtualized table makes constantly. */}
+        {view === "secrets" && <SecretsView session={session} />}
+        {view === "users" && admin && <UsersView session={session} />}
+        {view === "departments" && admin && <DepartmentsView />}
+        {view === "explain" && <ExplainView session={session} departments={deptCodes} />}
       </main>
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
       {passwordOpen && (
@@ -132,6 +127,6 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
           />
         </AppDialog>
       )}
-    </Tabs>
+    </div>
   );
 }

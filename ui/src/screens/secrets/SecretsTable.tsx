@@ -8,13 +8,14 @@ import {
   createColumnHelper,
   flexRender,
   getCoreRowModel,
-  getSortedRowModel,
   useReactTable,
+  type OnChangeFn,
+  type Row as TableRow,
   type SortingState,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowDown, ArrowUp, ChevronsUpDown } from "lucide-react";
-import { memo, useRef, useState } from "react";
+import { memo, useEffect, useMemo, useRef } from "react";
 
 import type { RevealedFieldView } from "../../bindings/RevealedFieldView";
 import type { SecretSummary } from "../../bindings/SecretSummary";
@@ -35,9 +36,12 @@ import {
 
 const column = createColumnHelper<SecretSummary>();
 
-/** Sorting and headers; the cells themselves are rendered by `Row`. */
+/**
+ * Headers and sortable columns; the cells themselves are rendered by `Row`.
+ * Sorting is manual (lib/sort.ts sorts once, before filtering).
+ */
 const columns = [
-  column.accessor("key", { id: "key", header: "Key", sortingFn: "alphanumeric" }),
+  column.accessor("key", { id: "key", header: "Key" }),
   column.display({ id: "fields", header: "Fields" }),
   column.display({ id: "departments", header: "Departments" }),
   column.display({ id: "users", header: "Users" }),
@@ -49,40 +53,67 @@ const columns = [
 ];
 
 export const ROW_HEIGHT = 60;
+const CHIP_PITCH = 30;
+
+/**
+ * Row heights are computed, not measured: a collapsed row is one line, a
+ * revealed row stacks one chip per field. Measuring every row on every
+ * render would force a layout per keystroke.
+ */
+export function rowHeight(fieldCount: number, revealed: boolean): number {
+  return revealed ? Math.max(ROW_HEIGHT, 18 + fieldCount * CHIP_PITCH) : ROW_HEIGHT;
+}
 
 export interface SecretsTableProps {
+  /** Every secret, sorted: the table's data (changes only on refresh or re-sort). */
+  data: SecretSummary[];
+  /** The ones to show, in the same order: filtering happens outside, per keystroke. */
   rows: SecretSummary[];
+  sorting: SortingState;
+  onSortingChange: OnChangeFn<SortingState>;
   revealed: Revealed;
   now: number;
   actions: RowActions;
-  /** Total before filtering, for the screen-reader row count. */
-  total: number;
 }
 
-export function SecretsTable({ rows, revealed, now, actions }: SecretsTableProps) {
-  const [sorting, setSorting] = useState<SortingState>([{ id: "key", desc: false }]);
+export function SecretsTable({ data, rows, sorting, onSortingChange, revealed, now, actions }: SecretsTableProps) {
   const table = useReactTable({
-    data: rows,
+    data,
     columns,
     state: { sorting },
-    onSortingChange: setSorting,
+    onSortingChange,
+    manualSorting: true,
     getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel(),
     getRowId: (s) => String(s.id),
     enableSortingRemoval: false,
+    enableMultiSort: false,
   });
-  const modelRows = table.getRowModel().rows;
+  // Row objects are built once per data change; a keystroke only picks
+  // which of them to show, so typing never rebuilds 10,000 rows.
+  const { rowsById } = table.getRowModel();
+  const modelRows = useMemo(
+    () => rows.map((s) => rowsById[String(s.id)]).filter((r): r is TableRow<SecretSummary> => r !== undefined),
+    [rows, rowsById],
+  );
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: modelRows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-    getItemKey: (i) => modelRows[i]?.id ?? i,
+    estimateSize: (i) => {
+      const s = modelRows[i]?.original;
+      const shown = s ? revealed.get(s.id) : undefined;
+      return rowHeight(shown?.length ?? 0, shown !== undefined);
+    },
+    overscan: 5,
+    getItemKey: (i) => modelRows[i]?.original.id ?? i,
     // Without layout (tests, first paint) assume a window-sized viewport.
     initialRect: { width: 1200, height: 800 },
   });
+  // Revealing or hiding changes a row's height.
+  useEffect(() => {
+    virtualizer.measure();
+  }, [revealed.get, virtualizer]);
 
   return (
     <div className="table" role="table" aria-label="Secrets" aria-rowcount={modelRows.length + 1} data-testid="secrets-table">
@@ -126,13 +157,7 @@ export function SecretsTable({ rows, revealed, now, actions }: SecretsTableProps
             if (!row) return null;
             const s = row.original;
             return (
-              <div
-                key={v.key}
-                data-index={v.index}
-                ref={virtualizer.measureElement}
-                className="vrow"
-                style={{ transform: `translateY(${v.start}px)` }}
-              >
+              <div key={v.key} className="vrow" style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
                 <Row s={s} index={v.index} fields={revealed.get(s.id)} now={now} actions={actions} />
               </div>
             );

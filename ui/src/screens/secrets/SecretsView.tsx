@@ -6,6 +6,7 @@
 import { Plus, RefreshCw, Search, X } from "lucide-react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Button, Input, SearchField } from "react-aria-components";
+import type { SortingState } from "@tanstack/react-table";
 
 import { copyField, listDepartments, listSecrets, revealSecret, secret as fetchSecret, setSecretActive, toApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
@@ -17,6 +18,7 @@ import { useRevealed } from "../../hooks/useRevealed";
 import { useShortcut } from "../../hooks/useShortcut";
 import { expiringSoon } from "../../lib/expiry";
 import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, type SecretFilter } from "../../lib/filter";
+import { isSortColumn, sortSecrets } from "../../lib/sort";
 import { isAdmin } from "../../lib/scope";
 import { plural, sentence } from "../../lib/text";
 import type { RowActions } from "./cells";
@@ -40,6 +42,7 @@ export function SecretsView({ session }: { session: SessionInfo }) {
   const [all, setAll] = useState<SecretSummary[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [filter, setFilter] = useState<SecretFilter>(EMPTY_FILTER);
+  const [sorting, setSorting] = useState<SortingState>([{ id: "key", desc: false }]);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [now, setNow] = useState(() => Date.now());
   const [departments, setDepartments] = useState<{ code: string; name: string }[]>(() =>
@@ -150,7 +153,11 @@ export function SecretsView({ session }: { session: SessionInfo }) {
     [refreshOne],
   );
 
-  const rows = useMemo(() => (all ? filterSecrets(all, filter, now) : []), [all, filter, now]);
+  const sorted = useMemo(() => {
+    const order = sorting[0];
+    return all && order && isSortColumn(order.id) ? sortSecrets(all, { id: order.id, desc: order.desc }) : (all ?? []);
+  }, [all, sorting]);
+  const rows = useMemo(() => filterSecrets(sorted, filter, now), [sorted, filter, now]);
   const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
   const deptCodes = useMemo(() => {
     const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
@@ -263,7 +270,7 @@ export function SecretsView({ session }: { session: SessionInfo }) {
               </Btn>
             </div>
           ) : (
-            <SecretsTable rows={rows} revealed={revealed} now={now} actions={actions} total={all.length} />
+            <SecretsTable data={sorted} rows={rows} sorting={sorting} onSortingChange={setSorting} revealed={revealed} now={now} actions={actions} />
           )}
         </>
       )}

@@ -19,7 +19,7 @@ import { Switch } from "react-aria-components";
 
 import type { RevealedFieldView } from "../../bindings/RevealedFieldView";
 import type { SecretSummary } from "../../bindings/SecretSummary";
-import { IconButton } from "../../components/controls";
+import { RowButton } from "../../components/controls";
 import { expiryBadge } from "../../lib/expiry";
 import { exactTime, formatDate, relativeTime } from "../../lib/time";
 
@@ -59,7 +59,7 @@ export function DamagedCell({ s }: { s: SecretSummary }) {
       <ShieldAlert size={18} aria-hidden="true" className="damaged-icon" />
       <div>
         <strong>Integrity check failed (secret #{s.id})</strong>
-        <span className="secret-desc">
+        <span className="secret-desc" title="This row was damaged or tampered with: its key and fields cannot be read. The rest of the vault is fine.">
           This row was damaged or tampered with: its key and fields cannot be read. The rest of the vault is fine.
         </span>
       </div>
@@ -91,12 +91,11 @@ function FieldChip({
         </span>
       )}
       {s.can.copy && (
-        <IconButton
+        <RowButton
           label={`Copy ${name} of ${s.key}`}
           icon={<Copy size={14} />}
           onPress={() => onCopy(name)}
           testId={`copy-${s.id}-${name}`}
-          tooltip={false}
         />
       )}
     </span>
@@ -120,7 +119,7 @@ export function FieldsCell({
   return (
     <div role="cell" className="td col-fields">
       {s.can.reveal ? (
-        <IconButton
+        <RowButton
           label={fields ? `Hide values of ${s.key}` : `Reveal values of ${s.key}`}
           icon={fields ? <EyeOff size={16} /> : <Eye size={16} />}
           onPress={() => actions.toggleReveal(s)}
@@ -276,16 +275,16 @@ export function ActionsCell({ s, actions }: { s: SecretSummary; actions: RowActi
   return (
     <div role="cell" className="td col-actions">
       {!s.damaged && s.can.edit && (
-        <IconButton label={`Edit ${s.key}`} icon={<Pencil size={16} />} onPress={() => actions.edit(s)} testId={`edit-${s.id}`} />
+        <RowButton label={`Edit ${s.key}`} icon={<Pencil size={16} />} onPress={() => actions.edit(s)} testId={`edit-${s.id}`} />
       )}
       {!s.damaged && (
-        <IconButton label={`History of ${s.key}`} icon={<History size={16} />} onPress={() => actions.history(s)} testId={`history-${s.id}`} />
+        <RowButton label={`History of ${s.key}`} icon={<History size={16} />} onPress={() => actions.history(s)} testId={`history-${s.id}`} />
       )}
       {!s.damaged && (
-        <IconButton label={`Usages of ${s.key}`} icon={<Link2 size={16} />} onPress={() => actions.usages(s)} testId={`usages-${s.id}`} />
+        <RowButton label={`Usages of ${s.key}`} icon={<Link2 size={16} />} onPress={() => actions.usages(s)} testId={`usages-${s.id}`} />
       )}
       {s.can.delete && (
-        <IconButton
+        <RowButton
           label={`Delete ${s.damaged ? `damaged secret #${s.id}` : s.key}`}
           icon={<Trash2 size={16} />}
           onPress={() => actions.remove(s)}
