@@ -105,21 +105,32 @@ pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
     let mut vault = session::open(g)?;
     let remembered = prefs::remembered_user(vault.id());
     let user = g.user.clone().or_else(|| remembered.clone());
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    // Forget the default user first: that part never needs the keyring.
+    let forgets_default = match (&remembered, &user) {
+        (Some(r), Some(u)) => same(r, u),
+        _ => false,
+    };
+    if forgets_default {
+        prefs::set_remembered_user(vault.id(), None)?;
+    }
     let forgot_device = if a.forget {
         let user = user.as_deref().ok_or_else(|| {
             CliError::usage("no user given: pass --user NAME to forget their device key")
         })?;
-        vault.forget_device(&OsKeyring, user)?
+        vault.forget_device(&OsKeyring, user).map_err(|e| {
+            let mut err = CliError::from(e);
+            if forgets_default {
+                err.message = format!(
+                    "logged out, but the device key was not deleted: {}",
+                    err.message
+                );
+            }
+            err
+        })?
     } else {
         false
     };
-    let forgets_default = remembered.is_some()
-        && (g.user.is_none()
-            || remembered.as_deref().map(str::to_lowercase)
-                == user.as_deref().map(str::to_lowercase));
-    if forgets_default {
-        prefs::set_remembered_user(vault.id(), None)?;
-    }
     if g.json {
         return output::json(&json!({
             "forgot_default_user": forgets_default, "forgot_device_key": forgot_device,

@@ -1,0 +1,271 @@
+//! "Remember this device" against a real Secret Service: each test that
+//! needs one starts its own D-Bus session and gnome-keyring-daemon in a
+//! temp dir (never the developer's keyring) and kills them at the end.
+//! Without those programs the test fails, telling what to install: the
+//! keyring path is part of the product and must not be skipped silently.
+
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const INSTALL: &str = "install gnome-keyring, dbus and libsecret-tools \
+    (Debian: apt-get install gnome-keyring dbus dbus-x11 libsecret-tools)";
+
+/// A program on PATH, or a failure saying what to install.
+fn require(program: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{program} is not installed: {INSTALL}"))
+}
+
+/// A private session bus with gnome-keyring's Secret Service on it.
+struct SecretService {
+    dir: tempfile::TempDir,
+    address: String,
+    dbus: Child,
+    keyring: Child,
+    // Kept open so the bus never sees a closed pipe.
+    _dbus_out: BufReader<ChildStdout>,
+}
+
+impl SecretService {
+    fn start() -> Self {
+        let (dbus_daemon, gnome_keyring, dbus_send) = (
+            require("dbus-daemon"),
+            require("gnome-keyring-daemon"),
+            require("dbus-send"),
+        );
+        require("secret-tool");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let runtime = dir.path().join("run");
+        std::fs::create_dir(&runtime).expect("runtime dir");
+        let mut dbus = Command::new(dbus_daemon)
+            .args(["--session", "--print-address=1", "--nofork"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        let mut dbus_out = BufReader::new(dbus.stdout.take().expect("dbus stdout"));
+        let mut address = String::new();
+        dbus_out.read_line(&mut address).expect("the bus address");
+        let address = address.trim().to_string();
+        assert!(
+            address.starts_with("unix:"),
+            "dbus-daemon printed {address:?}"
+        );
+
+        let mut keyring = Command::new(gnome_keyring)
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon");
+        // The login keyring's password, then end of input.
+        keyring
+            .stdin
+            .take()
+            .expect("keyring stdin")
+            .write_all(b"test-keyring-password")
+            .expect("unlock the keyring");
+        let service = Self {
+            dir,
+            address,
+            dbus,
+            keyring,
+            _dbus_out: dbus_out,
+        };
+        service.wait_until_ready(&dbus_send);
+        service
+    }
+
+    /// Waits for org.freedesktop.secrets to appear on the bus (asking
+    /// NameHasOwner, which does not trigger D-Bus activation).
+    fn wait_until_ready(&self, dbus_send: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            let out = Command::new(dbus_send)
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+                .output()
+                .expect("run dbus-send");
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("gnome-keyring-daemon did not start its Secret Service within 15 s");
+    }
+
+    /// `secret-tool search --all service coffer` on this bus.
+    fn coffer_entries(&self) -> String {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "coffer"])
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("run secret-tool");
+        // Only the attributes: never keep the stored device key around.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .filter(|l| l.starts_with("attribute."))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        for child in [&mut self.keyring, &mut self.dbus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn a_remembered_device_needs_no_password_until_forgotten() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "from the vault"]);
+    let vault_id = env.cmd(&["status", "--json"]).run().json()["vault_id"]
+        .as_str()
+        .expect("vault id")
+        .to_string();
+    let service = SecretService::start();
+    let bus = |args: &[&str]| {
+        env.cmd(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+    };
+
+    let login = bus(&["login", "--user", OWNER, "--remember"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert!(login.ok().contains("remembered"), "{}", login.stdout);
+    let entry = format!("attribute.username = {vault_id}/{OWNER}");
+    assert!(
+        service.coffer_entries().contains(&entry),
+        "the keyring holds the device key: {}",
+        service.coffer_entries()
+    );
+    let status = bus(&["status", "--json"]).run().json();
+    assert_eq!(status["device_key_remembered"], true);
+
+    // No COFFER_USER, no COFFER_PASSWORD, no file, no terminal.
+    let got = bus(&["get", "K"]).run();
+    assert_eq!(got.ok(), "from the vault\n");
+    let added = bus(&["add", "K2", "--value", "device-made"]).run();
+    added.id();
+    assert_eq!(bus(&["get", "K2"]).run().ok(), "device-made\n");
+
+    let logout = bus(&["logout", "--forget"]).run();
+    assert!(logout.ok().contains("key is deleted"), "{}", logout.stdout);
+    assert!(
+        !service.coffer_entries().contains(&entry),
+        "the entry is gone: {}",
+        service.coffer_entries()
+    );
+    let refused = bus(&["--user", OWNER, "get", "K"]).run();
+    assert!(
+        refused.fails(4).contains("COFFER_PASSWORD"),
+        "{}",
+        refused.stderr
+    );
+    // The password path still works.
+    let with_pw = bus(&["--user", OWNER, "get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert_eq!(with_pw.ok(), "from the vault\n");
+}
+
+#[test]
+fn a_device_key_stops_working_when_the_user_is_disabled() {
+    let env = Env::new();
+    env.user("ana", "member", "DEFAULT");
+    env.add(OWNER, &["K", "--value", "v"]);
+    let service = SecretService::start();
+    let bus = |args: &[&str]| {
+        env.cmd(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+    };
+    bus(&["login", "--user", "ana", "--remember"])
+        .env("COFFER_PASSWORD", password_of("ana"))
+        .run()
+        .ok();
+    assert_eq!(bus(&["get", "K"]).run().ok(), "v\n");
+    env.run(OWNER, &["user", "disable", "ana"]).ok();
+    let refused = bus(&["get", "K"]).run();
+    refused.fails(4);
+    env.run(OWNER, &["user", "enable", "ana"]).ok();
+    // Disabling forgot the device: the password is needed again.
+    let again = bus(&["get", "K"]).run();
+    again.fails(4);
+    let with_pw = bus(&["get", "K"])
+        .env("COFFER_PASSWORD", password_of("ana"))
+        .run();
+    assert_eq!(with_pw.ok(), "v\n");
+}
+
+#[test]
+fn without_any_keyring_remember_says_so_and_passwords_still_work() {
+    // The harness gives coffer no D-Bus address and a runtime dir without
+    // a bus socket: no keyring is reachable.
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "v"]);
+    let login = env
+        .cmd(&["login", "--user", OWNER, "--remember"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    let msg = login.fails(3);
+    assert!(msg.contains("keyring") && msg.contains("password"), "{msg}");
+    let status = env.cmd(&["status"]).run();
+    assert!(
+        status.ok().contains("keyring is not available"),
+        "{}",
+        status.stdout
+    );
+    // Signed in and remembered as the default user all the same.
+    let got = env
+        .cmd(&["get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert_eq!(got.ok(), "v\n");
+    // Without a password the device key cannot help: exit 4, not a hang.
+    env.cmd(&["get", "K"]).run().fails(4);
+    let forget = env.cmd(&["logout", "--forget"]).run();
+    assert!(forget.fails(3).contains("keyring"), "{}", forget.stderr);
+    let json = env
+        .cmd(&["--json", "logout", "--forget", "--user", OWNER])
+        .run();
+    assert_eq!(json.code, 3);
+    assert_eq!(json.stderr_json()["error"]["code"], "keyring_unavailable");
+}
