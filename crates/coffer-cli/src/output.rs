@@ -11,19 +11,22 @@ use serde::Serialize;
 use crate::dates;
 use crate::error::{CliError, CliResult};
 
-/// Writes to stdout; a closed pipe (`coffer list | head`) is not an error
-/// worth a panic, so write failures end the command quietly.
+/// Writes to stdout. A reader that went away (`coffer list | head -1`) is
+/// not a failure: the rest of the output is dropped, as it would be with
+/// the default SIGPIPE behaviour of C tools.
 pub fn out(text: &str) -> CliResult<()> {
     let mut stdout = std::io::stdout().lock();
-    stdout
+    match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| {
-            CliError::new(
-                coffer_core::ErrorCode::Io,
-                format!("cannot write output: {}", e.kind()),
-            )
-        })
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::new(
+            coffer_core::ErrorCode::Io,
+            format!("cannot write output: {}", e.kind()),
+        )),
+    }
 }
 
 /// Prints a line.

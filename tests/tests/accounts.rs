@@ -1,0 +1,94 @@
+//! Signing in from the command line (SPEC §8): the order of password
+//! sources, the remembered default user, and `init`/`status` flagging a
+//! vault made with the insecure test KDF. (Device keys: see keyring.rs.)
+
+mod common;
+
+use common::*;
+
+#[test]
+fn init_and_status_flag_the_insecure_test_kdf() {
+    let env = Env::empty();
+    let init = env
+        .cmd(&["init", "--owner", "root", "--insecure-test-kdf"])
+        .env("COFFER_PASSWORD", "root-password")
+        .run();
+    init.ok();
+    assert!(init.stderr.contains("INSECURE"), "{}", init.stderr);
+    let help = env.cmd(&["init", "--help"]).run();
+    assert!(help.ok().contains("AUTOMATED TESTS ONLY"));
+    let status = env.cmd(&["status"]).run();
+    assert!(status.ok().contains("INSECURE-TEST"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("root"),
+        "the remembered user: {}",
+        status.stdout
+    );
+    let json = env.cmd(&["status", "--json"]).run().json();
+    assert_eq!(json["kdf_profile"], "insecure-test");
+    assert_eq!(json["user"], "root");
+    // A second init on the same path is refused.
+    env.cmd(&["init", "--owner", "x", "--insecure-test-kdf"])
+        .env("COFFER_PASSWORD", "root-password")
+        .run()
+        .fails(3);
+}
+
+#[test]
+fn password_sources_in_order() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "v"]);
+    // init remembered the owner, so no --user is needed.
+    let pw_file = env.home().join("pw.txt");
+    std::fs::write(&pw_file, format!("{OWNER_PW}\nignored second line\n")).expect("write");
+    let via_file = env
+        .cmd(&[
+            "get",
+            "K",
+            "--password-file",
+            pw_file.to_str().expect("utf-8"),
+        ])
+        .run();
+    assert_eq!(via_file.ok(), "v\n");
+    // COFFER_PASSWORD comes first, even when the file is right.
+    let env_first = env
+        .cmd(&[
+            "get",
+            "K",
+            "--password-file",
+            pw_file.to_str().expect("utf-8"),
+        ])
+        .env("COFFER_PASSWORD", "wrong-password")
+        .run();
+    env_first.fails(4);
+    // Nothing at all, and no terminal: exit 4 naming every way.
+    let none = env.cmd(&["get", "K"]).run();
+    let msg = none.fails(4);
+    for way in [
+        "COFFER_PASSWORD",
+        "--password-file",
+        "login --remember",
+        "terminal",
+    ] {
+        assert!(msg.contains(way), "{way} missing from {msg}");
+    }
+    env.cmd(&["get", "K", "--password-file", "/nonexistent/pw"])
+        .run()
+        .fails(2);
+    // After logout there is no default user.
+    env.cmd(&["logout"]).run().ok();
+    let who = env
+        .cmd(&["get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert!(who.fails(2).contains("--user"), "{}", who.stderr);
+    env.cmd(&["login", "--user", OWNER])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .ok();
+    let back = env
+        .cmd(&["get", "K"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert_eq!(back.ok(), "v\n");
+}
