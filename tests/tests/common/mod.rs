@@ -11,6 +11,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use tempfile::TempDir;
@@ -47,8 +48,14 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 
 /// `<target>/<profile>/coffer`, next to this test's own executable (so
 /// CARGO_TARGET_DIR is honored). Fails when it is missing or older than the
-/// CLI's sources, since testing a stale binary proves nothing.
+/// CLI's sources, since testing a stale binary proves nothing. Checked once
+/// per test process, so edits made while tests run do not fail them.
 pub fn coffer_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(locate_bin).clone()
+}
+
+fn locate_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     let profile_dir = exe
         .parent()
