@@ -92,3 +92,56 @@ fn password_sources_in_order() {
         .run();
     assert_eq!(back.ok(), "v\n");
 }
+
+#[test]
+fn a_terminal_prompt_is_the_last_resort() {
+    let env = Env::empty();
+    // init asks twice; a mismatch changes nothing.
+    let mismatch = env
+        .in_terminal(&["init", "--owner", "pat", "--insecure-test-kdf"])
+        .stdin("first-password\nsecond-password\n")
+        .run();
+    assert_eq!(mismatch.code, 2, "{}", mismatch.stdout);
+    assert!(mismatch.stdout.contains("differ"), "{}", mismatch.stdout);
+    assert!(!env.vault.exists());
+    let init = env
+        .in_terminal(&["init", "--owner", "pat", "--insecure-test-kdf"])
+        .stdin("pat-password-1\npat-password-1\n")
+        .run();
+    assert_eq!(init.code, 0, "{}", init.stdout);
+    assert!(
+        init.stdout.contains("New password for pat"),
+        "{}",
+        init.stdout
+    );
+    env.cmd(&["add", "K", "--value", "v"])
+        .env("COFFER_PASSWORD", "pat-password-1")
+        .run()
+        .id();
+    // No other source: coffer asks on the terminal.
+    let asked = env
+        .in_terminal(&["get", "K"])
+        .stdin("pat-password-1\n")
+        .run();
+    assert_eq!(asked.code, 0, "{}", asked.stdout);
+    assert!(
+        asked.stdout.contains("Password for pat"),
+        "{}",
+        asked.stdout
+    );
+    assert!(asked.stdout.trim_end().ends_with('v'), "{:?}", asked.stdout);
+    let wrong = env.in_terminal(&["get", "K"]).stdin("not-it\n").run();
+    assert_eq!(wrong.code, 4, "{}", wrong.stdout);
+    assert!(wrong.stdout.contains("wrong username or password"));
+    // An explicit password never prompts.
+    let explicit = env
+        .in_terminal(&["get", "K"])
+        .env("COFFER_PASSWORD", "pat-password-1")
+        .run();
+    assert_eq!(explicit.code, 0);
+    assert!(
+        !explicit.stdout.contains("Password for"),
+        "{}",
+        explicit.stdout
+    );
+}

@@ -194,7 +194,10 @@ impl Run {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = self.cmd.spawn().expect("start coffer");
+        let mut child = self
+            .cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.what));
         if let Some(input) = self.stdin.take() {
             let mut pipe = child.stdin.take().expect("stdin pipe");
             pipe.write_all(&input).expect("write stdin");
@@ -258,10 +261,37 @@ impl Env {
 
     /// `coffer ARGS` in this home, with no user or password set.
     pub fn cmd(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(&self.bin);
+        cmd.args(args);
+        Run {
+            cmd,
+            stdin: None,
+            what: format!("coffer {}", args.join(" ")),
+        }
+    }
+
+    /// `coffer ARGS` on a pseudo-terminal (through util-linux `script`),
+    /// so that prompts appear; standard input is what the person types.
+    pub fn in_terminal(&self, args: &[&str]) -> Run {
+        let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+        let line: Vec<String> = std::iter::once(self.bin.to_string_lossy().into_owned())
+            .chain(args.iter().map(|a| (*a).to_string()))
+            .map(|a| quote(&a))
+            .collect();
+        let mut cmd = self.command(Path::new("script"));
+        cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+        Run {
+            cmd,
+            stdin: None,
+            what: format!("coffer {} (on a terminal)", args.join(" ")),
+        }
+    }
+
+    /// A command with this home's isolated environment.
+    fn command(&self, program: &Path) -> Command {
         let home = self.home();
-        let mut cmd = Command::new(&self.bin);
-        cmd.args(args)
-            .env_clear()
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))
@@ -269,11 +299,7 @@ impl Env {
             .env("XDG_RUNTIME_DIR", home)
             .env("COFFER_VAULT", &self.vault)
             .current_dir(home);
-        Run {
-            cmd,
-            stdin: None,
-            what: format!("coffer {}", args.join(" ")),
-        }
+        cmd
     }
 
     /// `coffer ARGS` as `user`, with their password.
