@@ -7,7 +7,8 @@
  *
  * URL switches: `?mock=fresh` (no vault yet), `?mock=locked` (sign-in
  * screen; password "correct horse"), `?mock=member` (signed in as a
- * member), `?mock=insecure` (test vault banner), `?mock=empty` (no
+ * member), `?mock=newuser` (a member who must change the initial
+ * password), `?mock=insecure` (test vault banner), `?mock=empty` (no
  * secrets), `?rows=10000` (that many generated secrets).
  */
 import type { ApiError } from "../bindings/ApiError";
@@ -70,7 +71,11 @@ export function createMockBackend(): Backend {
     { id: 3, username: "carla", display_name: "Carla Dias", role: "member", departments: ["DEFAULT", "FIN"], primary_department: "FIN", disabled: false, must_change_password: false, created_at: now - 30 * DAY },
   ];
   let vaultExists = mode !== "fresh";
-  let current: UserInfo | null = mode === "fresh" || mode === "locked" ? null : (users.find((u) => u.username === (mode === "member" ? "carla" : "ana")) ?? null);
+  if (mode === "newuser" && users[2]) users[2].must_change_password = true;
+  let current: UserInfo | null =
+    mode === "fresh" || mode === "locked"
+      ? null
+      : (users.find((u) => u.username === (mode === "member" || mode === "newuser" ? "carla" : "ana")) ?? null);
   let failures = 0;
   let settings: Settings = { auto_lock_minutes: 10, clipboard_clear_secs: 30 };
   let onEvent: ((e: AppEvent) => void) | null = null;

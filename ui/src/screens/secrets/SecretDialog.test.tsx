@@ -116,3 +116,23 @@ describe("secret dialog", () => {
     ]);
   });
 });
+
+describe("secret dialog keyboard", () => {
+  it("closes on Escape", async () => {
+    const user = userEvent.setup();
+    const onClose = vi.fn();
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={onClose} onSaved={() => {}} />);
+    await user.keyboard("{Escape}");
+    expect(onClose).toHaveBeenCalled();
+  });
+
+  it("offers the Active switch to admins only", () => {
+    const { unmount } = render(
+      <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={() => {}} />,
+    );
+    expect(screen.queryByTestId("secret-active")).toBeNull();
+    unmount();
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.getByTestId("secret-active")).toBeInTheDocument();
+  });
+});

@@ -196,7 +196,7 @@ const Row = memo(function Row({ s, index, fields, now, actions }: RowProps) {
       )}
       <DepartmentsCell s={s} />
       <UsersCell s={s} />
-      <TagsCell s={s} />
+      <TagsCell s={s} actions={actions} />
       <ExpiryCell s={s} now={now} />
       <ActiveCell s={s} actions={actions} />
       <UpdatedCell s={s} now={now} />

@@ -189,14 +189,14 @@ export function UsersCell({ s }: { s: SecretSummary }) {
   );
 }
 
-export function TagsCell({ s }: { s: SecretSummary }) {
+export function TagsCell({ s, actions }: { s: SecretSummary; actions: RowActions }) {
   return (
     <div role="cell" className="td col-tags">
       <span className="chips">
         {s.tags.slice(0, MAX_TAGS).map((t) => (
-          <span key={t} className="chip chip-tag">
+          <button type="button" key={t} className="chip chip-tag chip-button" title={`Show only #${t}`} onClick={() => actions.filterByTag(t)}>
             {t}
-          </span>
+          </button>
         ))}
         {s.tags.length > MAX_TAGS && (
           <span className="more" title={s.tags.join(", ")}>
