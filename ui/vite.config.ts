@@ -5,12 +5,15 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
+import optimizeLocales from "@react-aria/optimize-locales-plugin";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [react()],
+  // The UI speaks English: keep React Aria's English strings (labels such as
+  // "Previous month" for screen readers), drop its other ~30 languages.
+  plugins: [react(), optimizeLocales.vite({ locales: ["en"] })],
   // Tauri serves the files itself; relative URLs keep it simple.
   base: "./",
   clearScreen: false,
