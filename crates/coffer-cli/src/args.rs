@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+const GLOBAL: &str = "Global options";
+
 const AFTER_HELP: &str = "\
 The acting user's password comes from COFFER_PASSWORD, else --password-file,
 else the device key remembered in the OS keyring (`coffer login --remember`),
@@ -32,16 +34,16 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The vault file [default: the platform data folder's coffer/vault.db]
-    #[arg(long, global = true, env = "COFFER_VAULT", value_name = "PATH")]
+    #[arg(long, global = true, env = "COFFER_VAULT", hide_env_values = true, value_name = "PATH", help_heading = GLOBAL)]
     pub vault: Option<PathBuf>,
     /// Act as this user [default: the user remembered by `coffer login`]
-    #[arg(long, global = true, env = "COFFER_USER", value_name = "NAME")]
+    #[arg(long, global = true, env = "COFFER_USER", hide_env_values = true, value_name = "NAME", help_heading = GLOBAL)]
     pub user: Option<String>,
     /// Machine-readable output, and errors as {"error":{"code","message"}}
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Read the acting user's password from the first line of FILE
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub password_file: Option<PathBuf>,
 }
 
@@ -93,9 +95,9 @@ pub struct InitArgs {
     /// The owner's username
     #[arg(long, value_name = "NAME")]
     pub owner: String,
-    /// The owner's display name
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub display_name: String,
+    /// The owner's display name [default: the username]
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
     #[command(flatten)]
     pub password: NewPasswordArgs,
     /// FOR AUTOMATED TESTS ONLY: cheap password hashing that offers almost
@@ -175,6 +177,7 @@ pub enum UserCommand {
 
 #[derive(Debug, Args)]
 pub struct UserAddArgs {
+    /// Username: letters, digits, `.`, `_`, `-`, `@`
     pub name: String,
     /// admin or member (only the owner creates admins)
     #[arg(long, value_name = "ROLE")]
@@ -185,8 +188,9 @@ pub struct UserAddArgs {
     /// The primary department [default: the first --dept]
     #[arg(long, value_name = "CODE")]
     pub primary: Option<String>,
-    #[arg(long, value_name = "NAME", default_value = "")]
-    pub display_name: String,
+    /// [default: the username]
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
     #[command(flatten)]
     pub password: NewPasswordArgs,
 }
@@ -239,6 +243,7 @@ pub struct DeptScopeArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// What scripts fetch it by, e.g. DB_PASSWORD (several secrets may share a key, each with its own scope)
     pub key: String,
     #[command(flatten)]
     pub value: NewValue,
@@ -250,8 +255,9 @@ pub struct AddArgs {
     /// Tags (repeat or separate with commas)
     #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
     pub tags: Vec<String>,
-    #[arg(long, value_name = "TEXT", default_value = "")]
-    pub description: String,
+    /// What it is for
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
     /// YYYY-MM-DD (valid through that day, local time) or an RFC 3339 date-time
     #[arg(long, value_name = "DATE")]
     pub expires: Option<String>,
@@ -265,6 +271,7 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
+    /// The key to look up
     pub key: String,
     /// Resolve within this department (you must belong to it)
     #[arg(long, value_name = "CODE")]
@@ -297,6 +304,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The secret's id (see `coffer list`)
     pub id: i64,
     /// Also print the fields' values (when you may read them)
     #[arg(long)]
@@ -305,6 +313,7 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
+    /// The secret's id (see `coffer list`)
     pub id: i64,
     /// A new key
     #[arg(long, value_name = "KEY")]
@@ -336,6 +345,7 @@ pub struct UpdateArgs {
     /// Remove every tag
     #[arg(long)]
     pub no_tags: bool,
+    /// A new description
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
     /// YYYY-MM-DD (valid through that day, local time) or an RFC 3339 date-time
@@ -357,6 +367,7 @@ pub struct IdArg {
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
+    /// The secret's id (see `coffer list`)
     pub id: i64,
     /// The version to restore (see `coffer history ID`)
     pub version: i64,

@@ -30,7 +30,7 @@ pub fn init(g: &Global, a: &InitArgs) -> CliResult<()> {
         &path,
         InitOptions {
             owner: a.owner.clone(),
-            display_name: a.display_name.clone(),
+            display_name: a.display_name.clone().unwrap_or_default(),
             password,
             kdf,
         },

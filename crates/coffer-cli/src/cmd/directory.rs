@@ -81,7 +81,7 @@ fn user_add(g: &Global, a: &UserAddArgs) -> CliResult<()> {
     let (mut vault, _) = session::sign_in(g)?;
     let user = vault.add_user(NewUser {
         username: a.name.trim().to_string(),
-        display_name: a.display_name.clone(),
+        display_name: a.display_name.clone().unwrap_or_default(),
         role,
         departments: a.depts.clone(),
         primary_department: a.primary.clone(),

@@ -105,7 +105,7 @@ pub fn add(g: &Global, a: &AddArgs) -> CliResult<()> {
                 UserScope::All
             },
         },
-        description: a.description.clone(),
+        description: a.description.clone().unwrap_or_default(),
         tags: a.tags.clone(),
         expires_at,
         active: !a.inactive,
