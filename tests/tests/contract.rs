@@ -323,6 +323,17 @@ fn list_and_show_never_print_values() {
     let by_tag = env.run(OWNER, &["list", "--tag", "prod", "--json"]).json();
     assert_eq!(by_tag.as_array().map(Vec::len), Some(1));
     assert_eq!(by_tag[0]["id"], id);
+    env.dept("FIN");
+    let fin = env.add(OWNER, &["FIN_ONLY", "--value", "f", "--dept", "FIN"]);
+    let everyone = env.add(OWNER, &["EVERYONE", "--value", "e", "--all-depts"]);
+    let by_dept = env.run(OWNER, &["list", "--dept", "fin", "--json"]).json();
+    let ids: Vec<i64> = by_dept
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, vec![fin, everyone], "FIN's and all-department secrets");
     let by_search = env
         .run(OWNER, &["list", "--search", "about", "--json"])
         .json();
