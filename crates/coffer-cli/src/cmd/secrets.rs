@@ -200,8 +200,12 @@ pub fn show(g: &Global, a: &ShowArgs) -> CliResult<()> {
         None
     };
     if g.json {
-        let mut body = serde_json::to_value(&summary)
-            .map_err(|_| CliError::usage("cannot encode the output as JSON"))?;
+        let mut body = serde_json::to_value(&summary).map_err(|_| {
+            CliError::new(
+                coffer_core::ErrorCode::Io,
+                "cannot encode the output as JSON",
+            )
+        })?;
         if let (Some(fields), Some(obj)) = (&revealed, body.as_object_mut()) {
             // Revealed on request (--reveal), after the core allowed it.
             let list: Vec<_> = fields
@@ -240,7 +244,7 @@ fn edited_fields(
     set: &[String],
     remove: &[String],
 ) -> CliResult<Vec<FieldInput>> {
-    if let Some(_missing) = remove.iter().find(|r| !current.contains(r)) {
+    if remove.iter().any(|r| !current.contains(r)) {
         return Err(CliError::usage(
             "--remove-field names a field this secret does not have (see `coffer show ID`)",
         ));
