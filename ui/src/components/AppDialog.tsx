@@ -20,6 +20,12 @@ export interface AppDialogProps {
   role?: "dialog" | "alertdialog";
   /** Keep open on outside clicks (forms with unsaved input). */
   isDismissable?: boolean;
+  /**
+   * Children render their own `.dialog-body` and `.dialog-footer`. Lets a
+   * form keep its state below the Dialog, so typing does not re-render the
+   * Dialog (whose contexts would re-render every button inside it).
+   */
+  raw?: boolean;
 }
 
 export function AppDialog({
@@ -32,6 +38,7 @@ export function AppDialog({
   testId,
   role = "dialog",
   isDismissable = true,
+  raw = false,
 }: AppDialogProps) {
   return (
     <ModalOverlay
@@ -48,7 +55,7 @@ export function AppDialog({
             </Heading>
             <IconButton label="Close" icon={<X size={18} />} onPress={onClose} testId="dialog-close" tooltip={false} />
           </header>
-          <div className="dialog-body">{children}</div>
+          {raw ? children : <div className="dialog-body">{children}</div>}
           {footer && <footer className="dialog-footer">{footer}</footer>}
         </Dialog>
       </Modal>

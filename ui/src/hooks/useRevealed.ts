@@ -3,7 +3,7 @@
  * memory, and only for 30 seconds (or until hidden, locked or the table is
  * left): hiding drops the values, not just the display.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import type { RevealedFieldView } from "../bindings/RevealedFieldView";
 
@@ -57,5 +57,6 @@ export function useRevealed(durationMs = REVEAL_MS): Revealed {
   }, []);
 
   const get = useCallback((id: number) => shown.get(id), [shown]);
-  return { get, show, hide, hideAll };
+  // One identity per state, so memoized consumers re-render only on change.
+  return useMemo(() => ({ get, show, hide, hideAll }), [get, show, hide, hideAll]);
 }

@@ -9,6 +9,7 @@ describe("expiryBadge", () => {
   it("shows nothing for secrets that never expire or expire after a week", () => {
     expect(expiryBadge(null, NOW)).toBeNull();
     expect(expiryBadge(NOW + 7 * DAY_MS + 1, NOW)).toBeNull();
+    expect(expiryBadge(NOW + 7 * DAY_MS, NOW)?.tone).toBe("soon");
     expect(expiryBadge(NOW + 30 * DAY_MS, NOW)).toBeNull();
   });
 
@@ -17,16 +18,19 @@ describe("expiryBadge", () => {
     expect(expiryBadge(NOW - 5 * DAY_MS, NOW)).toEqual({ tone: "expired", label: "Expired" });
   });
 
-  it("counts whole days within the week, rounding up", () => {
-    expect(expiryBadge(NOW + 7 * DAY_MS, NOW)).toEqual({ tone: "soon", label: "Expires in 7 days" });
-    expect(expiryBadge(NOW + 2 * DAY_MS + HOUR_MS, NOW)?.label).toBe("Expires in 3 days");
-    expect(expiryBadge(NOW + DAY_MS, NOW)?.label).toBe("Expires in 1 day");
+  it("counts calendar days to the last valid day", () => {
+    // Valid through the 4th (expires at the start of the 5th, local time).
+    const through4th = new Date(2030, 5, 5).getTime();
+    expect(expiryBadge(through4th, new Date(2030, 5, 1, 9).getTime())?.label).toBe("Expires in 3 days");
+    expect(expiryBadge(through4th, new Date(2030, 5, 1, 23).getTime())?.label).toBe("Expires in 3 days");
+    expect(expiryBadge(through4th, new Date(2030, 5, 3, 8).getTime())?.label).toBe("Expires tomorrow");
+    expect(expiryBadge(through4th, new Date(2030, 5, 4, 23, 59).getTime())?.label).toBe("Expires today");
   });
 
-  it("uses hours on the last day", () => {
-    expect(expiryBadge(NOW + 5 * HOUR_MS + 10, NOW)?.label).toBe("Expires in 5 hours");
-    expect(expiryBadge(NOW + HOUR_MS, NOW)?.label).toBe("Expires in 1 hour");
-    expect(expiryBadge(NOW + 59 * 60_000, NOW)?.label).toBe("Expires in under an hour");
+  it("handles an exact time later today", () => {
+    const at = new Date(2030, 5, 1, 18).getTime();
+    expect(expiryBadge(at, new Date(2030, 5, 1, 9).getTime())).toEqual({ tone: "soon", label: "Expires today" });
+    expect(expiryBadge(at + HOUR_MS, at)).toEqual({ tone: "soon", label: "Expires today" });
   });
 });
 

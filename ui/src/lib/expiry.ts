@@ -20,19 +20,25 @@ export function isExpiringSoon(expiresAt: number | null, now: number): boolean {
   return expiresAt !== null && expiresAt > now && expiresAt - now <= WARNING_MS;
 }
 
-/** "Expired", "Expires in 3 days", "Expires in 5 hours", or nothing. */
+function localDayNumber(at: number): number {
+  const d = new Date(at);
+  return Math.round(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / DAY_MS);
+}
+
+/**
+ * "Expired", "Expires today", "Expires tomorrow", "Expires in 3 days", or
+ * nothing. Days count calendar days to the last day the secret is valid
+ * (the CLI's "through <date>"), so a secret valid through Friday says
+ * "in 3 days" all Tuesday long.
+ */
 export function expiryBadge(expiresAt: number | null, now: number): ExpiryBadge {
   if (expiresAt === null) return null;
   if (isExpired(expiresAt, now)) return { tone: "expired", label: "Expired" };
   if (!isExpiringSoon(expiresAt, now)) return null;
-  const left = expiresAt - now;
-  if (left < HOUR_MS) return { tone: "soon", label: "Expires in under an hour" };
-  if (left < DAY_MS) {
-    const hours = Math.floor(left / HOUR_MS);
-    return { tone: "soon", label: `Expires in ${hours} ${hours === 1 ? "hour" : "hours"}` };
-  }
-  const days = Math.ceil(left / DAY_MS);
-  return { tone: "soon", label: `Expires in ${days} ${days === 1 ? "day" : "days"}` };
+  const days = localDayNumber(expiresAt - 1) - localDayNumber(now);
+  if (days <= 0) return { tone: "soon", label: "Expires today" };
+  if (days === 1) return { tone: "soon", label: "Expires tomorrow" };
+  return { tone: "soon", label: `Expires in ${days} days` };
 }
 
 /** Active, readable secrets that expire within seven days, soonest first. */

@@ -76,7 +76,7 @@ export interface SecretsTableProps {
   actions: RowActions;
 }
 
-export function SecretsTable({ data, rows, sorting, onSortingChange, revealed, now, actions }: SecretsTableProps) {
+export const SecretsTable = memo(function SecretsTable({ data, rows, sorting, onSortingChange, revealed, now, actions }: SecretsTableProps) {
   const table = useReactTable({
     data,
     columns,
@@ -166,7 +166,7 @@ export function SecretsTable({ data, rows, sorting, onSortingChange, revealed, n
       </div>
     </div>
   );
-}
+});
 
 interface RowProps {
   s: SecretSummary;

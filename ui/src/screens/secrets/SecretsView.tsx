@@ -3,16 +3,15 @@
  * expiring soon, the table, and the dialogs opened from it. The list is
  * fetched once with everything the user may see and filtered in memory.
  */
-import { Plus, RefreshCw, Search, X } from "lucide-react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Button, Input, SearchField } from "react-aria-components";
+import { Plus, X } from "lucide-react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import type { SortingState } from "@tanstack/react-table";
 
 import { copyField, listDepartments, listSecrets, revealSecret, secret as fetchSecret, setSecretActive, toApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
-import { Btn, IconButton, SelectField, SwitchField } from "../../components/controls";
+import { Btn, IconButton } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { useRevealed } from "../../hooks/useRevealed";
 import { useShortcut } from "../../hooks/useShortcut";
@@ -26,6 +25,7 @@ import { DeleteDialog } from "./DeleteDialog";
 import { HistoryDialog } from "./HistoryDialog";
 import { SecretDialog } from "./SecretDialog";
 import { SecretsTable } from "./SecretsTable";
+import { FilterControls, SearchBox, ToolbarActions } from "./Toolbar";
 import { UsagesDialog } from "./UsagesDialog";
 
 type DialogState =
@@ -35,8 +35,6 @@ type DialogState =
   | { kind: "history"; s: SecretSummary }
   | { kind: "usages"; s: SecretSummary }
   | null;
-
-const ANY = "__any__";
 
 export function SecretsView({ session }: { session: SessionInfo }) {
   const [all, setAll] = useState<SecretSummary[] | null>(null);
@@ -157,59 +155,34 @@ export function SecretsView({ session }: { session: SessionInfo }) {
     const order = sorting[0];
     return all && order && isSortColumn(order.id) ? sortSecrets(all, { id: order.id, desc: order.desc }) : (all ?? []);
   }, [all, sorting]);
-  const rows = useMemo(() => filterSecrets(sorted, filter, now), [sorted, filter, now]);
+  // The search box updates at once; the table follows in a lower-priority
+  // render that React can skip while the user is still typing.
+  const deferredFilter = useDeferredValue(filter);
+  const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now), [sorted, deferredFilter, now]);
+  const refresh = useCallback(() => void load(), [load]);
+  const openCreate = useCallback(() => setDialog({ kind: "create" }), []);
   const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
   const deptCodes = useMemo(() => {
     const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
     return [...set].sort();
   }, [all, departments]);
   const soon = useMemo(() => (all ? expiringSoon(all, now) : []), [all, now]);
-  const filtered = filter.search !== "" || filter.tag !== null || filter.department !== null;
+  const filtered = deferredFilter.search !== "" || deferredFilter.tag !== null || deferredFilter.department !== null;
 
   return (
     <section className="secrets-view" aria-label="Secrets">
       <div className="toolbar">
-        <SearchField
-          className="search"
-          value={filter.search}
-          onChange={(search) => setFilter((f) => ({ ...f, search }))}
-          aria-label="Search secrets"
-        >
-          <Search size={16} className="search-icon" aria-hidden="true" />
-          <Input ref={searchRef} className="input search-input" placeholder="Search key, description, tags  (Ctrl+F)" data-testid="search" />
-          <Button className="search-clear" aria-label="Clear search">
-            <X size={14} />
-          </Button>
-        </SearchField>
-        <SelectField
-          label="Tag"
-          hideLabel
-          className="filter"
-          value={filter.tag ?? ANY}
-          onChange={(v) => setFilter((f) => ({ ...f, tag: v === ANY ? null : v }))}
-          options={[{ id: ANY, label: "All tags" }, ...tags.map((t) => ({ id: t, label: `#${t}` }))]}
-          testId="tag-filter"
-        />
-        <SelectField
-          label="Department"
-          hideLabel
-          className="filter"
-          value={filter.department ?? ANY}
-          onChange={(v) => setFilter((f) => ({ ...f, department: v === ANY ? null : v }))}
-          options={[{ id: ANY, label: "All departments" }, ...deptCodes.map((c) => ({ id: c, label: c }))]}
-          testId="department-filter"
-        />
-        <SwitchField
-          label="Show inactive & expired"
-          isSelected={filter.showInactive}
-          onChange={(showInactive) => setFilter((f) => ({ ...f, showInactive }))}
-          testId="show-inactive"
+        <SearchBox value={filter.search} setFilter={setFilter} inputRef={searchRef} />
+        <FilterControls
+          tag={filter.tag}
+          department={filter.department}
+          showInactive={filter.showInactive}
+          tags={tags}
+          departments={deptCodes}
+          setFilter={setFilter}
         />
         <div className="toolbar-spacer" />
-        <IconButton label="Refresh" icon={<RefreshCw size={16} />} onPress={() => void load()} testId="refresh" />
-        <Btn variant="primary" icon={<Plus size={16} />} onPress={() => setDialog({ kind: "create" })} testId="new-secret">
-          New secret
-        </Btn>
+        <ToolbarActions onRefresh={refresh} onNew={openCreate} />
       </div>
 
       {soon.length > 0 && !expiringDismissed && (

@@ -1,0 +1,220 @@
+/**
+ * Sections of the create/edit dialog, each memoized: typing in one input
+ * re-renders that section only, not every React Aria widget in the dialog.
+ * Callbacks passed in must be stable (the dialog builds them with
+ * functional state updates).
+ */
+import { Minus, Plus } from "lucide-react";
+import { memo, useMemo } from "react";
+import { Label, Radio, RadioGroup } from "react-aria-components";
+
+import type { UserScope } from "../../bindings/UserScope";
+import {
+  Btn,
+  CheckboxField,
+  IconButton,
+  MultiSelectField,
+  PasswordInput,
+  SwitchField,
+  TextAreaInput,
+  TextInput,
+  type Option,
+} from "../../components/controls";
+import type { FieldRow, FormErrors } from "../../lib/secretForm";
+
+export const ALL_DEPARTMENTS = "__all__";
+
+export const KeyInput = memo(function KeyInput(p: { value: string; error: string | undefined; autoFocus: boolean; onChange: (v: string) => void }) {
+  return (
+    <TextInput
+      label="Key"
+      value={p.value}
+      onChange={p.onChange}
+      error={p.error}
+      testId="secret-key"
+      placeholder="DB_PASSWORD"
+      autoFocus={p.autoFocus}
+      description="The name scripts fetch it by. The same key can exist once per scope."
+    />
+  );
+});
+
+const FieldRowEditor = memo(function FieldRowEditor(p: {
+  row: FieldRow;
+  index: number;
+  keeps: boolean;
+  nameError: string | undefined;
+  valueError: string | undefined;
+  canRemove: boolean;
+  onField: (uid: string, patch: { name?: string; value?: string }) => void;
+  onRemove: (uid: string) => void;
+}) {
+  const { row, index: i } = p;
+  return (
+    <div className="field-row" data-testid={`field-row-${i}`}>
+      <TextInput
+        label={`Field ${i + 1} name`}
+        hideLabel
+        value={row.name}
+        onChange={(name) => p.onField(row.uid, { name })}
+        error={p.nameError}
+        testId={`field-name-${i}`}
+        placeholder="name"
+        className="field-row-name"
+      />
+      <PasswordInput
+        label={`Field ${i + 1} value`}
+        revealLabel="value"
+        hideLabel
+        value={row.value}
+        onChange={(value) => p.onField(row.uid, { value })}
+        error={p.valueError}
+        testId={`field-value-${i}`}
+        placeholder={p.keeps ? "unchanged" : "value"}
+        className="field-row-value"
+      />
+      <IconButton
+        label={`Remove field ${row.name || i + 1}`}
+        icon={<Minus size={16} />}
+        onPress={() => p.onRemove(row.uid)}
+        testId={`remove-field-${i}`}
+        isDisabled={!p.canRemove}
+      />
+    </div>
+  );
+});
+
+export const FieldsEditor = memo(function FieldsEditor(p: {
+  fields: FieldRow[];
+  mode: "create" | "edit";
+  errors: FormErrors["fields"];
+  listError: string | undefined;
+  onField: (uid: string, patch: { name?: string; value?: string }) => void;
+  onRemove: (uid: string) => void;
+  onAdd: () => void;
+}) {
+  return (
+    <fieldset className="fields-editor">
+      <legend className="field-label">Fields</legend>
+      {p.mode === "edit" && <p className="field-help">Values stay unchanged unless you type a new one.</p>}
+      {p.fields.map((row, i) => (
+        <FieldRowEditor
+          key={row.uid}
+          row={row}
+          index={i}
+          keeps={p.mode === "edit" && row.original !== null}
+          nameError={p.errors[row.uid]?.name}
+          valueError={p.errors[row.uid]?.value}
+          canRemove={p.fields.length > 1}
+          onField={p.onField}
+          onRemove={p.onRemove}
+        />
+      ))}
+      {p.listError && (
+        <p className="field-error" role="alert" data-testid="fields-error">
+          {p.listError}
+        </p>
+      )}
+      <Btn variant="ghost" icon={<Plus size={16} />} onPress={p.onAdd} testId="add-field">
+        Add field
+      </Btn>
+    </fieldset>
+  );
+});
+
+export const ScopeSection = memo(function ScopeSection(p: {
+  allDepartments: boolean;
+  departments: string[];
+  choices: readonly { code: string; name: string }[];
+  userScope: UserScope;
+  error: string | undefined;
+  onDepartments: (all: boolean, codes: string[]) => void;
+  onUserScope: (s: UserScope) => void;
+}) {
+  const options = useMemo(() => {
+    const o: Option[] = [
+      { id: ALL_DEPARTMENTS, label: "All departments", short: "All departments", testId: "dept-option-all" },
+      ...p.choices.map((d) => ({
+        id: d.code,
+        label: d.name && d.name !== d.code ? `${d.code} — ${d.name}` : d.code,
+        short: d.code,
+        testId: `dept-option-${d.code}`,
+      })),
+    ];
+    // Codes already on the secret stay choosable even if this user's list lacks them.
+    for (const c of p.departments) if (!o.some((x) => x.id === c)) o.push({ id: c, label: c, short: c, testId: `dept-option-${c}` });
+    return o;
+  }, [p.choices, p.departments]);
+
+  function change(ids: string[]) {
+    // "All departments" excludes the others, and picking a department clears "All".
+    if (ids.includes(ALL_DEPARTMENTS) && !p.allDepartments) p.onDepartments(true, []);
+    else p.onDepartments(false, ids.filter((i) => i !== ALL_DEPARTMENTS));
+  }
+
+  return (
+    <>
+      <div className="form-grid">
+        <MultiSelectField
+          label="Departments"
+          value={p.allDepartments ? [ALL_DEPARTMENTS] : p.departments}
+          options={options}
+          onChange={change}
+          error={p.error}
+          testId="secret-departments"
+          placeholder="Choose departments"
+        />
+        <RadioGroup className="field radio-group" value={p.userScope} onChange={(v) => p.onUserScope(v as UserScope)} orientation="horizontal">
+          <Label className="field-label">Users</Label>
+          <div className="segmented">
+            <Radio value="all" className="segment" data-testid="scope-all-users">
+              All users
+            </Radio>
+            <Radio value="creator" className="segment" data-testid="scope-only-me">
+              Only me
+            </Radio>
+          </div>
+        </RadioGroup>
+      </div>
+      {p.userScope === "creator" && (
+        <p className="field-help">Only you will be able to read it: not admins, not the owner. If you lose your password, it is gone.</p>
+      )}
+    </>
+  );
+});
+
+export const DescriptionInput = memo(function DescriptionInput(p: { value: string; error: string | undefined; onChange: (v: string) => void }) {
+  return (
+    <TextAreaInput
+      label="Description"
+      value={p.value}
+      onChange={p.onChange}
+      error={p.error}
+      testId="secret-description"
+      placeholder="What it is for, who to ask"
+    />
+  );
+});
+
+export const ActiveSwitch = memo(function ActiveSwitch(p: { value: boolean; onChange: (v: boolean) => void }) {
+  return <SwitchField label="Active" isSelected={p.value} onChange={p.onChange} testId="secret-active" />;
+});
+
+export const NeverReveal = memo(function NeverReveal(p: { value: boolean; wasWriteOnly: boolean; onChange: (v: boolean) => void }) {
+  return (
+    <div className="never-reveal">
+      <CheckboxField
+        label="Never show again after saving"
+        isSelected={p.value}
+        onChange={p.onChange}
+        testId="never-reveal"
+        isDisabled={p.wasWriteOnly}
+      />
+      <p className="field-help">
+        {p.wasWriteOnly
+          ? "This secret is write-only: it can be replaced or deleted, and scripts can still get it, but nobody can show or copy it here."
+          : "Write-only: once saved, nobody can reveal or copy the values in the app again. Scripts can still get it, and it can be replaced or deleted."}
+      </p>
+    </div>
+  );
+});
