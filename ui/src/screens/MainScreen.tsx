@@ -11,6 +11,7 @@ import type { SessionInfo } from "../bindings/SessionInfo";
 import { AppDialog } from "../components/AppDialog";
 import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
+import { useShortcut } from "../hooks/useShortcut";
 import { isAdmin, ROLE_LABELS } from "../lib/scope";
 import { DepartmentsView } from "./admin/DepartmentsView";
 import { ExplainView } from "./admin/ExplainView";
@@ -27,6 +28,16 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
   const [deptCodes, setDeptCodes] = useState<string[]>(session.user.departments);
+  // Ctrl+N from another view: go to the table and open "New secret" there.
+  const [pendingCreate, setPendingCreate] = useState(false);
+  useShortcut(
+    "n",
+    () => {
+      setView("secrets");
+      setPendingCreate(true);
+    },
+    view !== "secrets",
+  );
 
   useEffect(() => {
     if (!admin) return;
@@ -110,7 +121,7 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
       <main className="app-main">
         {/* Plain conditional views: a React Aria TabPanel watches every DOM
             mutation inside it, which a virtualized table makes constantly. */}
-        {view === "secrets" && <SecretsView session={session} />}
+        {view === "secrets" && <SecretsView session={session} startWithCreate={pendingCreate} onStarted={() => setPendingCreate(false)} />}
         {view === "users" && admin && <UsersView session={session} />}
         {view === "departments" && admin && <DepartmentsView />}
         {view === "explain" && <ExplainView session={session} departments={deptCodes} />}

@@ -36,12 +36,26 @@ type DialogState =
   | { kind: "usages"; s: SecretSummary }
   | null;
 
-export function SecretsView({ session }: { session: SessionInfo }) {
+export function SecretsView({
+  session,
+  startWithCreate = false,
+  onStarted,
+}: {
+  session: SessionInfo;
+  /** Open "New secret" at once (Ctrl+N pressed on another view). */
+  startWithCreate?: boolean;
+  onStarted?: () => void;
+}) {
   const [all, setAll] = useState<SecretSummary[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [filter, setFilter] = useState<SecretFilter>(EMPTY_FILTER);
   const [sorting, setSorting] = useState<SortingState>([{ id: "key", desc: false }]);
-  const [dialog, setDialog] = useState<DialogState>(null);
+  const [dialog, setDialog] = useState<DialogState>(() => (startWithCreate ? { kind: "create" } : null));
+  useEffect(() => {
+    if (startWithCreate) onStarted?.();
+    // Only on mount: the request is consumed once.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const [now, setNow] = useState(() => Date.now());
   const [departments, setDepartments] = useState<{ code: string; name: string }[]>(() =>
     session.user.departments.map((code) => ({ code, name: code })),
