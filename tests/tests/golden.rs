@@ -9,8 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use coffer_core::{
-    DeptScope, ErrorCode, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery, MembershipUpdate, NewSecret,
-    NewUsage, NewUser, Reveal, Role, Scope, SecretString, SecretUpdate, SecretValue, UserScope, Vault,
+    DeptScope, ErrorCode, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery,
+    MembershipUpdate, NewSecret, NewUsage, NewUser, Reveal, Role, Scope, SecretString,
+    SecretUpdate, SecretValue, UserScope, Vault,
 };
 
 fn golden_dir() -> PathBuf {
@@ -26,16 +27,20 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn sign_in(v: &mut Vault, user: &str, pw: &str) {
-    v.unlock_with_password(user, &SecretString::from(pw)).expect("golden passwords still work");
+    v.unlock_with_password(user, &SecretString::from(pw))
+        .expect("golden passwords still work");
 }
 
 fn get(v: &mut Vault, key: &str) -> Option<String> {
     match v.get_secret(key, None).expect("get") {
         None => None,
         Some(SecretValue::Single(s)) => Some(s.expose_secret().to_string()),
-        Some(SecretValue::Fields(f)) => {
-            Some(f.iter().map(|f| format!("{}={}", f.name, f.value.expose_secret())).collect::<Vec<_>>().join(";"))
-        }
+        Some(SecretValue::Fields(f)) => Some(
+            f.iter()
+                .map(|f| format!("{}={}", f.name, f.value.expose_secret()))
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
     }
 }
 
@@ -48,10 +53,19 @@ fn golden_v1_opens_and_reads() {
     sign_in(&mut v, "olga", "olga-golden-pw");
     assert_eq!(get(&mut v, "API_TOKEN").as_deref(), Some("token-default"));
     assert_eq!(get(&mut v, "DB").as_deref(), None, "olga is not in FIN");
-    let listed = v.list_secrets(&ListQuery { include_inactive: true, ..Default::default() }).expect("list");
+    let listed = v
+        .list_secrets(&ListQuery {
+            include_inactive: true,
+            ..Default::default()
+        })
+        .expect("list");
     let mut keys: Vec<&str> = listed.iter().map(|s| s.key.as_str()).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["API_TOKEN", "DB", "OLD_KEY", "PAUSED", "WRITE_ONLY"], "no private secret, no damage");
+    assert_eq!(
+        keys,
+        ["API_TOKEN", "DB", "OLD_KEY", "PAUSED", "WRITE_ONLY"],
+        "no private secret, no damage"
+    );
     assert!(listed.iter().all(|s| !s.damaged));
     let db = listed.iter().find(|s| s.key == "DB").expect("DB");
     assert_eq!(db.tags, ["postgres", "prod"]);
@@ -60,16 +74,37 @@ fn golden_v1_opens_and_reads() {
     assert_eq!(v.usages(db.id).expect("usages")[0].name, "nightly-report");
 
     sign_in(&mut v, "mila", "mila-golden-pw");
-    assert_eq!(get(&mut v, "DB").as_deref(), Some("host=db.fin.internal;port=5432;password=fin-pw-2"));
-    assert_eq!(get(&mut v, "API_TOKEN").as_deref(), Some("mila-private-token"), "her private one wins");
+    assert_eq!(
+        get(&mut v, "DB").as_deref(),
+        Some("host=db.fin.internal;port=5432;password=fin-pw-2")
+    );
+    assert_eq!(
+        get(&mut v, "API_TOKEN").as_deref(),
+        Some("mila-private-token"),
+        "her private one wins"
+    );
     assert_eq!(get(&mut v, "WRITE_ONLY").as_deref(), Some("never-shown"));
     assert_eq!(get(&mut v, "OLD_KEY"), None, "expired");
     assert_eq!(get(&mut v, "PAUSED"), None, "inactive");
-    let db_id = v.list_secrets(&ListQuery::default()).expect("list").into_iter().find(|s| s.key == "DB").expect("DB").id;
+    let db_id = v
+        .list_secrets(&ListQuery::default())
+        .expect("list")
+        .into_iter()
+        .find(|s| s.key == "DB")
+        .expect("DB")
+        .id;
     let history = v.history(db_id).expect("history");
     assert_eq!(history.len(), 2);
     let first = v.reveal_version(db_id, 1).expect("v1 values");
-    assert_eq!(first.iter().find(|f| f.name == "password").expect("pw").value.expose_secret(), "fin-pw-1");
+    assert_eq!(
+        first
+            .iter()
+            .find(|f| f.name == "password")
+            .expect("pw")
+            .value
+            .expose_secret(),
+        "fin-pw-1"
+    );
 
     sign_in(&mut v, "adam", "adam-golden-pw");
     let explained = v.explain("API_TOKEN", None, Some("mila")).expect("explain");
@@ -77,7 +112,9 @@ fn golden_v1_opens_and_reads() {
     assert_eq!(explained.candidates.len(), 1);
 
     // An old vault keeps accepting writes.
-    let id = v.create_secret(new_secret("NEW_AFTER_UPGRADE", "x", None, false)).expect("write");
+    let id = v
+        .create_secret(new_secret("NEW_AFTER_UPGRADE", "x", None, false))
+        .expect("write");
     assert!(v.secret(id).is_ok());
 }
 
@@ -88,22 +125,40 @@ fn golden_failures_stay_clean() {
         v.unlock_with_password("olga", &SecretString::from("olga-golden-pw"))?;
         v.list_secrets(&ListQuery::default())
     });
-    assert_eq!(err.map(|_| ()).expect_err("truncated").code(), ErrorCode::VaultDamaged);
+    assert_eq!(
+        err.map(|_| ()).expect_err("truncated").code(),
+        ErrorCode::VaultDamaged
+    );
 
     let (_d2, garbage) = copy_of("fail_not_a_vault.db");
-    assert_eq!(Vault::open(&garbage).map(|_| ()).expect_err("garbage").code(), ErrorCode::VaultDamaged);
+    assert_eq!(
+        Vault::open(&garbage)
+            .map(|_| ())
+            .expect_err("garbage")
+            .code(),
+        ErrorCode::VaultDamaged
+    );
 
     let (_d3, tampered) = copy_of("fail_tampered_value.db");
     let mut v = Vault::open(&tampered).expect("opens");
     sign_in(&mut v, "olga", "olga-golden-pw");
-    assert_eq!(v.get_secret("API_TOKEN", None).map(|_| ()).expect_err("tampered").code(), ErrorCode::Integrity);
+    assert_eq!(
+        v.get_secret("API_TOKEN", None)
+            .map(|_| ())
+            .expect_err("tampered")
+            .code(),
+        ErrorCode::Integrity
+    );
     sign_in(&mut v, "mila", "mila-golden-pw");
     assert!(get(&mut v, "DB").is_some(), "other secrets still read");
 
     let (_d4, golden) = copy_of("vault.db");
     let mut v = Vault::open(&golden).expect("opens");
     let wrong = v.unlock_with_password("olga", &SecretString::from("not-her-password"));
-    assert_eq!(wrong.map(|_| ()).expect_err("wrong password").code(), ErrorCode::AuthFailed);
+    assert_eq!(
+        wrong.map(|_| ()).expect_err("wrong password").code(),
+        ErrorCode::AuthFailed
+    );
 }
 
 fn new_secret(key: &str, value: &str, dept: Option<&str>, private: bool) -> NewSecret {
@@ -113,9 +168,15 @@ fn new_secret(key: &str, value: &str, dept: Option<&str>, private: bool) -> NewS
         scope: Scope {
             departments: match dept {
                 None => DeptScope::All,
-                Some(d) => DeptScope::Departments { codes: vec![d.into()] },
+                Some(d) => DeptScope::Departments {
+                    codes: vec![d.into()],
+                },
             },
-            users: if private { UserScope::Creator } else { UserScope::All },
+            users: if private {
+                UserScope::Creator
+            } else {
+                UserScope::All
+            },
         },
         description: String::new(),
         tags: vec![],
@@ -140,8 +201,11 @@ fn add_user(v: &mut Vault, name: &str, role: Role, dept: &str) {
 
 fn set_password(v: &mut Vault, name: &str) {
     sign_in(v, name, &format!("{name}-initial-pw"));
-    v.change_password(&SecretString::from(format!("{name}-initial-pw")), &SecretString::from(format!("{name}-golden-pw")))
-        .expect("passwd");
+    v.change_password(
+        &SecretString::from(format!("{name}-initial-pw")),
+        &SecretString::from(format!("{name}-golden-pw")),
+    )
+    .expect("passwd");
 }
 
 /// Writes the golden files. Ignored: run by hand, then commit the result.
@@ -166,9 +230,21 @@ fn make_golden_v1() {
     v.add_department("FIN", "Finance").expect("dept");
     add_user(&mut v, "adam", Role::Admin, "DEFAULT");
     add_user(&mut v, "mila", Role::Member, "FIN");
-    v.set_memberships("mila", MembershipUpdate { departments: vec!["FIN".into(), "DEFAULT".into()], primary_department: Some("FIN".into()) })
-        .expect("memberships");
-    v.create_secret(new_secret("API_TOKEN", "token-default", Some("DEFAULT"), false)).expect("api");
+    v.set_memberships(
+        "mila",
+        MembershipUpdate {
+            departments: vec!["FIN".into(), "DEFAULT".into()],
+            primary_department: Some("FIN".into()),
+        },
+    )
+    .expect("memberships");
+    v.create_secret(new_secret(
+        "API_TOKEN",
+        "token-default",
+        Some("DEFAULT"),
+        false,
+    ))
+    .expect("api");
     let mut db = new_secret("DB", "", Some("FIN"), false);
     db.fields = vec![
         FieldInput::set("host", "db.fin.internal"),
@@ -182,32 +258,59 @@ fn make_golden_v1() {
         db,
         SecretUpdate {
             fields: Some(vec![
-                FieldInput { name: "host".into(), value: coffer_core::FieldValue::Keep { from: "host".into() } },
-                FieldInput { name: "port".into(), value: coffer_core::FieldValue::Keep { from: "port".into() } },
+                FieldInput {
+                    name: "host".into(),
+                    value: coffer_core::FieldValue::Keep {
+                        from: "host".into(),
+                    },
+                },
+                FieldInput {
+                    name: "port".into(),
+                    value: coffer_core::FieldValue::Keep {
+                        from: "port".into(),
+                    },
+                },
                 FieldInput::set("password", "fin-pw-2"),
             ]),
             ..Default::default()
         },
     )
     .expect("rotate");
-    v.add_usage(db, NewUsage { name: "nightly-report".into(), kind: "pipeline".into(), field: Some("password".into()) })
-        .expect("usage");
+    v.add_usage(
+        db,
+        NewUsage {
+            name: "nightly-report".into(),
+            kind: "pipeline".into(),
+            field: Some("password".into()),
+        },
+    )
+    .expect("usage");
     let mut wo = new_secret("WRITE_ONLY", "never-shown", None, false);
     wo.reveal = Reveal::Never;
     v.create_secret(wo).expect("write-only");
     let mut old = new_secret("OLD_KEY", "expired-value", None, false);
     old.expires_at = Some(1_600_000_000_000);
     v.create_secret(old).expect("expired");
-    let paused = v.create_secret(new_secret("PAUSED", "paused-value", None, false)).expect("paused");
+    let paused = v
+        .create_secret(new_secret("PAUSED", "paused-value", None, false))
+        .expect("paused");
     v.set_active(paused, false).expect("deactivate");
     set_password(&mut v, "adam");
     set_password(&mut v, "mila");
-    v.create_secret(new_secret("API_TOKEN", "mila-private-token", Some("DEFAULT"), true)).expect("private");
+    v.create_secret(new_secret(
+        "API_TOKEN",
+        "mila-private-token",
+        Some("DEFAULT"),
+        true,
+    ))
+    .expect("private");
     drop(v);
     // Fold the WAL into the main file so one self-contained file is committed.
     let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").expect("checkpoint");
-    conn.pragma_update(None, "journal_mode", "wal").expect("wal");
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .expect("checkpoint");
+    conn.pragma_update(None, "journal_mode", "wal")
+        .expect("wal");
     drop(conn);
     for f in ["vault.db-wal", "vault.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
@@ -230,14 +333,29 @@ fn make_golden_v1() {
     std::fs::copy(&path, &tampered).expect("copy");
     let mut v = Vault::open(&tampered).expect("open");
     sign_in(&mut v, "olga", "olga-golden-pw");
-    let id = v.list_secrets(&ListQuery::default()).expect("list").into_iter().find(|s| s.key == "API_TOKEN").expect("id").id;
+    let id = v
+        .list_secrets(&ListQuery::default())
+        .expect("list")
+        .into_iter()
+        .find(|s| s.key == "API_TOKEN")
+        .expect("id")
+        .id;
     drop(v);
     let conn = rusqlite::Connection::open(&tampered).expect("open");
-    let mut blob: Vec<u8> = conn.query_row("SELECT fields FROM secrets WHERE id = ?1", [id], |r| r.get(0)).expect("blob");
+    let mut blob: Vec<u8> = conn
+        .query_row("SELECT fields FROM secrets WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("blob");
     let i = blob.len() - 20;
     blob[i] ^= 0x01;
-    conn.execute("UPDATE secrets SET fields = ?2 WHERE id = ?1", rusqlite::params![id, blob]).expect("tamper");
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").expect("checkpoint");
+    conn.execute(
+        "UPDATE secrets SET fields = ?2 WHERE id = ?1",
+        rusqlite::params![id, blob],
+    )
+    .expect("tamper");
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .expect("checkpoint");
     drop(conn);
     for f in ["fail_tampered_value.db-wal", "fail_tampered_value.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));

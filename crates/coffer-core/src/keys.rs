@@ -142,6 +142,12 @@ impl KeyCache {
         Ok(self.keys.get(&key_id))
     }
 
+    /// A key already opened by [`KeyCache::get`], without touching the vault
+    /// (for work spread across threads).
+    pub(crate) fn loaded(&self, key_id: i64) -> Option<&SymKey> {
+        self.keys.get(&key_id)
+    }
+
     /// Like [`KeyCache::get`], for keys policy says the user must hold.
     pub(crate) fn require(&mut self, conn: &Connection, key_id: i64) -> Result<&SymKey> {
         self.get(conn, key_id)?.ok_or_else(|| {

@@ -18,6 +18,7 @@ mod directory;
 mod error;
 mod history;
 mod keys;
+mod listing;
 mod lookup;
 mod model;
 mod policy;

@@ -9,8 +9,6 @@
 //! file, or moving a blob to another row, makes the secret fail its
 //! integrity check, and only that secret.
 
-use std::collections::HashMap;
-
 use rusqlite::{Connection, OptionalExtension, Row as SqlRow, params};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -141,6 +139,11 @@ impl Row {
         format!("{users}|{depts}")
     }
 
+    /// Whether two loads of a row carry the same authenticated header.
+    pub(crate) fn same_header(&self, other: &Row) -> bool {
+        self.header() == other.header()
+    }
+
     /// Every plaintext column policy relies on, canonically encoded.
     fn header(&self) -> Vec<u8> {
         let mut h = Vec::with_capacity(160);
@@ -254,15 +257,20 @@ fn attach_depts(conn: &Connection, rows: &mut [Row]) -> Result<()> {
             .collect::<rusqlite::Result<_>>()?;
         return Ok(());
     }
-    let mut by_secret: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT secret_id, dept_id FROM secret_departments ORDER BY dept_id")?;
+    // Both sides are ordered by secret id (rows by the caller, memberships
+    // by their primary key), so one merge pass attaches them.
+    let mut stmt = conn.prepare_cached(
+        "SELECT secret_id, dept_id FROM secret_departments ORDER BY secret_id, dept_id",
+    )?;
+    let mut i = 0;
     for pair in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
         let (s, d) = pair?;
-        by_secret.entry(s).or_default().push(d);
-    }
-    for row in rows {
-        row.depts = by_secret.remove(&row.id).unwrap_or_default();
+        while i < rows.len() && rows[i].id < s {
+            i += 1;
+        }
+        if i < rows.len() && rows[i].id == s {
+            rows[i].depts.push(d);
+        }
     }
     Ok(())
 }
@@ -278,9 +286,11 @@ pub(crate) fn load(conn: &Connection, id: i64) -> Result<Option<Row>> {
     Ok(Some(row))
 }
 
-pub(crate) fn load_all(conn: &Connection) -> Result<Vec<Row>> {
-    let sql = format!("SELECT {ROW_COLUMNS} FROM secrets ORDER BY id");
-    let mut stmt = conn.prepare(&sql)?;
+/// Every row without its `fields` ciphertext (the table never needs it).
+pub(crate) fn load_listing(conn: &Connection) -> Result<Vec<Row>> {
+    let columns = ROW_COLUMNS.replace(", fields", ", x'' AS fields");
+    let sql = format!("SELECT {columns} FROM secrets ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt
         .query_map([], row_from_sql)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -309,20 +319,15 @@ pub(crate) fn load_by_index(conn: &Connection, indexes: &[&[u8]]) -> Result<Vec<
 /// A data key wrapped under one scope key: (key id, wrapped key).
 pub(crate) type Wrap = (i64, Vec<u8>);
 
-pub(crate) fn all_wraps(conn: &Connection) -> Result<HashMap<i64, Vec<Wrap>>> {
-    let mut out: HashMap<i64, Vec<Wrap>> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT secret_id, key_id, wrapped FROM secret_wraps")?;
-    for w in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
-    })? {
-        let (s, k, wrapped) = w?;
-        out.entry(s).or_default().push((k, wrapped));
-    }
-    Ok(out)
+/// Every wrap as (secret id, key id, wrapped key), ordered by secret id.
+pub(crate) fn all_wraps(conn: &Connection) -> Result<Vec<(i64, i64, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT secret_id, key_id, wrapped FROM secret_wraps ORDER BY secret_id, key_id",
+    )?;
+    let wraps = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(wraps)
 }
 
 fn wraps_of(conn: &Connection, id: i64) -> Result<Vec<Wrap>> {
@@ -332,6 +337,15 @@ fn wraps_of(conn: &Connection, id: i64) -> Result<Vec<Wrap>> {
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(wraps)
+}
+
+/// Unwraps a data key with the scope key `key_id` it was wrapped under.
+pub(crate) fn unwrap_dek(key: &SymKey, row: &Row, key_id: i64, wrapped: &[u8]) -> Result<SymKey> {
+    let mut extra = Vec::new();
+    let plain = key
+        .open(&row.wrap_aad(key_id, &mut extra), wrapped)
+        .map_err(|_| Error::secret_integrity(row.id))?;
+    SymKey::from_slice(&plain).map_err(|_| Error::secret_integrity(row.id))
 }
 
 /// Unwraps the data key with the first scope key the user holds. `None`

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use crate::crypto::SymKey;
 use crate::directory;
 use crate::error::{Error, Result};
+use crate::listing::MetaState;
 use crate::model::{
     DeptScope, ExpiryState, ExpiryUpdate, FieldInput, FieldValue, ListQuery, NewSecret, Reveal,
     RevealedField, Scope, SecretId, SecretSummary, SecretUpdate, Timestamp, UserScope,
@@ -228,7 +229,9 @@ impl Vault {
 
     /// The secrets table: every secret the user can see that matches.
     /// Rows that fail their integrity check are listed as damaged (when no
-    /// text filter is set) so one bad row never hides the rest.
+    /// text filter is set) so one bad row never hides the rest. Served from
+    /// the session's decrypted view (see `listing`), so repeated searches
+    /// cost a scan in memory, not a decryption per row.
     pub fn list_secrets(&mut self, query: &ListQuery) -> Result<Vec<SecretSummary>> {
         let search = query
             .search
@@ -248,46 +251,35 @@ impl Vault {
                 .as_deref()
                 .map(|c| directory::dept_id(cx.conn, c.trim()))
                 .transpose()?;
+            cx.listing.refresh(cx.conn, cx.keys, &cx.actor, cx.epoch)?;
             let labels = Labels::load(cx.conn, cx.now)?;
-            let wraps = record::all_wraps(cx.conn)?;
             let mut out = Vec::new();
-            for row in record::load_all(cx.conn)? {
-                if !cx.actor.can_see(&row.scope()) {
+            for entry in &cx.listing.entries {
+                let row = &entry.row;
+                if !cx.actor.can_see(&row.scope())
+                    || dept.is_some_and(|d| !row.all_depts && !row.depts.contains(&d))
+                    || (!query.include_inactive
+                        && (!row.active || is_expired(row.expires_at, cx.now)))
+                {
                     continue;
                 }
-                if dept.is_some_and(|d| !row.all_depts && !row.depts.contains(&d)) {
-                    continue;
-                }
-                if !query.include_inactive && (!row.active || is_expired(row.expires_at, cx.now)) {
-                    continue;
-                }
-                let no_wraps = Vec::new();
-                let meta = record::dek_from(
-                    cx.conn,
-                    cx.keys,
-                    &row,
-                    wraps.get(&row.id).unwrap_or(&no_wraps),
-                )
-                .ok()
-                .flatten()
-                .and_then(|dek| record::open_meta(&dek, &row).ok());
-                let matches = match &meta {
-                    None => search.is_none() && tag.is_none(),
-                    Some(m) => {
+                let meta = match &entry.meta {
+                    MetaState::Ok { meta, haystack } => {
                         let tag_ok = tag
                             .as_ref()
-                            .is_none_or(|t| m.tags.iter().any(|x| x.to_lowercase() == *t));
-                        let search_ok = search.as_ref().is_none_or(|s| {
-                            m.key.to_lowercase().contains(s)
-                                || m.description.to_lowercase().contains(s)
-                                || m.tags.iter().any(|x| x.to_lowercase().contains(s))
-                        });
-                        tag_ok && search_ok
+                            .is_none_or(|t| meta.tags.iter().any(|x| x.to_lowercase() == *t));
+                        let search_ok = search
+                            .as_ref()
+                            .is_none_or(|s| haystack.contains(s.as_str()));
+                        if !(tag_ok && search_ok) {
+                            continue;
+                        }
+                        Some(meta)
                     }
+                    _ if search.is_some() || tag.is_some() => continue,
+                    _ => None,
                 };
-                if matches {
-                    out.push(labels.summary(&cx.actor, &row, meta.as_ref()));
-                }
+                out.push(labels.summary(&cx.actor, row, meta));
             }
             Ok(out)
         })

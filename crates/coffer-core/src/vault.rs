@@ -16,6 +16,7 @@ use crate::crypto::{KdfParams, random_bytes};
 use crate::directory;
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyCache, KeyKind};
+use crate::listing::ListCache;
 use crate::model::{KdfProfile, Role, SessionInfo, Timestamp};
 use crate::policy::Actor;
 use crate::rekey;
@@ -63,8 +64,17 @@ pub fn sign_in_delay_secs(failures: i64) -> i64 {
 pub(crate) struct Cx<'a> {
     pub conn: &'a Connection,
     pub keys: &'a mut KeyCache,
+    pub listing: &'a mut ListCache,
+    /// Counts this handle's committed writes (see `listing`).
+    pub epoch: u64,
     pub actor: Actor,
     pub now: Timestamp,
+}
+
+/// A signed-in user's keys and decrypted table, wiped together on lock.
+struct Session {
+    keys: KeyCache,
+    listing: ListCache,
 }
 
 pub struct Vault {
@@ -73,7 +83,8 @@ pub struct Vault {
     vault_id: String,
     profile: KdfProfile,
     kdf: KdfParams,
-    session: Option<KeyCache>,
+    session: Option<Session>,
+    write_epoch: u64,
 }
 
 impl Vault {
@@ -144,13 +155,17 @@ impl Vault {
             Ok::<_, Error>(cache)
         })();
         match made {
-            Ok(cache) => Ok(Self {
+            Ok(keys) => Ok(Self {
                 conn,
                 path: path.to_path_buf(),
                 vault_id,
                 profile,
                 kdf,
-                session: Some(cache),
+                session: Some(Session {
+                    keys,
+                    listing: ListCache::default(),
+                }),
+                write_epoch: 0,
             }),
             Err(e) => {
                 drop(conn);
@@ -185,6 +200,7 @@ impl Vault {
             profile,
             kdf,
             session: None,
+            write_epoch: 0,
         })
     }
 
@@ -271,7 +287,10 @@ impl Vault {
                 "this account is disabled: ask an admin".into(),
             ));
         }
-        self.session = Some(KeyCache::new(user_id, pair));
+        self.session = Some(Session {
+            keys: KeyCache::new(user_id, pair),
+            listing: ListCache::default(),
+        });
         match self.session_info() {
             Ok(info) => Ok(info),
             Err(e) => {
@@ -303,7 +322,7 @@ impl Vault {
         let user_id = self
             .session
             .as_ref()
-            .map(KeyCache::user_id)
+            .map(|s| s.keys.user_id())
             .ok_or_else(not_signed_in)?;
         let stored = account::stored_lock(&self.conn, user_id)?;
         if account::open_with_password(user_id, &stored, current)?.is_none() {
@@ -334,7 +353,8 @@ impl Vault {
         during_password_change: bool,
         f: impl FnOnce(&mut Cx) -> Result<T>,
     ) -> Result<T> {
-        let keys = self.session.as_mut().ok_or_else(not_signed_in)?;
+        let Session { keys, listing } = self.session.as_mut().ok_or_else(not_signed_in)?;
+        let epoch = self.write_epoch;
         let behavior = if write {
             TransactionBehavior::Immediate
         } else {
@@ -349,6 +369,8 @@ impl Vault {
             let mut cx = Cx {
                 conn: &tx,
                 keys,
+                listing,
+                epoch,
                 actor,
                 now: now_ms(),
             };
@@ -362,6 +384,9 @@ impl Vault {
         match committed {
             Ok(v) => {
                 keys.commit();
+                if write {
+                    self.write_epoch += 1;
+                }
                 Ok(v)
             }
             Err(e) => {
