@@ -63,7 +63,7 @@ export function filterSecrets(list: readonly SecretSummary[], filter: SecretFilt
 export function collectTags(list: readonly SecretSummary[]): string[] {
   const seen = new Map<string, string>();
   for (const s of list) for (const t of s.tags) if (!seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
-  return [...seen.values()].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
+  return [...seen.values()].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }));
 }
 
 /** Every department code that appears in a scope, sorted. */

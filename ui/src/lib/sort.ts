@@ -11,7 +11,9 @@ export interface SortOrder {
   desc: boolean;
 }
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+// An explicit locale: with none, a web view started under LANG=C may fall
+// back to POSIX order (every capital before any lower-case letter).
+const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
 function byNumber(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
