@@ -55,7 +55,10 @@ impl CredentialStore for OsKeyring {
         let entry = keyring::Entry::new(SERVICE, account).map_err(keyring_error)?;
         match entry.get_password() {
             Ok(s) => Ok(Some(SecretString::from(s))),
-            Err(keyring::Error::NoEntry) => Ok(None),
+            // A locked keyring, or one without a default collection, holds
+            // nothing this process can use: sign in with the password.
+            // (Saving still reports the problem.)
+            Err(keyring::Error::NoEntry | keyring::Error::NoStorageAccess(_)) => Ok(None),
             Err(e) => Err(keyring_error(e)),
         }
     }
