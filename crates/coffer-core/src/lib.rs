@@ -12,6 +12,7 @@
 //! the operations.
 
 mod account;
+mod codec;
 mod crypto;
 mod device;
 mod directory;

@@ -10,11 +10,11 @@
 //! integrity check, and only that secret.
 
 use rusqlite::{Connection, OptionalExtension, Row as SqlRow, params};
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use secrecy::SecretString;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::crypto::{Aad, MAX_KEY_USES, SymKey};
+use crate::codec;
+use crate::crypto::{Aad, BlindIndex, MAX_KEY_USES, SymKey};
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyCache, KeyKind};
 use crate::model::{Reveal, Timestamp};
@@ -28,7 +28,7 @@ pub(crate) const HISTORY_KEPT: i64 = 10;
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
     pub id: i64,
-    pub key_index: Vec<u8>,
+    pub key_index: BlindIndex,
     pub all_depts: bool,
     pub private: bool,
     pub creator_id: i64,
@@ -50,10 +50,15 @@ const ROW_COLUMNS: &str = "id, key_index, all_depts, private, creator_id, active
                            created_at, updated_at, updated_by, version, dek_gen, dek_uses, meta, fields";
 
 fn row_from_sql(r: &SqlRow) -> rusqlite::Result<Row> {
-    let reveal: String = r.get(6)?;
+    // Read without copying: a row costs a few microseconds, mostly
+    // allocation, and the table loads thousands of them.
+    let reveal = r.get_ref(6)?.as_str().unwrap_or("");
+    // A blind index of the wrong length can only come from tampering: keep
+    // it zeroed, and the header check fails when the row is decrypted.
+    let key_index = <[u8; 32]>::try_from(r.get_ref(1)?.as_blob().unwrap_or(&[])).unwrap_or([0; 32]);
     Ok(Row {
         id: r.get(0)?,
-        key_index: r.get(1)?,
+        key_index,
         all_depts: r.get(2)?,
         private: r.get(3)?,
         creator_id: r.get(4)?,
@@ -83,7 +88,7 @@ impl Row {
     pub(crate) fn new(creator_id: i64, now: Timestamp) -> Self {
         Self {
             id: 0,
-            key_index: Vec::new(),
+            key_index: [0; 32],
             all_depts: false,
             private: false,
             creator_id,
@@ -190,7 +195,7 @@ impl Row {
 
 /// Key, description, tags and field names: sensitive, so encrypted, but
 /// needed for the table, so kept apart from values.
-#[derive(Debug, Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Debug, Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct Meta {
     pub key: String,
     pub description: String,
@@ -202,46 +207,6 @@ pub(crate) struct Meta {
 pub(crate) struct Fields(pub Vec<(String, SecretString)>);
 
 impl Fields {
-    /// `count:u32 (name_len:u32 name value_len:u32 value)*`, into a buffer
-    /// wiped on drop (JSON would leave unwiped copies of values behind).
-    fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::new());
-        out.extend_from_slice(&(self.0.len() as u32).to_le_bytes());
-        for (name, value) in &self.0 {
-            for part in [name.as_bytes(), value.expose_secret().as_bytes()] {
-                out.extend_from_slice(&(part.len() as u32).to_le_bytes());
-                out.extend_from_slice(part);
-            }
-        }
-        out
-    }
-
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-            if b.len() < n {
-                return None;
-            }
-            let (head, tail) = b.split_at(n);
-            *b = tail;
-            Some(head)
-        }
-        fn take_len(b: &mut &[u8]) -> Option<usize> {
-            let raw: [u8; 4] = take(b, 4)?.try_into().ok()?;
-            Some(u32::from_le_bytes(raw) as usize)
-        }
-        let mut b = bytes;
-        let count = take_len(&mut b)?;
-        let mut out = Vec::with_capacity(count.min(1024));
-        for _ in 0..count {
-            let n = take_len(&mut b)?;
-            let name = std::str::from_utf8(take(&mut b, n)?).ok()?.to_string();
-            let n = take_len(&mut b)?;
-            let value = std::str::from_utf8(take(&mut b, n)?).ok()?;
-            out.push((name, SecretString::from(value)));
-        }
-        b.is_empty().then_some(Self(out))
-    }
-
     pub(crate) fn names(&self) -> Vec<String> {
         self.0.iter().map(|(n, _)| n.clone()).collect()
     }
@@ -383,7 +348,7 @@ pub(crate) fn open_meta(dek: &SymKey, row: &Row) -> Result<Meta> {
     let plain = dek
         .open(&aad, &row.meta)
         .map_err(|_| Error::secret_integrity(row.id))?;
-    serde_json::from_slice(&plain).map_err(|_| Error::secret_integrity(row.id))
+    codec::decode_meta(&plain).ok_or_else(|| Error::secret_integrity(row.id))
 }
 
 pub(crate) fn open_fields(dek: &SymKey, row: &Row) -> Result<Fields> {
@@ -392,14 +357,7 @@ pub(crate) fn open_fields(dek: &SymKey, row: &Row) -> Result<Fields> {
     let plain = dek
         .open(&aad, &row.fields)
         .map_err(|_| Error::secret_integrity(row.id))?;
-    Fields::decode(&plain).ok_or_else(|| Error::secret_integrity(row.id))
-}
-
-fn seal_json<T: Serialize>(dek: &SymKey, aad: &Aad, value: &T) -> Result<Vec<u8>> {
-    let json = Zeroizing::new(
-        serde_json::to_vec(value).map_err(|_| Error::invalid("cannot encode this secret"))?,
-    );
-    Ok(dek.seal(aad, &json))
+    codec::decode_fields(&plain).ok_or_else(|| Error::secret_integrity(row.id))
 }
 
 /// Saves a secret: recomputes its blind index, seals meta and fields under
@@ -418,7 +376,7 @@ pub(crate) fn save(
     } else {
         cache.shared_blind_key(conn)?
     };
-    row.key_index = blind.blind(&meta.key).to_vec();
+    row.key_index = blind.blind(&meta.key);
     if row.id == 0 {
         conn.execute(
             "INSERT INTO secrets (key_index, scope_sig, all_depts, private, creator_id, active, reveal,
@@ -432,12 +390,11 @@ pub(crate) fn save(
     }
     row.dek_uses += 2;
     let header = row.header();
-    row.meta = seal_json(
-        dek,
+    row.meta = dek.seal(
         &Aad::new("secrets", row.id, "meta", row.version).with_extra(&header),
-        meta,
-    )?;
-    let encoded = fields.encode();
+        &codec::encode_meta(meta),
+    );
+    let encoded = codec::encode_fields(fields);
     row.fields = dek.seal(
         &Aad::new("secrets", row.id, "fields", row.version).with_extra(&header),
         &encoded,
@@ -529,10 +486,13 @@ pub(crate) fn push_history(
     fields: &Fields,
 ) -> Result<()> {
     let extra = history_extra(row.dek_gen, row.updated_at, row.updated_by);
-    let meta_blob = seal_json(dek, &history_aad(row.id, "meta", row.version, &extra), meta)?;
+    let meta_blob = dek.seal(
+        &history_aad(row.id, "meta", row.version, &extra),
+        &codec::encode_meta(meta),
+    );
     let fields_blob = dek.seal(
         &history_aad(row.id, "fields", row.version, &extra),
-        &fields.encode(),
+        &codec::encode_fields(fields),
     );
     conn.execute(
         "INSERT OR REPLACE INTO secret_versions (secret_id, version, updated_at, updated_by, meta, fields)
@@ -591,8 +551,8 @@ pub(crate) fn history(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<
                 version,
                 updated_at,
                 updated_by,
-                meta: serde_json::from_slice(&m).map_err(|_| bad())?,
-                fields: Fields::decode(&f).ok_or_else(bad)?,
+                meta: codec::decode_meta(&m).ok_or_else(bad)?,
+                fields: codec::decode_fields(&f).ok_or_else(bad)?,
             })
         })
         .collect()
@@ -631,23 +591,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fields_round_trip_and_reject_garbage() {
-        let f = Fields(vec![
-            ("host".into(), SecretString::from("db")),
-            ("password".into(), SecretString::from("p@ss")),
-        ]);
-        let enc = f.encode();
-        let back = Fields::decode(&enc).expect("decode");
-        assert_eq!(back.names(), ["host", "password"]);
-        assert_eq!(back.0[1].1.expose_secret(), "p@ss");
-        assert!(Fields::decode(&enc[..enc.len() - 1]).is_none());
-        assert!(Fields::decode(&[0xff, 0xff, 0xff, 0xff]).is_none());
-        let mut trailing = enc.to_vec();
-        trailing.push(0);
-        assert!(Fields::decode(&trailing).is_none());
-    }
-
-    #[test]
     fn header_covers_policy_columns() {
         let base = Row::new(1, 1000);
         let h = base.header();
@@ -681,7 +624,7 @@ mod tests {
                 ..base.clone()
             },
             Row {
-                key_index: vec![1],
+                key_index: [1; 32],
                 ..base.clone()
             },
             Row {

@@ -16,7 +16,7 @@ mod kdf;
 pub(crate) use aead::{Aad, SymKey};
 pub(crate) use hpke_wrap::{KeyPair, seal_to};
 pub use index::Fingerprint;
-pub(crate) use index::IndexKey;
+pub(crate) use index::{BlindIndex, IndexKey};
 pub use kdf::KdfParams;
 pub(crate) use kdf::{SALT_LEN, derive_password_key};
 

@@ -35,7 +35,8 @@ export interface RowActions {
 }
 
 export const MASK = "••••••";
-const MAX_COLLAPSED_FIELDS = 2;
+/** Collapsed rows show this many field chips; the column fits one. */
+const MAX_COLLAPSED_FIELDS = 1;
 const MAX_TAGS = 3;
 
 export function KeyCell({ s }: { s: SecretSummary }) {
@@ -114,7 +115,7 @@ export function FieldsCell({
   const writeOnly = s.reveal === "never";
   const names = fields ? fields.map((f) => f.name) : s.field_names;
   // Collapsed rows stay one line tall: a few chips, then "+N more".
-  const shown = fields ? names : names.length > MAX_COLLAPSED_FIELDS ? names.slice(0, MAX_COLLAPSED_FIELDS - 1) : names;
+  const shown = fields ? names : names.slice(0, MAX_COLLAPSED_FIELDS);
   const hidden = names.length - shown.length;
   return (
     <div role="cell" className="td col-fields">

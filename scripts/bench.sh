@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Times whole commands side by side with peers (SPEC §9):
+#   scripts/bench.sh            # writes target/bench/results.md
+#
+# - `coffer get` on a 10,000-secret vault, unlocked by the device key in a
+#   real gnome-keyring, vs `pass show` and `keepassxc-cli show`;
+# - `coffer list --search` over the same vault;
+# - 1,000 separate `coffer add` processes, vs `pass insert` and
+#   `keepassxc-cli add` (peers: 100 runs, scaled to 1,000);
+# - password unlock (calibrated Argon2id) with `coffer get`.
+# Needs: hyperfine, pass, gpg, keepassxc (apt-get install hyperfine pass keepassxc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in hyperfine pass gpg keepassxc-cli gnome-keyring-daemon dbus-run-session; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install hyperfine pass keepassxc gnome-keyring dbus)" >&2; exit 1; }
+done
+cargo build --quiet --release -p coffer-cli
+cargo build --quiet --release -p coffer-core --example populate
+out_dir="$PWD/target/bench"
+mkdir -p "$out_dir"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/run" "$work/data" "$work/config"
+chmod 700 "$work/run" "$work/home"
+
+cat > "$work/inside.sh" <<'INSIDE'
+set -euo pipefail
+echo -n keyring-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+sleep 1
+C="$ROOT/target/release/coffer"
+export COFFER_PASSWORD=bench-owner-password
+echo -n "$COFFER_PASSWORD" | "$C" init --owner bench --new-password-stdin >/dev/null 2>&1
+"$ROOT/target/release/examples/populate" "$COFFER_VAULT" bench 10000
+"$C" login --user bench --remember >/dev/null 2>&1
+unset COFFER_PASSWORD
+cd "$WORK"
+
+# Peers: pass with a passphrase-less GPG key (as fast as pass gets), and a
+# KeePassXC database with its default KDF.
+gpg --batch --quiet --passphrase '' --quick-gen-key bench@coffer.invalid default default never 2>/dev/null
+pass init bench@coffer.invalid >/dev/null
+for i in $(seq 1 100); do echo "value-$i" | pass insert -e "bench/KEY_$i" >/dev/null; done
+printf 'kdbx-pass\nkdbx-pass\n' | keepassxc-cli db-create -p "$WORK/bench.kdbx" >/dev/null 2>&1
+for i in $(seq 1 20); do printf 'kdbx-pass\nvalue-%s\n' "$i" | keepassxc-cli add -q -p "$WORK/bench.kdbx" "KEY_$i" >/dev/null 2>&1; done
+
+hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/get.md" \
+  -n "coffer get (device key, 10k secrets)" "$C get BENCH_04242" \
+  -n "pass show" "pass show bench/KEY_42" \
+  -n "keepassxc-cli show" "printf 'kdbx-pass\n' | keepassxc-cli show -q -s -a password $WORK/bench.kdbx KEY_7"
+hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/list.md" \
+  -n "coffer list --search (10k secrets)" "$C list --search 'number 424'"
+COFFER_PASSWORD=bench-owner-password hyperfine --style basic --warmup 1 --runs 10 --export-markdown "$OUT/unlock.md" \
+  -n "coffer get (password, calibrated Argon2id)" "$C get BENCH_04242"
+
+start=$(date +%s.%N)
+for i in $(seq 1 1000); do "$C" add "ADD_$i" --value "v$i" --all-depts >/dev/null; done
+coffer_add=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+for i in $(seq 1 100); do echo "v$i" | pass insert -e "add/KEY_$i" >/dev/null; done
+pass_add=$(echo "($(date +%s.%N) - $start) * 10" | bc)
+start=$(date +%s.%N)
+for i in $(seq 1 100); do printf 'kdbx-pass\nv%s\n' "$i" | keepassxc-cli add -q -p "$WORK/bench.kdbx" "ADD_$i" >/dev/null 2>&1; done
+kp_add=$(echo "($(date +%s.%N) - $start) * 10" | bc)
+{
+  echo "| 1,000 separate adds | seconds |"
+  echo "|---|---|"
+  printf '| coffer add (device key) | %.1f |\n' "$coffer_add"
+  printf '| pass insert (100 runs x 10) | %.1f |\n' "$pass_add"
+  printf '| keepassxc-cli add (100 runs x 10) | %.1f |\n' "$kp_add"
+} > "$OUT/add.md"
+INSIDE
+
+env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/data" \
+  XDG_CONFIG_HOME="$work/config" GNUPGHOME="$work/home/.gnupg" PASSWORD_STORE_DIR="$work/home/.password-store" \
+  COFFER_VAULT="$work/data/vault.db" ROOT="$PWD" WORK="$work" OUT="$out_dir" \
+  dbus-run-session -- bash "$work/inside.sh"
+
+{
+  echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
+  echo
+  for f in get list unlock add; do cat "$out_dir/$f.md"; echo; done
+} > "$out_dir/results.md"
+cat "$out_dir/results.md"
