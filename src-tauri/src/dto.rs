@@ -39,8 +39,9 @@ pub struct RevealedFieldView {
     pub value: String,
 }
 
-/// Where a copied value went and when it will be cleared.
-#[derive(Debug, Clone, Serialize, TS)]
+/// Where a copied value went and when it will be cleared. (No `Debug`:
+/// field names are confidential too.)
+#[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct CopyReceipt {
     pub field: String,

@@ -13,7 +13,7 @@ use crate::secrets::{Labels, usernames, visible};
 use crate::vault::Vault;
 
 /// One version of a secret, metadata only.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct VersionInfo {
     #[ts(type = "number")]
@@ -123,3 +123,6 @@ fn find_version(versions: Vec<record::Version>, version: i64) -> Result<record::
         .find(|v| v.version == version)
         .ok_or_else(|| Error::not_found("no such version of this secret (the last ten are kept)"))
 }
+
+crate::model::redacted_debug!(VersionInfo { version, current, updated_by, updated_at }
+    hides { key, field_names, description, tags });

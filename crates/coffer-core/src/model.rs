@@ -129,7 +129,7 @@ pub struct Permissions {
 }
 
 /// One row of the secrets table: metadata only, never values.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct SecretSummary {
     #[ts(type = "number")]
@@ -158,7 +158,7 @@ pub struct SecretSummary {
 }
 
 /// A field as given when creating or editing a secret.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct FieldInput {
     pub name: String,
@@ -167,7 +167,7 @@ pub struct FieldInput {
 
 /// A new value, or the current value of an existing field (so an editor
 /// can rename or keep fields without ever seeing their values).
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum FieldValue {
@@ -193,7 +193,7 @@ impl FieldInput {
 }
 
 /// Everything needed to create a secret.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct NewSecret {
     pub key: String,
@@ -230,7 +230,7 @@ pub enum ExpiryUpdate {
 
 /// A partial update: absent parts stay as they are. Any change makes a new
 /// version.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Clone, Default, Deserialize, TS)]
 #[ts(export)]
 pub struct SecretUpdate {
     #[serde(default)]
@@ -251,7 +251,6 @@ pub struct SecretUpdate {
 
 /// A field with its value, as revealed to someone allowed to read it.
 /// Deliberately neither `Serialize` nor `Clone`.
-#[derive(Debug)]
 pub struct RevealedField {
     pub name: String,
     pub value: SecretString,
@@ -266,7 +265,7 @@ pub enum SecretValue {
 }
 
 /// Filters for the secrets table.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Clone, Default, Deserialize, TS)]
 #[ts(export)]
 pub struct ListQuery {
     /// Case-insensitive substring of key, description or a tag.
@@ -437,4 +436,128 @@ pub struct Explanation {
     /// A department was asked for that the user does not belong to, so
     /// `get` returns nothing.
     pub not_a_member: bool,
+}
+
+/// `Debug` that shows a value's shape but not its sensitive fields: keys,
+/// field names, descriptions, tags and search terms are as confidential as
+/// values (SPEC §7), and `Debug` output ends up in logs and panics.
+macro_rules! redacted_debug {
+    ($ty:ident { $($shown:ident),* } hides { $($hidden:ident),* }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &format_args!("[redacted]")))*
+                    .finish()
+            }
+        }
+    };
+}
+pub(crate) use redacted_debug;
+
+redacted_debug!(SecretSummary {
+    id, scope, expires_at, expiry, active, reveal, created_by, created_at, updated_by, updated_at, version, damaged, can
+} hides { key, field_names, description, tags });
+redacted_debug!(FieldInput {} hides { name, value });
+redacted_debug!(NewSecret { scope, expires_at, active, reveal } hides { key, fields, description, tags });
+redacted_debug!(SecretUpdate { scope, expires, reveal } hides { key, fields, description, tags });
+redacted_debug!(RevealedField {} hides { name, value });
+redacted_debug!(ListQuery { department, include_inactive } hides { search, tag });
+
+impl std::fmt::Debug for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Set { .. } => "Set([redacted])",
+            Self::Keep { .. } => "Keep([redacted])",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &str = "CanaryQ7";
+
+    fn leaks(debug: String) {
+        assert!(!debug.contains(CANARY), "Debug output leaks: {debug}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+    }
+
+    #[test]
+    fn debug_output_never_shows_keys_names_or_values() {
+        let scope = Scope {
+            departments: DeptScope::All,
+            users: UserScope::All,
+        };
+        let field = FieldInput::set(CANARY, CANARY);
+        leaks(format!("{field:?}"));
+        leaks(format!(
+            "{:?}",
+            FieldValue::Keep {
+                from: CANARY.into()
+            }
+        ));
+        let new = NewSecret {
+            key: CANARY.into(),
+            fields: vec![field],
+            scope: scope.clone(),
+            description: CANARY.into(),
+            tags: vec![CANARY.into()],
+            expires_at: None,
+            active: true,
+            reveal: Reveal::Allowed,
+        };
+        leaks(format!("{new:?}"));
+        let upd = SecretUpdate {
+            key: Some(CANARY.into()),
+            tags: Some(vec![CANARY.into()]),
+            ..Default::default()
+        };
+        leaks(format!("{upd:?}"));
+        leaks(format!(
+            "{:?}",
+            RevealedField {
+                name: CANARY.into(),
+                value: SecretString::from(CANARY)
+            }
+        ));
+        leaks(
+            format!("{:?}", SecretValue::Single(SecretString::from(CANARY)))
+                .replace("REDACTED", "[redacted]"),
+        );
+        leaks(format!(
+            "{:?}",
+            ListQuery {
+                search: Some(CANARY.into()),
+                ..Default::default()
+            }
+        ));
+        let summary = SecretSummary {
+            id: 1,
+            key: CANARY.into(),
+            field_names: vec![CANARY.into()],
+            scope,
+            description: CANARY.into(),
+            tags: vec![CANARY.into()],
+            expires_at: None,
+            expiry: ExpiryState::None,
+            active: true,
+            reveal: Reveal::Allowed,
+            created_by: "ana".into(),
+            created_at: 0,
+            updated_by: "ana".into(),
+            updated_at: 0,
+            version: 1,
+            damaged: false,
+            can: Permissions {
+                reveal: true,
+                copy: true,
+                edit: true,
+                delete: true,
+                activate: false,
+            },
+        };
+        leaks(format!("{summary:?}"));
+    }
 }

@@ -195,13 +195,15 @@ impl Row {
 
 /// Key, description, tags and field names: sensitive, so encrypted, but
 /// needed for the table, so kept apart from values.
-#[derive(Debug, Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct Meta {
     pub key: String,
     pub description: String,
     pub tags: Vec<String>,
     pub field_names: Vec<String>,
 }
+
+crate::model::redacted_debug!(Meta {} hides { key, description, tags, field_names });
 
 /// Field names and values, in order.
 pub(crate) struct Fields(pub Vec<(String, SecretString)>);

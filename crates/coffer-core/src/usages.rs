@@ -18,7 +18,7 @@ use crate::secrets::{usernames, visible};
 use crate::vault::{Cx, Vault};
 
 /// One usage, as shown to users.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct Usage {
     #[ts(type = "number")]
@@ -34,7 +34,7 @@ pub struct Usage {
 }
 
 /// A usage to record.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct NewUsage {
     pub name: String,
@@ -220,3 +220,6 @@ impl Vault {
         })
     }
 }
+
+crate::model::redacted_debug!(Usage { id, secret_id, created_by, created_at } hides { name, kind, field });
+crate::model::redacted_debug!(NewUsage {} hides { name, kind, field });
