@@ -21,7 +21,7 @@ Exit codes: 0 ok, 1 not found, 2 usage error, 3 refused, 4 authentication
 failed, 5 vault damaged or unreadable.";
 
 /// Coffer: a team's secrets in one encrypted vault, fetched by key.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "coffer", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
@@ -31,7 +31,7 @@ pub struct Cli {
 }
 
 /// Flags every command accepts.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct Global {
     /// The vault file [default: the platform data folder's coffer/vault.db]
     #[arg(long, global = true, env = "COFFER_VAULT", hide_env_values = true, value_name = "PATH", help_heading = GLOBAL)]
@@ -47,7 +47,7 @@ pub struct Global {
     pub password_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Create a vault and its owner
     Init(InitArgs),
@@ -90,7 +90,7 @@ pub enum Command {
     Restore(RestoreArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct InitArgs {
     /// The owner's username
     #[arg(long, value_name = "NAME")]
@@ -107,28 +107,28 @@ pub struct InitArgs {
     pub insecure_test_kdf: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct NewPasswordArgs {
     /// Read the new password from the first line of standard input
     #[arg(long)]
     pub new_password_stdin: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct LoginArgs {
     /// Also store a device key in the OS keyring, so later commands need no password
     #[arg(long)]
     pub remember: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct LogoutArgs {
     /// Also delete this device's key from the OS keyring
     #[arg(long)]
     pub forget: bool,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum DeptCommand {
     /// Create a department
     Add {
@@ -147,7 +147,7 @@ pub enum DeptCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum UserCommand {
     /// Create a user; prints a generated initial password unless --new-password-stdin
     Add(UserAddArgs),
@@ -175,7 +175,7 @@ pub enum UserCommand {
     Enable { name: String },
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct UserAddArgs {
     /// Username: letters, digits, `.`, `_`, `-`, `@`
     pub name: String,
@@ -196,7 +196,7 @@ pub struct UserAddArgs {
 }
 
 /// Where a new secret's value comes from: exactly one way.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[group(required = true, multiple = false)]
 pub struct NewValue {
     /// The value (visible in your shell history and process list: prefer --value-stdin)
@@ -211,7 +211,7 @@ pub struct NewValue {
 }
 
 /// Replacement values for an update: at most one way, all optional.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[group(required = false, multiple = false)]
 pub struct ReplaceValue {
     /// Replace every field with this single value
@@ -226,7 +226,7 @@ pub struct ReplaceValue {
 }
 
 /// Department scope.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct DeptScopeArgs {
     /// Departments the secret is for (repeat or separate with commas) [default when adding: your primary department]
     #[arg(
@@ -241,7 +241,7 @@ pub struct DeptScopeArgs {
     pub all_depts: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct AddArgs {
     /// What scripts fetch it by, e.g. DB_PASSWORD (several secrets may share a key, each with its own scope)
     pub key: String,
@@ -269,7 +269,7 @@ pub struct AddArgs {
     pub inactive: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct GetArgs {
     /// The key to look up
     pub key: String,
@@ -287,7 +287,7 @@ pub struct GetArgs {
     pub as_user: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ListArgs {
     /// Text in the key, description or tags
     #[arg(long, value_name = "TEXT")]
@@ -302,7 +302,7 @@ pub struct ListArgs {
     pub all: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ShowArgs {
     /// The secret's id (see `coffer list`)
     pub id: i64,
@@ -311,7 +311,7 @@ pub struct ShowArgs {
     pub reveal: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct UpdateArgs {
     /// The secret's id (see `coffer list`)
     pub id: i64,
@@ -359,13 +359,13 @@ pub struct UpdateArgs {
     pub write_only: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct IdArg {
     /// The secret's id (see `coffer list`)
     pub id: i64,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct RestoreArgs {
     /// The secret's id (see `coffer list`)
     pub id: i64,
@@ -373,7 +373,7 @@ pub struct RestoreArgs {
     pub version: i64,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum UsageCommand {
     /// Record that something uses a secret; prints the usage's id
     Add {
