@@ -220,6 +220,10 @@ fn bad_vault_paths() {
             .signed_in_as(OWNER)
             .env("COFFER_VAULT", &cut)
             .run();
-        assert!(out.fails(5).contains("damaged"), "cut at {len}: {}", out.stderr);
+        assert!(
+            out.fails(5).contains("damaged"),
+            "cut at {len}: {}",
+            out.stderr
+        );
     }
 }

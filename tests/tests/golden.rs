@@ -34,7 +34,7 @@ fn sign_in(v: &mut Vault, user: &str, pw: &str) {
 fn get(v: &mut Vault, key: &str) -> Option<String> {
     match v.get_secret(key, None).expect("get") {
         None => None,
-        Some(SecretValue::Single(s)) => Some(s.expose_secret().to_string()),
+        Some(SecretValue::Single(f)) => Some(f.value.expose_secret().to_string()),
         Some(SecretValue::Fields(f)) => Some(
             f.iter()
                 .map(|f| format!("{}={}", f.name, f.value.expose_secret()))

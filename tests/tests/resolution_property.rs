@@ -352,7 +352,7 @@ fn actual(vault: &mut Vault, asked: Option<usize>) -> Option<String> {
         .expect("get_secret")
     {
         // Exposed only to compare with the model.
-        Some(SecretValue::Single(v)) => Some(v.expose_secret().to_string()),
+        Some(SecretValue::Single(f)) => Some(f.value.expose_secret().to_string()),
         Some(SecretValue::Fields(_)) => panic!("every secret here has one field"),
         None => None,
     }

@@ -279,6 +279,14 @@ fn multi_field_values_and_single_fields() {
     assert_eq!(one["value"], "5432");
     env.run(OWNER, &["get", "database-config", "--field", "user"])
         .fails(1);
+    // A one-field secret answers --field by that field's own name.
+    env.add(OWNER, &["API_HOST", "--field", "host=api.internal"]);
+    assert_eq!(
+        env.get(OWNER, "API_HOST", &["--field", "host"]).as_deref(),
+        Some("api.internal")
+    );
+    env.run(OWNER, &["get", "API_HOST", "--field", "value"])
+        .fails(1);
     // A value with a trailing newline from stdin loses exactly one.
     env.cmd(&["add", "PEM", "--value-stdin"])
         .signed_in_as(OWNER)

@@ -90,8 +90,8 @@ impl Vault {
                 .check_use(&row.scope(), &row.state(), Use::Get, cx.now)?;
             let mut fields = record::open_fields(&record::dek(cx.conn, cx.keys, row)?, row)?.0;
             Ok(Some(if fields.len() == 1 {
-                let (_, value) = fields.remove(0);
-                SecretValue::Single(value)
+                let (name, value) = fields.remove(0);
+                SecretValue::Single(RevealedField { name, value })
             } else {
                 SecretValue::Fields(
                     fields

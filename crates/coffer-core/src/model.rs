@@ -256,11 +256,12 @@ pub struct RevealedField {
     pub value: SecretString,
 }
 
-/// What `get` returns: the string of a single-field secret, or every field
-/// of a multi-field one, in their saved order.
+/// What `get` returns: the one field of a single-field secret (scripts
+/// get its value as a plain string), or every field of a multi-field one,
+/// in their saved order.
 #[derive(Debug)]
 pub enum SecretValue {
-    Single(SecretString),
+    Single(RevealedField),
     Fields(Vec<RevealedField>),
 }
 
@@ -523,8 +524,14 @@ mod tests {
             }
         ));
         leaks(
-            format!("{:?}", SecretValue::Single(SecretString::from(CANARY)))
-                .replace("REDACTED", "[redacted]"),
+            format!(
+                "{:?}",
+                SecretValue::Single(RevealedField {
+                    name: CANARY.into(),
+                    value: SecretString::from(CANARY)
+                })
+            )
+            .replace("REDACTED", "[redacted]"),
         );
         leaks(format!(
             "{:?}",

@@ -55,12 +55,12 @@ pub fn get(g: &Global, a: &GetArgs) -> CliResult<Found> {
     };
     let text = match (&value, &a.field) {
         // Exposed to print the value the caller asked `get` for.
-        (SecretValue::Single(v), None) => single(v.expose_secret()),
-        (SecretValue::Single(v), Some(f)) if f == "value" => single(v.expose_secret()),
+        (SecretValue::Single(f), None) => single(f.value.expose_secret()),
+        (SecretValue::Single(f), Some(name)) if &f.name == name => single(f.value.expose_secret()),
         (SecretValue::Single(_), Some(_)) => {
             return Err(CliError::new(
                 coffer_core::ErrorCode::NotFound,
-                "the secret found has a single value, not that field: drop --field",
+                "the secret found has one field, and not that one: drop --field",
             ));
         }
         (SecretValue::Fields(fields), Some(f)) => {

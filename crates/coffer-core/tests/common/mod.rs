@@ -132,7 +132,7 @@ pub fn get(v: &mut Vault, key: &str, dept: Option<&str>) -> Option<String> {
     use coffer_core::{ExposeSecret, SecretValue};
     match v.get_secret(key, dept).expect("get") {
         None => None,
-        Some(SecretValue::Single(s)) => Some(s.expose_secret().to_string()),
+        Some(SecretValue::Single(f)) => Some(f.value.expose_secret().to_string()),
         Some(SecretValue::Fields(f)) => Some(
             f.iter()
                 .map(|f| format!("{}={}", f.name, f.value.expose_secret()))
