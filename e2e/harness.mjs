@@ -1,0 +1,476 @@
+// Harness for the end-to-end tests of the real Coffer app through WebDriver
+// (tauri-driver -> WebKitWebDriver -> target/debug/coffer-app).
+//
+// Every `Run` gets its own temporary HOME, XDG folders and vault, passed to
+// tauri-driver's environment (the app inherits it) and to the `coffer` CLI.
+// Processes started here are killed by process group when the run closes,
+// and on failure a step saves a screenshot and the visible text of the
+// window into target/e2e-artifacts/.
+//
+// Expected to run inside `xvfb-run ... dbus-run-session -- node --test ...`
+// (scripts/e2e.sh): DISPLAY and DBUS_SESSION_BUS_ADDRESS come from there.
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+import { remote } from "webdriverio";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const APP = path.join(ROOT, "target/debug/coffer-app");
+export const CLI = path.join(ROOT, "target/debug/coffer");
+export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(ROOT, ".tools/bin/tauri-driver");
+export const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver";
+export const ARTIFACTS = path.join(ROOT, "target/e2e-artifacts");
+
+/** Generous: sign-ins hash the password with calibrated Argon2id. */
+export const WAIT = 20_000;
+/** The clipboard delay written into prefs.json for every run. */
+export const CLIPBOARD_CLEAR_SECS = 5;
+
+/** Process groups we started and have not reaped yet (killed on exit too). */
+const groups = new Set();
+process.on("exit", () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, "127.0.0.1");
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
+  });
+}
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Ends a process group we started: TERM, then KILL after a grace period. */
+async function killGroup(child, graceMs = 3000) {
+  if (!child?.pid) return;
+  const pid = child.pid;
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      // raced with its exit
+    }
+    const deadline = Date.now() + graceMs;
+    while (alive() && Date.now() < deadline) await sleep(50);
+    if (alive()) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // raced with its exit
+      }
+    }
+  }
+  groups.delete(pid);
+}
+
+function slug(s) {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 60);
+}
+
+function tail(file, lines = 25) {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * One isolated world: temp HOME/XDG folders, a vault path, at most one
+ * app session (tauri-driver + app) at a time, and optionally a private
+ * gnome-keyring on the session bus.
+ */
+export class Run {
+  constructor(name) {
+    this.name = name;
+    this.dir = mkdtempSync(path.join(tmpdir(), `coffer-e2e-${slug(name)}-`));
+    const d = (p) => {
+      const full = path.join(this.dir, p);
+      mkdirSync(full, { recursive: true });
+      return full;
+    };
+    this.env = {
+      HOME: d("home"),
+      XDG_CONFIG_HOME: d("config"),
+      XDG_DATA_HOME: d("data"),
+      XDG_CACHE_HOME: d("cache"),
+      XDG_RUNTIME_DIR: d("run"),
+      COFFER_VAULT: path.join(d("vault"), "vault.db"),
+    };
+    chmodSync(this.env.XDG_RUNTIME_DIR, 0o700);
+    mkdirSync(path.join(this.env.XDG_CONFIG_HOME, "coffer"), { recursive: true });
+    writeFileSync(
+      path.join(this.env.XDG_CONFIG_HOME, "coffer", "prefs.json"),
+      JSON.stringify({ settings: { auto_lock_minutes: 10, clipboard_clear_secs: CLIPBOARD_CLEAR_SECS } }),
+    );
+    this.logFile = path.join(this.dir, "driver.log");
+    this.browser = null;
+    this.driver = null;
+    this.keyring = null;
+    /** Name of the first failed step: later steps of the suite are skipped. */
+    this.failed = null;
+    this.sessions = 0;
+  }
+
+  /** The environment for every process of this run (secrets from the parent never leak in). */
+  childEnv(extra = {}) {
+    const env = { ...process.env };
+    delete env.COFFER_USER;
+    delete env.COFFER_PASSWORD;
+    Object.assign(env, this.env);
+    for (const [k, v] of Object.entries(extra)) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    return env;
+  }
+
+  // ---------------------------------------------------------------- CLI
+
+  /** Runs `coffer` as `user` with `password`; returns {status, stdout, stderr}. */
+  cli(args, { user, password, stdin } = {}) {
+    const r = spawnSync(CLI, args, {
+      env: this.childEnv({ COFFER_USER: user, COFFER_PASSWORD: password }),
+      input: stdin ?? "",
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Like `cli`, but throws a readable error unless the exit code is 0. */
+  cliOk(args, opts = {}) {
+    const r = this.cli(args, opts);
+    if (r.status !== 0) {
+      throw new Error(
+        `\`coffer ${args.join(" ")}\`${opts.user ? ` as ${opts.user}` : ""} exited ${r.status}\n` +
+          `stdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`,
+      );
+    }
+    return r.stdout;
+  }
+
+  // ---------------------------------------------------------------- keyring
+
+  /**
+   * Starts gnome-keyring-daemon (secrets only) on the session bus with an
+   * unlocked login keyring stored in this run's XDG_DATA_HOME. `--replace`
+   * takes the bus name over from any daemon D-Bus activated earlier in the
+   * session, so the test does not depend on what ran before it.
+   */
+  async startKeyring() {
+    const child = spawn("gnome-keyring-daemon", ["--replace", "--foreground", "--unlock", "--components=secrets"], {
+      env: this.childEnv(),
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    groups.add(child.pid);
+    this.keyring = child;
+    const log = createWriteStream(path.join(this.dir, "keyring.log"));
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    child.stdin.end("e2e-keyring-password");
+    // Ready when it owns org.freedesktop.secrets and the login collection is there.
+    const deadline = Date.now() + WAIT;
+    while (Date.now() < deadline) {
+      if (exited(child)) throw new Error(`gnome-keyring-daemon exited early:\n${tail(path.join(this.dir, "keyring.log"))}`);
+      const r = spawnSync(
+        "dbus-send",
+        [
+          "--session",
+          "--print-reply",
+          "--dest=org.freedesktop.secrets",
+          "/org/freedesktop/secrets/aliases/default",
+          "org.freedesktop.DBus.Properties.Get",
+          "string:org.freedesktop.Secret.Collection",
+          "string:Locked",
+        ],
+        { env: this.childEnv(), encoding: "utf8", timeout: 5000 },
+      );
+      if (r.status === 0 && /boolean false/.test(r.stdout)) {
+        // Make sure the daemon answering is ours, not an activated one.
+        const owner = spawnSync(
+          "dbus-send",
+          [
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+          ],
+          { env: this.childEnv(), encoding: "utf8", timeout: 5000 },
+        );
+        if (new RegExp(`uint32 ${child.pid}\\b`).test(owner.stdout)) return;
+      }
+      await sleep(200);
+    }
+    throw new Error(`gnome-keyring-daemon did not come up with an unlocked login keyring:\n${tail(path.join(this.dir, "keyring.log"))}`);
+  }
+
+  async stopKeyring() {
+    const k = this.keyring;
+    this.keyring = null;
+    await killGroup(k);
+  }
+
+  // ---------------------------------------------------------------- the app
+
+  /** Starts tauri-driver and a WebDriver session, which launches the app. */
+  async launch() {
+    if (this.browser) throw new Error("an app session is already running");
+    const port = await freePort();
+    const nativePort = await freePort();
+    const log = createWriteStream(this.logFile, { flags: "a" });
+    const driver = spawn(
+      TAURI_DRIVER,
+      ["--port", String(port), "--native-port", String(nativePort), "--native-driver", NATIVE_DRIVER],
+      { env: this.childEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    groups.add(driver.pid);
+    this.driver = driver;
+    driver.stdout.pipe(log);
+    driver.stderr.pipe(log);
+    const deadline = Date.now() + WAIT;
+    while (!(await portOpen(port))) {
+      if (exited(driver)) throw new Error(`tauri-driver exited early:\n${tail(this.logFile)}`);
+      if (Date.now() > deadline) throw new Error(`tauri-driver did not listen on ${port}:\n${tail(this.logFile)}`);
+      await sleep(100);
+    }
+    try {
+      this.browser = await remote({
+        hostname: "127.0.0.1",
+        port,
+        logLevel: "error",
+        waitforTimeout: WAIT,
+        connectionRetryTimeout: 60_000,
+        connectionRetryCount: 0,
+        capabilities: {
+          browserName: "wry",
+          "tauri:options": { application: APP },
+          "wdio:enforceWebDriverClassic": true,
+        },
+      });
+    } catch (e) {
+      await killGroup(driver);
+      this.driver = null;
+      throw new Error(`could not start a WebDriver session with the app: ${e.message}\n${tail(this.logFile)}`);
+    }
+    this.sessions += 1;
+    // The React app has rendered its first screen (not the loading splash).
+    await this.browser.waitUntil(
+      async () => this.browser.execute(() => {
+        const root = document.querySelector(".root");
+        return !!root && !root.querySelector(".splash") && root.children.length > 0;
+      }),
+      { timeout: WAIT, timeoutMsg: "the app did not render its first screen" },
+    );
+    return this.browser;
+  }
+
+  /** Ends the WebDriver session (closing the app) and tauri-driver. */
+  async quit() {
+    const browser = this.browser;
+    const driver = this.driver;
+    this.browser = null;
+    this.driver = null;
+    if (browser) {
+      try {
+        await Promise.race([browser.deleteSession(), sleep(10_000, undefined, { ref: false })]);
+      } catch {
+        // the session may already be gone
+      }
+    }
+    await killGroup(driver);
+  }
+
+  async close() {
+    await this.quit();
+    await this.stopKeyring();
+    if (!process.env.E2E_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // ---------------------------------------------------------------- failures
+
+  /** Saves a screenshot and the visible text; returns a description to append to the error. */
+  async capture(label) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const base = path.join(ARTIFACTS, `${slug(this.name)}--${slug(label)}--${Date.now()}`);
+    const notes = [];
+    const png = `${base}.png`;
+    let shot = false;
+    if (this.browser) {
+      try {
+        await this.browser.saveScreenshot(png);
+        shot = true;
+      } catch (e) {
+        notes.push(`(WebDriver screenshot failed: ${e.message.split("\n")[0]})`);
+      }
+    }
+    if (!shot) {
+      // Fall back to the whole virtual screen.
+      const r = spawnSync("import", ["-window", "root", png], { env: process.env, timeout: 10_000 });
+      shot = r.status === 0;
+    }
+    if (shot) notes.push(`screenshot: ${png}`);
+    if (this.browser) {
+      try {
+        const text = await this.browser.execute(() => document.body.innerText);
+        writeFileSync(`${base}.txt`, text);
+        const short = text.replace(/\n{2,}/g, "\n").trim().slice(0, 1500);
+        notes.push(`text on screen:\n    ${short.split("\n").join("\n    ")}`);
+      } catch {
+        // the session is gone
+      }
+    }
+    const driverLog = tail(this.logFile, 15);
+    if (driverLog) notes.push(`tauri-driver/app log (last lines):\n    ${driverLog.split("\n").join("\n    ")}`);
+    if (shot) console.error(`e2e screenshot saved: ${png}`);
+    return notes.join("\n");
+  }
+
+  /**
+   * A step of an ordered scenario: skipped once an earlier step failed;
+   * on failure, the error names the step and shows what was on screen.
+   */
+  step(name, fn, { timeout = 120_000 } = {}) {
+    it(name, { timeout }, async (t) => {
+      if (this.failed) {
+        t.skip(`an earlier step failed: ${this.failed}`);
+        return;
+      }
+      try {
+        await fn(t);
+      } catch (e) {
+        this.failed = name;
+        const where = await this.capture(name).catch((c) => `(capture failed: ${c.message})`);
+        const cause = e instanceof Error ? e : new Error(String(e));
+        // A new error, so the reporter (which prints the stack) shows it all.
+        const err = new Error(`step "${name}" failed: ${cause.message}\n${where}`);
+        const frames = (cause.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+        err.stack = `${err.message}\n${frames.join("\n")}`;
+        throw err;
+      }
+    });
+  }
+}
+
+// -------------------------------------------------------------- UI helpers
+
+/** CSS selector of a data-testid. */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** Waits for a test id to be displayed and returns the element. */
+export async function shown(browser, id, timeout = WAIT) {
+  const el = browser.$(tid(id));
+  await el.waitForDisplayed({ timeout, timeoutMsg: `"${id}" was not displayed within ${timeout / 1000} s` });
+  return el;
+}
+
+/** Waits for a test id to be gone (absent or hidden). */
+export async function gone(browser, id, timeout = WAIT) {
+  await browser.$(tid(id)).waitForDisplayed({
+    timeout,
+    reverse: true,
+    timeoutMsg: `"${id}" was still displayed after ${timeout / 1000} s`,
+  });
+}
+
+export async function click(browser, id) {
+  const el = await shown(browser, id);
+  await el.waitForClickable({ timeoutMsg: `"${id}" was not clickable` });
+  await el.click();
+  return el;
+}
+
+/** Types into an (empty) input found by test id. */
+export async function type(browser, id, text) {
+  const el = await shown(browser, id);
+  await el.click();
+  await el.addValue(text);
+  await browser.waitUntil(async () => (await el.getValue()) === text, {
+    timeout: 5000,
+    timeoutMsg: `"${id}" did not take the typed text`,
+  });
+  return el;
+}
+
+/** Whether a switch/checkbox (test id on its label) is on. */
+export async function isOn(browser, id) {
+  return (await browser.$(tid(id)).getAttribute("data-selected")) === "true";
+}
+
+/** Sets a switch/checkbox to `on`, clicking its label if needed. */
+export async function setSwitch(browser, id, on) {
+  if ((await isOn(browser, id)) !== on) await click(browser, id);
+  await browser.waitUntil(async () => (await isOn(browser, id)) === on, {
+    timeout: 5000,
+    timeoutMsg: `"${id}" did not turn ${on ? "on" : "off"}`,
+  });
+}
+
+/**
+ * The element's innerText. (WebDriver's getText leaves out parts of the
+ * virtualized table rows in WebKitWebDriver, so the tests use innerText.)
+ */
+export async function textOf(browser, id) {
+  return innerText(await shown(browser, id));
+}
+
+export async function innerText(el) {
+  return (await el.getProperty("innerText")) ?? "";
+}
+
+/** `xclip -o -selection clipboard [-t TARGET]` in the inherited X display. */
+export function clipboard(target) {
+  const args = ["-o", "-selection", "clipboard"];
+  if (target) args.push("-t", target);
+  const r = spawnSync("xclip", args, { encoding: "utf8", timeout: 5000 });
+  return { status: r.status, out: r.stdout ?? "", err: r.stderr ?? "" };
+}
+
+export { existsSync };
