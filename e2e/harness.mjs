@@ -197,64 +197,89 @@ export class Run {
   // ---------------------------------------------------------------- keyring
 
   /**
-   * Starts gnome-keyring-daemon (secrets only) on the session bus with an
-   * unlocked login keyring stored in this run's XDG_DATA_HOME. `--replace`
-   * takes the bus name over from any daemon D-Bus activated earlier in the
-   * session, so the test does not depend on what ran before it.
+   * Starts gnome-keyring-daemon (secrets only) with an unlocked login
+   * keyring stored in this run's XDG_DATA_HOME, on a D-Bus session of its
+   * own (as scripts/screenshot.sh does with dbus-run-session): the shared
+   * session may already have a keyring that D-Bus activated for an earlier
+   * test, and this one must be the only Secret Service the app can see.
+   * The app, the CLI and secret-tool of this run use that bus from now on.
    */
   async startKeyring() {
-    const child = spawn("gnome-keyring-daemon", ["--replace", "--foreground", "--unlock", "--components=secrets"], {
-      env: this.childEnv(),
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const logFile = path.join(this.dir, "keyring.log");
+    const child = spawn(
+      "dbus-run-session",
+      ["--", "sh", "-c", 'echo "BUS=$DBUS_SESSION_BUS_ADDRESS"; exec gnome-keyring-daemon --foreground --unlock --components=secrets'],
+      { env: this.childEnv({ DBUS_SESSION_BUS_ADDRESS: undefined }), detached: true, stdio: ["pipe", "pipe", "pipe"] },
+    );
     groups.add(child.pid);
     this.keyring = child;
-    const log = createWriteStream(path.join(this.dir, "keyring.log"));
-    child.stdout.pipe(log);
+    const log = createWriteStream(logFile);
     child.stderr.pipe(log);
+    const bus = await new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`no D-Bus address from dbus-run-session:\n${tail(logFile)}`)), WAIT);
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const m = /^BUS=(.+)$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        reject(new Error(`dbus-run-session exited early:\n${tail(logFile)}`));
+      });
+    });
+    child.stdout.pipe(log);
     child.stdin.end("e2e-keyring-password");
-    // Ready when it owns org.freedesktop.secrets and the login collection is there.
+    this.env.DBUS_SESSION_BUS_ADDRESS = bus;
+    const dbus = (args) =>
+      spawnSync("dbus-send", ["--session", "--print-reply", ...args], { env: this.childEnv(), encoding: "utf8", timeout: 5000 });
+    // Ready when our daemon owns org.freedesktop.secrets with the login collection unlocked.
     const deadline = Date.now() + WAIT;
     while (Date.now() < deadline) {
-      if (exited(child)) throw new Error(`gnome-keyring-daemon exited early:\n${tail(path.join(this.dir, "keyring.log"))}`);
-      const r = spawnSync(
-        "dbus-send",
-        [
-          "--session",
-          "--print-reply",
-          "--dest=org.freedesktop.secrets",
-          "/org/freedesktop/secrets/aliases/default",
-          "org.freedesktop.DBus.Properties.Get",
-          "string:org.freedesktop.Secret.Collection",
-          "string:Locked",
-        ],
-        { env: this.childEnv(), encoding: "utf8", timeout: 5000 },
-      );
-      if (r.status === 0 && /boolean false/.test(r.stdout)) {
-        // Make sure the daemon answering is ours, not an activated one.
-        const owner = spawnSync(
-          "dbus-send",
-          [
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.GetConnectionUnixProcessID",
-            "string:org.freedesktop.secrets",
-          ],
-          { env: this.childEnv(), encoding: "utf8", timeout: 5000 },
-        );
-        if (new RegExp(`uint32 ${child.pid}\\b`).test(owner.stdout)) return;
+      if (exited(child)) throw new Error(`gnome-keyring-daemon exited early:\n${tail(logFile)}`);
+      // Ask the bus first: a call to the name itself would D-Bus-activate a
+      // second daemon while ours is still starting.
+      const owned = dbus(["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"]);
+      if (!/boolean true/.test(owned.stdout)) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
-      await sleep(200);
+      const locked = dbus([
+        "--dest=org.freedesktop.secrets",
+        "/org/freedesktop/secrets/aliases/default",
+        "org.freedesktop.DBus.Properties.Get",
+        "string:org.freedesktop.Secret.Collection",
+        "string:Locked",
+      ]);
+      if (locked.status === 0 && /boolean false/.test(locked.stdout)) {
+        const owner = dbus([
+          "--dest=org.freedesktop.DBus",
+          "/org/freedesktop/DBus",
+          "org.freedesktop.DBus.GetConnectionUnixProcessID",
+          "string:org.freedesktop.secrets",
+        ]);
+        const pid = /uint32 (\d+)/.exec(owner.stdout)?.[1];
+        let pgid = null;
+        try {
+          pgid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[2]);
+        } catch {
+          // not readable: keep waiting
+        }
+        if (pgid === child.pid) return;
+        throw new Error(`org.freedesktop.secrets on the private bus is pid ${pid}, not our gnome-keyring-daemon`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`gnome-keyring-daemon did not come up with an unlocked login keyring:\n${tail(path.join(this.dir, "keyring.log"))}`);
+    throw new Error(`gnome-keyring-daemon did not come up with an unlocked login keyring:\n${tail(logFile)}`);
   }
 
   async stopKeyring() {
     const k = this.keyring;
     this.keyring = null;
+    if (k) delete this.env.DBUS_SESSION_BUS_ADDRESS;
     await killGroup(k);
   }
 

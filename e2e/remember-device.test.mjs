@@ -1,0 +1,96 @@
+// "Remember on this device" against a real Secret Service (a private
+// gnome-keyring on the test's D-Bus session): after a restart the app opens
+// straight to the table; "Forget this device" brings the password form back
+// on the next start. Each start is a new WebDriver session (a new app process).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, describe } from "node:test";
+
+import { Run, click, gone, isOn, setSwitch, shown, textOf, tid, type } from "./harness.mjs";
+
+const OLGA = { user: "olga", name: "Olga Ortiz", password: "Olga-e2e-Remember#2024" };
+
+describe("remember this device (gnome-keyring)", () => {
+  const run = new Run("remember-device");
+  /** @type {WebdriverIO.Browser} */
+  let b;
+
+  after(async () => {
+    await run.close();
+  });
+
+  /** How many Coffer device keys the keyring holds (never prints them). */
+  function keyringItems() {
+    const r = spawnSync("secret-tool", ["search", "--all", "service", "coffer"], {
+      env: run.childEnv(),
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    if (r.status !== 0) throw new Error(`secret-tool search failed (${r.status}): ${r.stderr.trim()}`);
+    // One "[/<item path>]" header line per item.
+    return r.stdout.split("\n").filter((l) => /^\[\/.*\]$/.test(l)).length;
+  }
+
+  async function restart() {
+    await run.quit();
+    b = await run.launch();
+  }
+
+  async function onTable() {
+    await shown(b, "nav-secrets");
+    assert.equal(await b.$(tid("user-menu")).getAttribute("aria-label"), `Account: ${OLGA.name}`);
+    await shown(b, "secrets-table");
+  }
+
+  run.step("setup: an unlocked login keyring, and a vault with one secret (CLI)", async () => {
+    await run.startKeyring();
+    run.cliOk(["init", "--owner", OLGA.user, "--display-name", OLGA.name, "--new-password-stdin"], { stdin: `${OLGA.password}\n` });
+    run.cliOk(["add", "API_TOKEN", "--value", "tok-e2e-remember", "--all-depts"], OLGA);
+    assert.equal(keyringItems(), 0, "the fresh keyring holds no Coffer key");
+  });
+
+  run.step("sign in with the password and 'Remember on this device'", async () => {
+    b = await run.launch();
+    await shown(b, "unlock-password");
+    assert.equal(await b.$(tid("keyring-problem")).isExisting(), false, "no keyring problem reported");
+    assert.equal(await b.$(tid("forget-device")).isExisting(), false, "nothing remembered yet");
+    assert.equal(await b.$(tid("unlock-username")).getValue(), OLGA.user, "the CLI's user is prefilled");
+    await type(b, "unlock-password", OLGA.password);
+    await setSwitch(b, "remember-device", true);
+    await click(b, "unlock-submit");
+    await onTable();
+    // The remember failure would be a toast; there is none.
+    const toasts = await b.$$(tid("toast")).map((t) => t.getProperty("innerText"));
+    assert.ok(!toasts.some((t) => /could not be remembered/i.test(t)), `no "could not be remembered" toast: ${JSON.stringify(toasts)}`);
+    assert.equal(keyringItems(), 1, "one device key in the keyring");
+  });
+
+  run.step("a restarted app opens straight to the table, without a password", async () => {
+    await restart();
+    await onTable();
+    assert.equal(await b.$(tid("unlock-password")).isExisting(), false, "no password form was shown");
+    await shown(b, "secret-row-API_TOKEN");
+  });
+
+  run.step("lock, then 'Forget this device' on the unlock screen", async () => {
+    await click(b, "lock");
+    await shown(b, "unlock-password");
+    await click(b, "forget-device");
+    assert.equal(await textOf(b, "unlock-info"), "This device no longer remembers you.");
+    await gone(b, "forget-device", 5000);
+    assert.equal(keyringItems(), 0, "the device key is gone from the keyring");
+    assert.equal(await isOn(b, "remember-device"), false);
+  });
+
+  run.step("the next start shows the password form again", async () => {
+    await restart();
+    await shown(b, "unlock-password");
+    assert.equal(await b.$(tid("nav-secrets")).isExisting(), false, "not unlocked");
+    assert.equal(await b.$(tid("forget-device")).isExisting(), false, "nothing remembered");
+    assert.equal(await b.$(tid("unlock-notice")).isExisting(), false, "no failed device unlock either");
+    // And the password still works.
+    await type(b, "unlock-password", OLGA.password);
+    await click(b, "unlock-submit");
+    await onTable();
+  });
+});
