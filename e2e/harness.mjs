@@ -34,7 +34,7 @@ export const CLIPBOARD_CLEAR_SECS = 5;
 
 /** Process groups we started and have not reaped yet (killed on exit too). */
 const groups = new Set();
-process.on("exit", () => {
+function killAllGroups() {
   for (const pid of groups) {
     try {
       process.kill(-pid, "SIGKILL");
@@ -42,7 +42,14 @@ process.on("exit", () => {
       // already gone
     }
   }
-});
+}
+process.on("exit", killAllGroups);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(sig, () => {
+    killAllGroups();
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig] ?? 0));
+  });
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {

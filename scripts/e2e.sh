@@ -6,12 +6,14 @@
 # virtual X display, in a private D-Bus session.
 #
 #   scripts/e2e.sh                          # every e2e test file
-#   scripts/e2e.sh e2e/remember.test.mjs    # some of them
+#   scripts/e2e.sh e2e/remember-device.test.mjs   # some of them
 #
 # Each test run uses its own temporary HOME, XDG folders and vault (see
 # e2e/harness.mjs). The session itself also gets a temporary HOME and XDG
 # folders, so a keyring daemon that D-Bus activates on demand stays out of
-# the real home. On failure, screenshots go to target/e2e-artifacts/.
+# the real home. The locale is fixed (the tests read English UI text). On
+# failure, screenshots go to target/e2e-artifacts/; E2E_KEEP_TMP=1 keeps
+# each run's temp folder (vault, driver and keyring logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +40,7 @@ chmod 700 "$session/run"
 # Files run one after another (they share the X display and the session bus).
 env -u COFFER_VAULT -u COFFER_USER -u COFFER_PASSWORD -u WAYLAND_DISPLAY \
   HOME="$session/home" XDG_CONFIG_HOME="$session/config" XDG_DATA_HOME="$session/data" \
-  XDG_CACHE_HOME="$session/cache" XDG_RUNTIME_DIR="$session/run" NO_AT_BRIDGE=1 \
+  XDG_CACHE_HOME="$session/cache" XDG_RUNTIME_DIR="$session/run" NO_AT_BRIDGE=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- \
   node --test --test-concurrency=1 --test-reporter=spec "${files[@]}" \
