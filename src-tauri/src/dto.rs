@@ -39,8 +39,8 @@ pub struct RevealedFieldView {
     pub value: String,
 }
 
-/// Where a copied value went and when it will be cleared. (No `Debug`:
-/// field names are confidential too.)
+/// Where a copied value went and when it will be cleared.
+// No `Debug`: field names are as confidential as keys.
 #[derive(Clone, Serialize, TS)]
 #[ts(export)]
 pub struct CopyReceipt {
