@@ -159,14 +159,10 @@ describe("acceptance: issue 3 through the real app", () => {
     assert.match(users, /^mila\s.*\bmember\b.*\bFIN\b.*\bactive$/m, users);
   });
 
-  // Known app limitation (see the report): the Secrets view loads the
-  // department list once when it mounts, and Refresh reloads only the list
-  // of secrets, so a department added from elsewhere (here the CLI) is not
-  // offered in "New secret" until the view is re-entered or the user signs
-  // in again. Kept as a TODO test: it reports, it does not fail the run.
+  // A department added from elsewhere (here the CLI) must be offered in
+  // "New secret" after Refresh, without signing in again.
   it(
     "2b. Refresh makes a department added outside the app choosable in New secret",
-    { todo: "KNOWN APP ISSUE, reported; a TODO does not fail the run: Refresh reloads secrets only, not departments" },
     async (t) => {
       if (run.failed) return t.skip("an earlier step failed");
       let offered = false;

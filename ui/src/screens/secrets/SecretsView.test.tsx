@@ -15,6 +15,7 @@ vi.mock("../../api", () => ({
   revealSecret: vi.fn(),
   copyField: vi.fn(),
   secret: vi.fn(),
+  session: vi.fn(),
   setSecretActive: vi.fn(),
   toApiError: (e: unknown) => e,
 }));
@@ -64,6 +65,8 @@ beforeEach(() => {
         ],
   );
   vi.mocked(api.copyField).mockResolvedValue({ field: "value", clear_after_secs: 30 });
+  vi.mocked(api.listDepartments).mockResolvedValue([]);
+  vi.mocked(api.session).mockResolvedValue(session);
 });
 
 afterEach(() => {
@@ -154,5 +157,23 @@ describe("secrets table", () => {
     render(<SecretsView session={session} />);
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("No secrets yet");
     expect(screen.getByTestId("empty-new-secret")).toBeInTheDocument();
+  });
+});
+
+describe("departments offered when creating", () => {
+  it("are reloaded on refresh and when the dialog opens, as the member's current ones", async () => {
+    const user = userEvent.setup();
+    const dept = (code: string) => ({ id: 0, code, name: code, members: 1 });
+    vi.mocked(api.listDepartments).mockResolvedValue([dept("FIN"), dept("OPS")]);
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(1));
+    // Someone added carla to OPS outside the app; her session still says FIN.
+    vi.mocked(api.session).mockResolvedValue({ ...session, user: { ...session.user, departments: ["FIN", "OPS"] } });
+    await user.click(screen.getByTestId("refresh"));
+    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(2));
+    expect(api.session).toHaveBeenCalled();
+    await user.click(screen.getByTestId("new-secret"));
+    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(3));
   });
 });

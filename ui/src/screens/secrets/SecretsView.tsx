@@ -7,7 +7,16 @@ import { Plus, X } from "lucide-react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import type { SortingState } from "@tanstack/react-table";
 
-import { copyField, listDepartments, listSecrets, revealSecret, secret as fetchSecret, setSecretActive, toApiError } from "../../api";
+import {
+  copyField,
+  listDepartments,
+  listSecrets,
+  revealSecret,
+  secret as fetchSecret,
+  session as fetchSession,
+  setSecretActive,
+  toApiError,
+} from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
@@ -79,14 +88,22 @@ export function SecretsView({
     void load();
   }, [load]);
 
-  useEffect(() => {
-    if (!admin) return;
-    listDepartments()
-      .then((d) => setDepartments(d.map(({ code, name }) => ({ code, name }))))
-      .catch(() => {
-        // Fall back to the user's own departments.
-      });
+  // The departments a secret can be scoped to: all of them for admins, the
+  // user's own for members. Reloaded on refresh and whenever the create or
+  // edit dialog opens, since an admin (or the CLI) may have changed them.
+  const loadDepartments = useCallback(async () => {
+    try {
+      const [all, me] = await Promise.all([listDepartments(), admin ? null : fetchSession()]);
+      const mine = me ? new Set(me.user.departments) : null;
+      setDepartments(all.filter((d) => !mine || mine.has(d.code)).map(({ code, name }) => ({ code, name })));
+    } catch {
+      // Keep the departments already known.
+    }
   }, [admin]);
+
+  useEffect(() => {
+    void loadDepartments();
+  }, [loadDepartments]);
 
   // Badges and relative times move on without a refetch.
   useEffect(() => {
@@ -99,7 +116,11 @@ export function SecretsView({
   useEffect(() => hideAll, [hideAll]);
 
   useShortcut("f", () => searchRef.current?.focus());
-  useShortcut("n", () => setDialog({ kind: "create" }));
+  const openCreate = useCallback(() => {
+    void loadDepartments();
+    setDialog({ kind: "create" });
+  }, [loadDepartments]);
+  useShortcut("n", openCreate);
 
   const refreshOne = useCallback(async (id: number) => {
     try {
@@ -143,7 +164,10 @@ export function SecretsView({
           toast(`Cannot copy ${field}`, { tone: "error", description: sentence(toApiError(e).message) });
         }
       },
-      edit: (s) => setDialog({ kind: "edit", s }),
+      edit: (s) => {
+        void loadDepartments();
+        setDialog({ kind: "edit", s });
+      },
       remove: (s) => setDialog({ kind: "delete", s }),
       history: (s) => setDialog({ kind: "history", s }),
       usages: (s) => setDialog({ kind: "usages", s }),
@@ -162,7 +186,7 @@ export function SecretsView({
       },
       filterByTag: (tag) => setFilter((f) => ({ ...f, tag })),
     }),
-    [refreshOne],
+    [refreshOne, loadDepartments],
   );
 
   const sorted = useMemo(() => {
@@ -173,8 +197,10 @@ export function SecretsView({
   // render that React can skip while the user is still typing.
   const deferredFilter = useDeferredValue(filter);
   const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now), [sorted, deferredFilter, now]);
-  const refresh = useCallback(() => void load(), [load]);
-  const openCreate = useCallback(() => setDialog({ kind: "create" }), []);
+  const refresh = useCallback(() => {
+    void load();
+    void loadDepartments();
+  }, [load, loadDepartments]);
   const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
   const deptCodes = useMemo(() => {
     const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
@@ -236,7 +262,7 @@ export function SecretsView({
         <div className="empty" data-testid="empty-state">
           <h2>No secrets yet</h2>
           <p>Add the team's first credential: a database password, an API key, a token.</p>
-          <Btn variant="primary" icon={<Plus size={16} />} onPress={() => setDialog({ kind: "create" })} testId="empty-new-secret">
+          <Btn variant="primary" icon={<Plus size={16} />} onPress={openCreate} testId="empty-new-secret">
             Create your first secret
           </Btn>
         </div>
