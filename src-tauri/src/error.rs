@@ -10,7 +10,8 @@ use ts_rs::TS;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
-    /// For `locked`: seconds until the next sign-in attempt is allowed.
+    /// For `locked` and throttled `auth_failed`: seconds until the next
+    /// sign-in attempt is allowed.
     #[ts(type = "number | null")]
     pub retry_after_secs: Option<u64>,
 }
@@ -27,14 +28,10 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let retry_after_secs = match &e {
-            Error::Locked { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
         Self {
             code: e.code(),
             message: e.to_string(),
-            retry_after_secs,
+            retry_after_secs: e.retry_after_secs(),
         }
     }
 }

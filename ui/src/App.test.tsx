@@ -93,7 +93,23 @@ describe("app screens", () => {
     render(<App />);
     await user.type(await screen.findByTestId("unlock-password"), "nope");
     await user.click(screen.getByTestId("unlock-submit"));
-    expect(await screen.findByTestId("unlock-countdown")).toHaveTextContent(/Try again in [45] s/);
+    expect(await screen.findByTestId("unlock-countdown")).toHaveTextContent(/try again in [45] s/);
+    expect(screen.getByTestId("unlock-submit")).toBeDisabled();
+  });
+
+  it("counts down after a wrong password that makes the next attempt wait", async () => {
+    vi.mocked(api.appStatus).mockResolvedValue(status());
+    vi.mocked(api.unlock).mockRejectedValue({
+      code: "auth_failed",
+      message: "wrong username or password: wait 2 s before the next attempt",
+      retry_after_secs: 2,
+    });
+    const user = userEvent.setup();
+    render(<App />);
+    await user.type(await screen.findByTestId("unlock-password"), "nope");
+    await user.click(screen.getByTestId("unlock-submit"));
+    expect(await screen.findByTestId("unlock-error")).toHaveTextContent(/wrong username or password/i);
+    expect(screen.getByTestId("unlock-countdown")).toHaveTextContent(/try again in [12] s/);
     expect(screen.getByTestId("unlock-submit")).toBeDisabled();
   });
 

@@ -71,6 +71,9 @@ pub enum Error {
     Locked { retry_after_secs: u64 },
     #[error("{0}")]
     AuthFailed(String),
+    /// A failed sign-in; after several in a row the next attempt must wait.
+    #[error("wrong username or password{}", wait_note(*.retry_after_secs))]
+    WrongPassword { retry_after_secs: u64 },
     #[error("your password is an initial one: change it before doing anything else")]
     PasswordChangeRequired,
     #[error("{0} failed its integrity check: it was altered or damaged")]
@@ -99,7 +102,7 @@ impl Error {
             Self::Expired => ErrorCode::Expired,
             Self::WriteOnly => ErrorCode::WriteOnly,
             Self::Locked { .. } => ErrorCode::Locked,
-            Self::AuthFailed(_) => ErrorCode::AuthFailed,
+            Self::AuthFailed(_) | Self::WrongPassword { .. } => ErrorCode::AuthFailed,
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             Self::Integrity(_) => ErrorCode::Integrity,
             Self::VaultDamaged(_) => ErrorCode::VaultDamaged,
@@ -129,8 +132,15 @@ impl Error {
         Self::Integrity(format!("secret {id}"))
     }
 
-    pub(crate) fn wrong_credentials() -> Self {
-        Self::AuthFailed("wrong username or password".into())
+    /// Seconds to wait before the next attempt, if any (sign-in throttling).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::Locked { retry_after_secs } => Some(*retry_after_secs),
+            Self::WrongPassword { retry_after_secs } if *retry_after_secs > 0 => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -168,6 +178,14 @@ fn sqlite_reason(e: &rusqlite::Error) -> String {
         }
         rusqlite::Error::QueryReturnedNoRows => "missing row".into(),
         _ => "database error".into(),
+    }
+}
+
+fn wait_note(secs: u64) -> String {
+    if secs == 0 {
+        String::new()
+    } else {
+        format!(": wait {secs} s before the next attempt")
     }
 }
 

@@ -244,7 +244,9 @@ impl Vault {
         self.lock();
         let Some(user) = directory::find_unverified(&self.conn, username)? else {
             account::burn_time(&self.kdf);
-            return Err(Error::wrong_credentials());
+            return Err(Error::WrongPassword {
+                retry_after_secs: 0,
+            });
         };
         let (failures, last_failed): (i64, Option<i64>) = self.conn.query_row(
             "SELECT failed_attempts, last_failed_at FROM users WHERE id = ?1",
@@ -264,7 +266,11 @@ impl Vault {
                 "UPDATE users SET failed_attempts = failed_attempts + 1, last_failed_at = ?2 WHERE id = ?1",
                 params![user.id, now_ms()],
             )?;
-            return Err(Error::wrong_credentials());
+            // Say now how long the next attempt must wait, so a person sees
+            // the delay grow instead of meeting it on their next try.
+            return Err(Error::WrongPassword {
+                retry_after_secs: sign_in_delay_secs(failures + 1) as u64,
+            });
         };
         if failures > 0 {
             self.conn.execute(

@@ -457,15 +457,24 @@ fn initial_passwords_must_be_changed_first() {
 #[test]
 fn wrong_passwords_are_throttled() {
     let mut w = team();
+    // Each wrong password says how long the next attempt must wait: nothing
+    // for the first three, then 2 s, growing.
+    let mut waits = Vec::new();
     for _ in 0..4 {
-        assert_eq!(
-            code(
-                w.vault
-                    .unlock_with_password("mia", &SecretString::from("nope-nope"))
-            ),
-            ErrorCode::AuthFailed
-        );
+        let err = w
+            .vault
+            .unlock_with_password("mia", &SecretString::from("nope-nope"))
+            .map(|_| ())
+            .expect_err("wrong password");
+        assert_eq!(err.code(), ErrorCode::AuthFailed);
+        let wait = err.retry_after_secs().unwrap_or(0);
+        if wait > 0 {
+            assert!(err.to_string().contains(&format!("wait {wait} s")), "{err}");
+        }
+        waits.push(wait);
     }
+    assert_eq!(waits, [0, 0, 0, 2]);
+    // Trying again at once, even with the right password, must wait.
     match w
         .vault
         .unlock_with_password("mia", &SecretString::from(password_of("mia")))

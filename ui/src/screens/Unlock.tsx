@@ -51,7 +51,9 @@ export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
     } catch (err) {
       const e2 = toApiError(err);
       setPassword("");
-      if (e2.code === "locked" && e2.retry_after_secs !== null) {
+      // Too many attempts (locked), or a wrong password that makes the next
+      // attempt wait: either way, count down.
+      if (e2.retry_after_secs !== null && e2.retry_after_secs > 0) {
         setRetryAt(Date.now() + e2.retry_after_secs * 1000);
       }
       setError(sentence(e2.message));
@@ -110,7 +112,7 @@ export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
         <FormError message={error} testId="unlock-error" />
         {waiting && (
           <p className="countdown" data-testid="unlock-countdown" aria-live="polite">
-            Too many attempts. Try again in {wait} s.
+            Several failed attempts: you can try again in {wait} s.
           </p>
         )}
         {info && (
