@@ -3,6 +3,7 @@ import type { ErrorCode } from "./ErrorCode";
 
 export type ApiError = { code: ErrorCode, message: string, 
 /**
- * For `locked`: seconds until the next sign-in attempt is allowed.
+ * For `locked` and throttled `auth_failed`: seconds until the next
+ * sign-in attempt is allowed.
  */
 retry_after_secs: number | null, };
