@@ -28,6 +28,26 @@ import {
 
 type Variant = "primary" | "secondary" | "ghost" | "danger";
 
+function withClass(base: string, extra: string | undefined): string {
+  return extra ? `${base} ${extra}` : base;
+}
+
+/** Help text (hidden while there is an error) and the error of a field. */
+function FieldFooter(p: { description?: ReactNode; error?: string | null | undefined; testId?: string | undefined }) {
+  return (
+    <>
+      {p.description && !p.error && (
+        <Text slot="description" className="field-help">
+          {p.description}
+        </Text>
+      )}
+      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
+        {p.error}
+      </FieldError>
+    </>
+  );
+}
+
 export interface BtnProps extends Omit<ButtonProps, "className" | "children"> {
   variant?: Variant;
   icon?: ReactNode;
@@ -38,7 +58,7 @@ export interface BtnProps extends Omit<ButtonProps, "className" | "children"> {
 
 export function Btn({ variant = "secondary", icon, children, testId, className, ...rest }: BtnProps) {
   return (
-    <Button {...rest} data-testid={testId} className={`btn btn-${variant}${className ? ` ${className}` : ""}`}>
+    <Button {...rest} data-testid={testId} className={withClass(`btn btn-${variant}`, className)}>
       {icon}
       {children !== undefined && <span>{children}</span>}
     </Button>
@@ -130,7 +150,7 @@ export interface TextInputProps {
 export function TextInput(p: TextInputProps) {
   return (
     <TextField
-      className={`field${p.className ? ` ${p.className}` : ""}`}
+      className={withClass("field", p.className)}
       value={p.value}
       onChange={p.onChange}
       isInvalid={!!p.error}
@@ -151,14 +171,7 @@ export function TextInput(p: TextInputProps) {
         spellCheck={false}
         onKeyDown={p.onKeyDown}
       />
-      {p.description && !p.error && (
-        <Text slot="description" className="field-help">
-          {p.description}
-        </Text>
-      )}
-      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
-        {p.error}
-      </FieldError>
+      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
     </TextField>
   );
 }
@@ -166,7 +179,7 @@ export function TextInput(p: TextInputProps) {
 export function TextAreaInput(p: Omit<TextInputProps, "type" | "inputRef" | "onKeyDown"> & { rows?: number }) {
   return (
     <TextField
-      className={`field${p.className ? ` ${p.className}` : ""}`}
+      className={withClass("field", p.className)}
       value={p.value}
       onChange={p.onChange}
       isInvalid={!!p.error}
@@ -175,12 +188,7 @@ export function TextAreaInput(p: Omit<TextInputProps, "type" | "inputRef" | "onK
     >
       <Label className="field-label">{p.label}</Label>
       <TextArea className="input textarea" rows={p.rows ?? 2} placeholder={p.placeholder} data-testid={p.testId} />
-      {p.description && !p.error && (
-        <Text slot="description" className="field-help">
-          {p.description}
-        </Text>
-      )}
-      <FieldError className="field-error">{p.error}</FieldError>
+      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
     </TextField>
   );
 }
@@ -190,7 +198,7 @@ export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: 
   const [shown, setShown] = useState(false);
   return (
     <TextField
-      className={`field${p.className ? ` ${p.className}` : ""}`}
+      className={withClass("field", p.className)}
       value={p.value}
       onChange={p.onChange}
       isInvalid={!!p.error}
@@ -222,14 +230,7 @@ export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: 
           />
         )}
       </div>
-      {p.description && !p.error && (
-        <Text slot="description" className="field-help">
-          {p.description}
-        </Text>
-      )}
-      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
-        {p.error}
-      </FieldError>
+      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
     </TextField>
   );
 }
@@ -303,7 +304,7 @@ export function SelectField(p: {
 }) {
   return (
     <Select
-      className={`field select${p.className ? ` ${p.className}` : ""}`}
+      className={withClass("field select", p.className)}
       value={p.value}
       onChange={(k: Key | null) => k !== null && p.onChange(String(k))}
       isDisabled={p.isDisabled ?? false}
@@ -363,14 +364,7 @@ export function MultiSelectField(p: {
         </SelectValue>
         <ChevronDown size={16} aria-hidden="true" />
       </Button>
-      {p.description && !p.error && (
-        <Text slot="description" className="field-help">
-          {p.description}
-        </Text>
-      )}
-      <FieldError className="field-error" data-testid={p.testId ? `${p.testId}-error` : undefined}>
-        {p.error}
-      </FieldError>
+      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
       <Popover className="popover" placement="bottom start">
         <ListBox className="listbox" items={p.options}>
           {(o) => (

@@ -9,7 +9,7 @@ import { changePassword, toApiError } from "../api";
 import { AuthLayout } from "../components/AuthLayout";
 import { FormError } from "../components/Banner";
 import { Btn, PasswordInput } from "../components/controls";
-import { StrengthMeter } from "../components/StrengthMeter";
+import { NewPasswordFields } from "../components/NewPasswordFields";
 import { newPasswordProblem } from "../lib/password";
 import { sentence } from "../lib/text";
 
@@ -58,22 +58,16 @@ export function ChangePasswordForm({ onDone, onCancel }: { onDone: () => void; o
         autoComplete="current-password"
         autoFocus
       />
-      <PasswordInput
+      <NewPasswordFields
         label="New password"
-        value={next}
-        onChange={setNext}
-        error={touched ? nextError : null}
+        password={next}
+        confirm={confirm}
+        onPassword={setNext}
+        onConfirm={setConfirm}
+        passwordError={nextError}
+        confirmError={confirmError}
+        touched={touched}
         testId="new-password"
-        autoComplete="new-password"
-      />
-      <StrengthMeter password={next} />
-      <PasswordInput
-        label="Confirm new password"
-        value={confirm}
-        onChange={setConfirm}
-        error={touched ? confirmError : null}
-        testId="new-password-confirm"
-        autoComplete="new-password"
       />
       <FormError message={error} />
       <div className="form-actions">

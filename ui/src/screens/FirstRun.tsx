@@ -6,8 +6,8 @@ import { createVault, errorMessage } from "../api";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import { AuthLayout } from "../components/AuthLayout";
 import { FormError } from "../components/Banner";
-import { Btn, PasswordInput, TextInput } from "../components/controls";
-import { StrengthMeter } from "../components/StrengthMeter";
+import { Btn, TextInput } from "../components/controls";
+import { NewPasswordFields } from "../components/NewPasswordFields";
 import { newPasswordProblem } from "../lib/password";
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -72,22 +72,16 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
           placeholder="Ana Lima"
           description="Optional: how your name appears to others."
         />
-        <PasswordInput
+        <NewPasswordFields
           label="Password"
-          value={password}
-          onChange={setPassword}
-          error={touched ? passwordError : null}
+          password={password}
+          confirm={confirm}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+          passwordError={passwordError}
+          confirmError={confirmError}
+          touched={touched}
           testId="create-password"
-          autoComplete="new-password"
-        />
-        <StrengthMeter password={password} />
-        <PasswordInput
-          label="Confirm password"
-          value={confirm}
-          onChange={setConfirm}
-          error={touched ? confirmError : null}
-          testId="create-password-confirm"
-          autoComplete="new-password"
         />
         <FormError message={error} />
         {busy ? (

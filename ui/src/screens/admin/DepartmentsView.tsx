@@ -10,6 +10,7 @@ import { Banner } from "../../components/Banner";
 import { Btn, IconButton, TextInput } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { plural, sentence } from "../../lib/text";
+import { AdminView } from "./AdminView";
 
 const CODE = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -55,13 +56,11 @@ export function DepartmentsView() {
   }
 
   return (
-    <section className="admin-view" aria-labelledby="departments-title">
-      <div className="view-header">
-        <div>
-          <h1 id="departments-title">Departments</h1>
-          <p className="muted">Secrets are scoped to departments; members of a department can read its secrets.</p>
-        </div>
-      </div>
+    <AdminView
+      id="departments"
+      title="Departments"
+      summary="Secrets are scoped to departments; members of a department can read its secrets."
+    >
       {error && (
         <Banner tone="danger" live="assertive">
           {error}
@@ -111,7 +110,7 @@ export function DepartmentsView() {
         )}
       </Form>
       {renaming && <RenameDialog department={renaming} onClose={() => setRenaming(null)} onDone={() => { setRenaming(null); void load(); }} />}
-    </section>
+    </AdminView>
   );
 }
 

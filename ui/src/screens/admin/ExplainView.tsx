@@ -16,6 +16,7 @@ import { RULE_TEXT, STANDING_TEXT } from "../../lib/explain";
 import { departmentsLabel, isAdmin, userScopeLabel } from "../../lib/scope";
 import { exactTime, formatDate, relativeTime } from "../../lib/time";
 import { sentence } from "../../lib/text";
+import { AdminView } from "./AdminView";
 
 const NONE = "__none__";
 
@@ -58,13 +59,11 @@ export function ExplainView({ session, departments }: { session: SessionInfo; de
 
   const now = Date.now();
   return (
-    <section className="admin-view" aria-labelledby="explain-title">
-      <div className="view-header">
-        <div>
-          <h1 id="explain-title">Who gets what</h1>
-          <p className="muted">Which secret a script gets for a key: the most specific one the person running it can read.</p>
-        </div>
-      </div>
+    <AdminView
+      id="explain"
+      title="Who gets what"
+      summary="Which secret a script gets for a key: the most specific one the person running it can read."
+    >
       <Form className="inline-form card" onSubmit={run} validationBehavior="aria">
         <div className="inline-form-row">
           <TextInput label="Key" value={key} onChange={setKey} error={keyError} testId="explain-key" placeholder="DB_PASSWORD" autoFocus />
@@ -171,6 +170,6 @@ export function ExplainView({ session, departments }: { session: SessionInfo; de
           )}
         </div>
       )}
-    </section>
+    </AdminView>
   );
 }

@@ -17,6 +17,7 @@ import { toast } from "../../components/toasts";
 import { ROLE_LABELS } from "../../lib/scope";
 import { sentence } from "../../lib/text";
 import { AddUserDialog, MembershipDialog } from "./UserDialogs";
+import { AdminView } from "./AdminView";
 
 export function UsersView({ session }: { session: SessionInfo }) {
   const [users, setUsers] = useState<UserInfo[] | null>(null);
@@ -62,16 +63,16 @@ export function UsersView({ session }: { session: SessionInfo }) {
   }
 
   return (
-    <section className="admin-view" aria-labelledby="users-title">
-      <div className="view-header">
-        <div>
-          <h1 id="users-title">Users</h1>
-          <p className="muted">New users get an initial password and must choose their own at first sign-in.</p>
-        </div>
+    <AdminView
+      id="users"
+      title="Users"
+      summary="New users get an initial password and must choose their own at first sign-in."
+      actions={
         <Btn variant="primary" icon={<UserPlus size={16} />} onPress={() => setAdding(true)} testId="add-user">
           Add user
         </Btn>
-      </div>
+      }
+    >
       {error && (
         <Banner tone="danger" live="assertive" testId="users-error">
           {error}
@@ -184,6 +185,6 @@ export function UsersView({ session }: { session: SessionInfo }) {
           }}
         />
       )}
-    </section>
+    </AdminView>
   );
 }
