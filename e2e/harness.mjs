@@ -296,7 +296,8 @@ export class Run {
   async launch() {
     if (this.browser) throw new Error("an app session is already running");
     const port = await freePort();
-    const nativePort = await freePort();
+    let nativePort = await freePort();
+    while (nativePort === port) nativePort = await freePort();
     const log = createWriteStream(this.logFile, { flags: "a" });
     const driver = spawn(
       TAURI_DRIVER,
@@ -307,11 +308,16 @@ export class Run {
     this.driver = driver;
     driver.stdout.pipe(log);
     driver.stderr.pipe(log);
+    // tauri-driver listens before the WebKitWebDriver it spawns does, and
+    // forwards the new-session request without waiting: on a loaded machine
+    // that request can meet a closed port. Wait for both.
     const deadline = Date.now() + WAIT;
-    while (!(await portOpen(port))) {
-      if (exited(driver)) throw new Error(`tauri-driver exited early:\n${tail(this.logFile)}`);
-      if (Date.now() > deadline) throw new Error(`tauri-driver did not listen on ${port}:\n${tail(this.logFile)}`);
-      await sleep(100);
+    for (const [p, who] of [[port, "tauri-driver"], [nativePort, "WebKitWebDriver"]]) {
+      while (!(await portOpen(p))) {
+        if (exited(driver)) throw new Error(`tauri-driver exited early:\n${tail(this.logFile)}`);
+        if (Date.now() > deadline) throw new Error(`${who} did not listen on ${p}:\n${tail(this.logFile)}`);
+        await sleep(100);
+      }
     }
     try {
       this.browser = await remote({
