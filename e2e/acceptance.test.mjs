@@ -23,6 +23,7 @@ import {
   shown,
   textOf,
   tid,
+  toastTexts,
   type,
 } from "./harness.mjs";
 
@@ -117,10 +118,7 @@ describe("acceptance: issue 3 through the real app", () => {
 
   async function toastWith(text) {
     await b.waitUntil(
-      async () => {
-        const toasts = await b.$$(tid("toast")).map((t) => innerText(t));
-        return toasts.some((t) => t.includes(text));
-      },
+      async () => (await toastTexts(b)).some((t) => t.includes(text)),
       { timeoutMsg: `no toast saying "${text}"` },
     );
   }

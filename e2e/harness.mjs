@@ -499,6 +499,14 @@ export async function textOf(browser, id) {
   return innerText(await shown(browser, id));
 }
 
+/**
+ * The texts of the toasts on screen, read in one script: toasts come and go
+ * by themselves, so reading them element by element can race a dismissal.
+ */
+export async function toastTexts(browser) {
+  return browser.execute(() => Array.from(document.querySelectorAll('[data-testid="toast"]'), (t) => t.innerText));
+}
+
 export async function innerText(el) {
   return (await el.getProperty("innerText")) ?? "";
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, describe } from "node:test";
 
-import { Run, click, gone, isOn, setSwitch, shown, textOf, tid, type } from "./harness.mjs";
+import { Run, click, gone, isOn, setSwitch, shown, textOf, tid, toastTexts, type } from "./harness.mjs";
 
 const OLGA = { user: "olga", name: "Olga Ortiz", password: "Olga-e2e-Remember#2024" };
 
@@ -60,7 +60,7 @@ describe("remember this device (gnome-keyring)", () => {
     await click(b, "unlock-submit");
     await onTable();
     // The remember failure would be a toast; there is none.
-    const toasts = await b.$$(tid("toast")).map((t) => t.getProperty("innerText"));
+    const toasts = await toastTexts(b);
     assert.ok(!toasts.some((t) => /could not be remembered/i.test(t)), `no "could not be remembered" toast: ${JSON.stringify(toasts)}`);
     assert.equal(keyringItems(), 1, "one device key in the keyring");
   });
