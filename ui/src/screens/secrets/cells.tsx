@@ -81,7 +81,9 @@ function FieldChip({
 }) {
   return (
     <span className={`field-chip${value !== null ? " is-revealed" : ""}`} data-testid={`field-${s.id}-${name}`}>
-      <span className="field-chip-name">{name}</span>
+      <span className="field-chip-name" title={name}>
+        {name}
+      </span>
       {value !== null ? (
         <span className="field-chip-value" data-testid={`value-${s.id}-${name}`}>
           {value}
