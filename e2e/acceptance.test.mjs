@@ -184,6 +184,32 @@ describe("acceptance: issue 3 through the real app", () => {
     },
   );
 
+  // The admin screens show what the CLI just set up, after Refresh there.
+  it(
+    "2c. as olga: the Users and Departments screens list adam, mila and FIN",
+    async (t) => {
+      if (run.failed) return t.skip("an earlier step failed");
+      try {
+        await click(b, "nav-users");
+        await shown(b, "users-table");
+        assert.ok(await b.$('section[aria-labelledby="users-title"] h1#users-title').isExisting(), "the Users screen is a titled section");
+        const adam = await innerText(b.$(tid("user-row-adam")));
+        const mila = await innerText(b.$(tid("user-row-mila")));
+        assert.match(adam, /Admin/, `adam's row: ${JSON.stringify(adam)}`);
+        assert.match(mila, /Member/, `mila's row: ${JSON.stringify(mila)}`);
+        assert.match(mila, /FIN/, `mila's row: ${JSON.stringify(mila)}`);
+
+        await click(b, "nav-departments");
+        await shown(b, "departments-table");
+        const fin = await innerText(b.$(tid("department-row-FIN")));
+        assert.match(fin, /Finance/, `FIN's row: ${JSON.stringify(fin)}`);
+        assert.match(fin, /3 members/, `olga, adam and mila are in FIN: ${JSON.stringify(fin)}`);
+      } finally {
+        await click(b, "nav-secrets");
+      }
+    },
+  );
+
   run.step("3. as olga: create DB_PASSWORD for FIN with two fields and a tag; the row shows masked values", async () => {
     // Sign in again so the app picks up the membership and department the
     // CLI just added (see 2b). This also covers locking with Ctrl+L.
