@@ -148,6 +148,21 @@ export interface TextInputProps {
 }
 
 export function TextInput(p: TextInputProps) {
+  return <TextInputBase {...p} />;
+}
+
+/** TextInput, and the frame PasswordInput adds a toggle to. */
+function TextInputBase(p: TextInputProps & { inputClassName?: string; trailing?: ReactNode; grouped?: boolean }) {
+  const input = (
+    <Input
+      ref={p.inputRef}
+      className={p.inputClassName ?? "input"}
+      placeholder={p.placeholder}
+      data-testid={p.testId}
+      spellCheck={false}
+      onKeyDown={p.onKeyDown}
+    />
+  );
   return (
     <TextField
       className={withClass("field", p.className)}
@@ -163,14 +178,14 @@ export function TextInput(p: TextInputProps) {
       validationBehavior="aria"
     >
       <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
-      <Input
-        ref={p.inputRef}
-        className="input"
-        placeholder={p.placeholder}
-        data-testid={p.testId}
-        spellCheck={false}
-        onKeyDown={p.onKeyDown}
-      />
+      {p.grouped ? (
+        <div className="input-group">
+          {input}
+          {p.trailing}
+        </div>
+      ) : (
+        input
+      )}
       <FieldFooter description={p.description} error={p.error} testId={p.testId} />
     </TextField>
   );
@@ -196,42 +211,27 @@ export function TextAreaInput(p: Omit<TextInputProps, "type" | "inputRef" | "onK
 /** A password box with a show/hide toggle; never autocompleted. */
 export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: string; showToggle?: boolean }) {
   const [shown, setShown] = useState(false);
+  const name = p.revealLabel ?? p.label;
   return (
-    <TextField
-      className={withClass("field", p.className)}
-      value={p.value}
-      onChange={p.onChange}
-      isInvalid={!!p.error}
-      isDisabled={p.isDisabled ?? false}
-      isRequired={p.isRequired ?? false}
-      autoFocus={p.autoFocus ?? false}
+    <TextInputBase
+      {...p}
       type={shown ? "text" : "password"}
       autoComplete={p.autoComplete ?? "off"}
-      validationBehavior="aria"
-    >
-      <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
-      <div className="input-group">
-        <Input
-          ref={p.inputRef}
-          className="input input-secret"
-          placeholder={p.placeholder}
-          data-testid={p.testId}
-          spellCheck={false}
-          onKeyDown={p.onKeyDown}
-        />
-        {(p.showToggle ?? true) && (
+      inputClassName="input input-secret"
+      grouped
+      trailing={
+        (p.showToggle ?? true) && (
           <IconButton
-            label={shown ? `Hide ${p.revealLabel ?? p.label}` : `Show ${p.revealLabel ?? p.label}`}
+            label={shown ? `Hide ${name}` : `Show ${name}`}
             icon={shown ? <EyeOff size={16} /> : <Eye size={16} />}
             onPress={() => setShown((s) => !s)}
             testId={p.testId ? `${p.testId}-toggle` : undefined}
             isDisabled={p.isDisabled ?? false}
             tooltip={false}
           />
-        )}
-      </div>
-      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
-    </TextField>
+        )
+      }
+    />
   );
 }
 
