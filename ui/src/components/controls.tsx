@@ -4,7 +4,7 @@
  * what React Aria gives; class names map to styles in `styles/controls.css`.
  */
 import { Check, ChevronDown, Eye, EyeOff } from "lucide-react";
-import { useState, type ReactNode, type Ref } from "react";
+import { useLayoutEffect, useRef, useState, type ClipboardEvent, type ReactNode, type Ref } from "react";
 import {
   Button,
   Checkbox,
@@ -25,6 +25,8 @@ import {
   type ButtonProps,
   type Key,
 } from "react-aria-components";
+
+import { applyShownEdit, lineCount, replaceShownRange, shownText } from "../lib/exactText";
 
 type Variant = "primary" | "secondary" | "ghost" | "danger";
 
@@ -232,6 +234,79 @@ export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: 
         )
       }
     />
+  );
+}
+
+/**
+ * A secret value that may span lines (a PEM key, a certificate, a JSON
+ * blob), masked until shown. The value is kept byte for byte: tabs,
+ * trailing spaces, CRLF line endings and non-ASCII text come back exactly
+ * as pasted (see lib/exactText.ts for why a textarea alone would not).
+ */
+export function SecretTextArea(
+  p: Omit<TextInputProps, "type" | "inputRef" | "onKeyDown" | "autoComplete"> & { revealLabel?: string; maxRows?: number },
+) {
+  const [shown, setShown] = useState(false);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  /** Where to put the caret once a paste has re-rendered the textarea. */
+  const caret = useRef<number | null>(null);
+  const display = shownText(p.value);
+  const name = p.revealLabel ?? p.label;
+
+  useLayoutEffect(() => {
+    if (caret.current !== null && ref.current) {
+      ref.current.setSelectionRange(caret.current, caret.current);
+      caret.current = null;
+    }
+  });
+
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const raw = e.clipboardData.getData("text/plain");
+    if (raw === "") return;
+    // Insert the clipboard's own text: letting the textarea do it would
+    // turn its CRLFs into LFs.
+    e.preventDefault();
+    const el = e.currentTarget;
+    caret.current = el.selectionStart + shownText(raw).length;
+    p.onChange(replaceShownRange(p.value, el.selectionStart, el.selectionEnd, raw));
+  }
+
+  return (
+    <TextField
+      className={withClass("field", p.className)}
+      value={display}
+      onChange={(next) => p.onChange(applyShownEdit(p.value, display, next))}
+      isInvalid={!!p.error}
+      isDisabled={p.isDisabled ?? false}
+      autoFocus={p.autoFocus ?? false}
+      validationBehavior="aria"
+    >
+      <Label className={p.hideLabel ? "visually-hidden" : "field-label"}>{p.label}</Label>
+      <div className="input-group input-group-multiline">
+        <TextArea
+          ref={ref}
+          className={`input textarea input-secret${shown ? "" : " is-masked"}`}
+          rows={Math.min(lineCount(p.value), p.maxRows ?? 8)}
+          placeholder={p.placeholder}
+          data-testid={p.testId}
+          data-masked={shown ? "false" : "true"}
+          spellCheck={false}
+          autoComplete="off"
+          autoCorrect="off"
+          autoCapitalize="off"
+          onPaste={onPaste}
+        />
+        <IconButton
+          label={shown ? `Hide ${name}` : `Show ${name}`}
+          icon={shown ? <EyeOff size={16} /> : <Eye size={16} />}
+          onPress={() => setShown((s) => !s)}
+          testId={p.testId ? `${p.testId}-toggle` : undefined}
+          isDisabled={p.isDisabled ?? false}
+          tooltip={false}
+        />
+      </div>
+      <FieldFooter description={p.description} error={p.error} testId={p.testId} />
+    </TextField>
   );
 }
 

@@ -14,7 +14,7 @@ import {
   CheckboxField,
   IconButton,
   MultiSelectField,
-  PasswordInput,
+  SecretTextArea,
   SwitchField,
   TextAreaInput,
   TextInput,
@@ -62,7 +62,7 @@ const FieldRowEditor = memo(function FieldRowEditor(p: {
         placeholder="name"
         className="field-row-name"
       />
-      <PasswordInput
+      <SecretTextArea
         label={`Field ${i + 1} value`}
         revealLabel="value"
         hideLabel

@@ -44,6 +44,33 @@ describe("secret dialog", () => {
     expect(api.createSecret).not.toHaveBeenCalled();
   });
 
+  it("saves a pasted multi-line value byte for byte, and typed line breaks too", async () => {
+    const user = userEvent.setup();
+    renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "TLS_KEY");
+    const pem = "-----BEGIN PRIVATE KEY-----\r\nMIIEv\tQ  \r\nélan\r\n-----END PRIVATE KEY-----\r\n";
+    const box = screen.getByTestId("field-value-0");
+    await user.click(box);
+    await user.paste(pem);
+    // The textarea shows LF line breaks; the form keeps the CRLFs.
+    expect(box).toHaveValue(pem.replace(/\r\n/g, "\n"));
+    await user.type(box, "tail  {Enter}{Enter}  more");
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(api.createSecret).toHaveBeenCalledTimes(1));
+    const sent = vi.mocked(api.createSecret).mock.calls[0]?.[0];
+    expect(sent?.fields).toEqual([{ name: "value", value: { kind: "set", value: `${pem}tail  \n\n  more` } }]);
+  });
+
+  it("masks a value until shown", async () => {
+    const user = userEvent.setup();
+    renderCreate();
+    const box = screen.getByTestId("field-value-0");
+    expect(box).toHaveAttribute("data-masked", "true");
+    expect(box).toHaveClass("is-masked");
+    await user.click(screen.getByTestId("field-value-0-toggle"));
+    expect(box).toHaveAttribute("data-masked", "false");
+  });
+
   it("catches duplicate field names", async () => {
     const user = userEvent.setup();
     renderCreate();
