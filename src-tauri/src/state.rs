@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use coffer_core::{CredentialStore, ErrorCode, OsKeyring, Vault, prefs};
+use coffer_core::{CredentialStore, ErrorCode, OsKeyring, Vault, VaultOptions, prefs};
 use tauri::ipc::Channel;
 
 use crate::clipboard::Clipboard;
@@ -19,6 +19,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub struct AppState {
     pub vault_path: PathBuf,
+    /// Where this device's memory of vaults lives (the default, except in
+    /// tests).
+    pub vault_options: VaultOptions,
     vault: Mutex<Option<Vault>>,
     pub clipboard: Clipboard,
     last_activity: Mutex<Instant>,
@@ -37,6 +40,7 @@ impl AppState {
     pub fn new(vault_path: PathBuf, keyring: Box<dyn CredentialStore + Send + Sync>) -> Self {
         Self {
             vault_path,
+            vault_options: VaultOptions::default(),
             vault: Mutex::new(None),
             clipboard: Clipboard::default(),
             last_activity: Mutex::new(Instant::now()),
@@ -73,7 +77,7 @@ impl AppState {
     pub fn vault(&self) -> ApiResult<MutexGuard<'_, Option<Vault>>> {
         let mut guard = lock(&self.vault);
         if guard.is_none() && self.vault_path.is_file() {
-            *guard = Some(Vault::open(&self.vault_path)?);
+            *guard = Some(Vault::open_with(&self.vault_path, &self.vault_options)?);
         }
         Ok(guard)
     }

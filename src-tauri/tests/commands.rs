@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use coffer_app::state::AppState;
 use coffer_core::{
     CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, NewSecret,
-    NewUser, Reveal, Role, Scope, SecretString, UserScope, Vault,
+    NewUser, Reveal, Role, Scope, SecretString, UserScope, Vault, VaultOptions,
 };
 use serde_json::{Value, json};
 use tauri::test::{
@@ -79,8 +79,8 @@ fn secret(key: &str, dept: &str, private: bool) -> NewSecret {
 
 /// A vault with the owner, an admin `ada` and members `mia` and `max` in
 /// FIN; `mia` has a private secret, the owner a FIN secret. Returns the ids.
-fn seed(path: &Path) -> (i64, i64) {
-    let mut v = Vault::create(
+fn seed(path: &Path, device: &VaultOptions) -> (i64, i64) {
+    let mut v = Vault::create_with(
         path,
         InitOptions {
             owner: "owner".into(),
@@ -88,6 +88,7 @@ fn seed(path: &Path) -> (i64, i64) {
             password: SecretString::from("owner-password"),
             kdf: KdfChoice::InsecureTest,
         },
+        device,
     )
     .expect("create");
     v.add_department("FIN", "Finance").expect("dept");
@@ -118,6 +119,9 @@ fn seed(path: &Path) -> (i64, i64) {
         )
         .expect("passwd");
     }
+    // The owner's next sign-in shares the FIN key with the new members.
+    v.unlock_with_password("owner", &SecretString::from("owner-password"))
+        .expect("login");
     v.unlock_with_password("mia", &SecretString::from("mia-password"))
         .expect("login");
     let private = v
@@ -136,8 +140,12 @@ impl App {
     fn new() -> (Self, i64, i64) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vault.db");
-        let (shared, private) = seed(&path);
-        let state = AppState::new(path, Box::new(MemoryStore::default()));
+        let device = VaultOptions {
+            state_dir: Some(dir.path().join("device-state")),
+        };
+        let (shared, private) = seed(&path, &device);
+        let mut state = AppState::new(path, Box::new(MemoryStore::default()));
+        state.vault_options = device;
         let app = coffer_app::configure(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .expect("app");

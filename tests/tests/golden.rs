@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use coffer_core::{
     DeptScope, ErrorCode, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery,
     MembershipUpdate, NewSecret, NewUsage, NewUser, Reveal, Role, Scope, SecretString,
-    SecretUpdate, SecretValue, UserScope, Vault,
+    SecretUpdate, SecretValue, UserScope, Vault, VaultOptions,
 };
 
 fn golden_dir() -> PathBuf {
@@ -24,6 +24,19 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join(name);
     std::fs::copy(golden_dir().join(name), &path).expect("copy golden file");
     (dir, path)
+}
+
+/// The device that opens a copy: its memory lives beside the copy (each
+/// copy of the golden vault upgrades to a different root of trust, and a
+/// device that saw one must refuse the others).
+fn device(dir: &tempfile::TempDir) -> VaultOptions {
+    VaultOptions {
+        state_dir: Some(dir.path().join("device-state")),
+    }
+}
+
+fn open(dir: &tempfile::TempDir, path: &Path) -> coffer_core::Result<Vault> {
+    Vault::open_with(path, &device(dir))
 }
 
 fn sign_in(v: &mut Vault, user: &str, pw: &str) {
@@ -46,8 +59,8 @@ fn get(v: &mut Vault, key: &str) -> Option<String> {
 
 #[test]
 fn golden_v1_opens_and_reads() {
-    let (_dir, path) = copy_of("vault.db");
-    let mut v = Vault::open(&path).expect("a v1 vault opens");
+    let (dir, path) = copy_of("vault.db");
+    let mut v = open(&dir, &path).expect("a v1 vault opens");
     assert_eq!(v.kdf_profile(), coffer_core::KdfProfile::InsecureTest);
 
     sign_in(&mut v, "olga", "olga-golden-pw");
@@ -120,8 +133,8 @@ fn golden_v1_opens_and_reads() {
 
 #[test]
 fn golden_failures_stay_clean() {
-    let (_d1, truncated) = copy_of("fail_truncated.db");
-    let err = Vault::open(&truncated).and_then(|mut v| {
+    let (d1, truncated) = copy_of("fail_truncated.db");
+    let err = open(&d1, &truncated).and_then(|mut v| {
         v.unlock_with_password("olga", &SecretString::from("olga-golden-pw"))?;
         v.list_secrets(&ListQuery::default())
     });
@@ -130,17 +143,14 @@ fn golden_failures_stay_clean() {
         ErrorCode::VaultDamaged
     );
 
-    let (_d2, garbage) = copy_of("fail_not_a_vault.db");
+    let (d2, garbage) = copy_of("fail_not_a_vault.db");
     assert_eq!(
-        Vault::open(&garbage)
-            .map(|_| ())
-            .expect_err("garbage")
-            .code(),
+        open(&d2, &garbage).map(|_| ()).expect_err("garbage").code(),
         ErrorCode::VaultDamaged
     );
 
-    let (_d3, tampered) = copy_of("fail_tampered_value.db");
-    let mut v = Vault::open(&tampered).expect("opens");
+    let (d3, tampered) = copy_of("fail_tampered_value.db");
+    let mut v = open(&d3, &tampered).expect("opens");
     sign_in(&mut v, "olga", "olga-golden-pw");
     assert_eq!(
         v.get_secret("API_TOKEN", None)
@@ -152,8 +162,8 @@ fn golden_failures_stay_clean() {
     sign_in(&mut v, "mila", "mila-golden-pw");
     assert!(get(&mut v, "DB").is_some(), "other secrets still read");
 
-    let (_d4, golden) = copy_of("vault.db");
-    let mut v = Vault::open(&golden).expect("opens");
+    let (d4, golden) = copy_of("vault.db");
+    let mut v = open(&d4, &golden).expect("opens");
     let wrong = v.unlock_with_password("olga", &SecretString::from("not-her-password"));
     assert_eq!(
         wrong.map(|_| ()).expect_err("wrong password").code(),

@@ -364,7 +364,7 @@ proptest! {
     #[test]
     fn get_secret_matches_the_reference_model(w in world()) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut vault = Vault::create(
+        let mut vault = Vault::create_with(
             &dir.path().join("vault.db"),
             InitOptions {
                 owner: "owner".into(),
@@ -372,6 +372,7 @@ proptest! {
                 password: SecretString::from(OWNER_PW),
                 kdf: KdfChoice::InsecureTest,
             },
+            &coffer_core::VaultOptions { state_dir: Some(dir.path().join("device-state")) },
         )
         .expect("vault");
         let made = build(&mut vault, &w);

@@ -54,6 +54,8 @@ const session = (p: Partial<SessionInfo["user"]> = {}, kdf: SessionInfo["kdf_pro
   vault_id: "v",
   kdf_profile: kdf,
   kdf: { m_kib: 65536, t: 3, p: 4 },
+    fingerprint: "ABCD-EFGH-JKLM-NPQR-STUV",
+    keys_pending: false,
 });
 
 beforeEach(() => {

@@ -61,6 +61,7 @@ pub fn exit_status(code: ErrorCode) -> u8 {
         | ErrorCode::KeyringUnavailable => 3,
         ErrorCode::AuthFailed | ErrorCode::PasswordChangeRequired => 4,
         ErrorCode::Integrity
+        | ErrorCode::Rollback
         | ErrorCode::VaultDamaged
         | ErrorCode::UnsupportedVersion
         | ErrorCode::Io => 5,

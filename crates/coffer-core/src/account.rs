@@ -1,17 +1,60 @@
 //! A user's key bundle and the locks on it.
 //!
-//! A user's only long-term secret is their X25519 private key. It is stored
-//! sealed under a key derived from their password (Argon2id, salt and cost
-//! bound into the associated data) and, for each remembered device, under a
-//! random device key kept in the OS keyring. Every other key the user holds
-//! reaches them as an HPKE grant to the matching public key.
+//! A user's long-term secrets are their identity (Ed25519) key and their
+//! X25519 key, made on their own device when they first sign in. They are
+//! stored sealed under a key derived from the password (Argon2id; salt,
+//! cost and both public keys bound into the associated data) and, for each
+//! remembered device, under a random device key kept in the OS keyring.
+//! Every scope key reaches the user as a grant to the X25519 key.
+//!
+//! Before that first sign-in an account holds nothing but a salt: the
+//! initial password derives a one-time enrollment key whose public half the
+//! admin signed into the directory. The initial password seals nothing, so
+//! whoever knows it (the admin who set it) cannot read what the user later
+//! keeps.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
-use crate::crypto::{Aad, KdfParams, KeyPair, SALT_LEN, SymKey, derive_password_key, random_bytes};
+use crate::crypto::{
+    Aad, KdfParams, KeyPair, SALT_LEN, SignKey, SymKey, derive_password_key, derive_seed,
+    random_bytes,
+};
 use crate::error::{Error, Result};
-use crate::model::{Role, Timestamp};
+use crate::keys::Identity;
+use crate::model::KdfProfile;
+use crate::trust::state::{Config, UserEntry};
+
+/// Password hashing parameters as stored for a user: refused below the
+/// floor unless the (signed) vault configuration says it is a test vault,
+/// so lowering them in the storage gains an attacker nothing.
+pub(crate) fn check_floor(params: &KdfParams, config: &Config) -> Result<()> {
+    if config.kdf_profile == KdfProfile::InsecureTest || params.meets_floor() {
+        Ok(())
+    } else {
+        Err(Error::Integrity(
+            "the stored password hashing parameters (below the minimum cost)".into(),
+        ))
+    }
+}
+
+/// The cost for a new password: the vault's signed setting, never below the
+/// floor for a standard vault.
+pub(crate) fn new_password_params(config: &Config) -> KdfParams {
+    match config.kdf_profile {
+        KdfProfile::InsecureTest => config.kdf,
+        KdfProfile::Standard => KdfParams {
+            m_kib: config.kdf.m_kib.max(KdfParams::FLOOR.m_kib),
+            t: config.kdf.t.max(KdfParams::FLOOR.t),
+            p: config.kdf.p.max(KdfParams::FLOOR.p),
+        },
+    }
+}
+
+fn kdf_error(_: argon2::Error) -> Error {
+    Error::Integrity("the password hashing parameters".into())
+}
 
 /// A password-derived key with the salt and cost that made it.
 pub(crate) struct PasswordLock {
@@ -20,16 +63,44 @@ pub(crate) struct PasswordLock {
     kek: SymKey,
 }
 
-fn password_aad_extra(salt: &[u8], params: &KdfParams, public_key: &[u8]) -> Vec<u8> {
-    let mut extra = Vec::with_capacity(SALT_LEN + 12 + public_key.len());
+/// The associated data of a bundle: whose it is, the salt and cost that
+/// lock it, and the public keys it must open to.
+fn bundle_extra(
+    salt: &[u8],
+    params: &KdfParams,
+    identity_public: &[u8],
+    enc_public: &[u8],
+) -> Vec<u8> {
+    let mut extra = Vec::with_capacity(SALT_LEN + 12 + 64);
     extra.extend_from_slice(salt);
     extra.extend_from_slice(&params.encode());
-    extra.extend_from_slice(public_key);
+    extra.extend_from_slice(identity_public);
+    extra.extend_from_slice(enc_public);
     extra
 }
 
-fn kdf_error(_: argon2::Error) -> Error {
-    Error::Integrity("the password hashing parameters".into())
+/// The private keys as sealed: sign seed, then X25519 private key.
+fn identity_bytes(identity: &Identity) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(64));
+    out.extend_from_slice(identity.sign.expose_seed().as_slice());
+    out.extend_from_slice(identity.enc.expose_private_bytes().as_slice());
+    out
+}
+
+/// Rebuilds the keys and checks them against the directory's public keys.
+fn identity_from(bytes: &[u8], user: &UserEntry) -> Result<Identity> {
+    let bad = || Error::Integrity("your key bundle".into());
+    if bytes.len() != 64 {
+        return Err(bad());
+    }
+    let sign = SignKey::from_slice(&bytes[..32]).map_err(|_| bad())?;
+    let enc = KeyPair::from_private_bytes(&bytes[32..]).map_err(|_| bad())?;
+    if Some(&sign.public()) != user.sign_key() || Some(enc.public_bytes()) != user.enc_key() {
+        return Err(Error::Integrity(
+            "your keys (they differ from the directory's)".into(),
+        ));
+    }
+    Ok(Identity { sign, enc })
 }
 
 impl PasswordLock {
@@ -42,27 +113,48 @@ impl PasswordLock {
         Ok(Self { salt, params, kek })
     }
 
-    pub(crate) fn seal_bundle(&self, user_id: i64, pair: &KeyPair) -> Vec<u8> {
-        let extra = password_aad_extra(&self.salt, &self.params, pair.public_bytes());
-        let aad = Aad::new("users", user_id, "password_bundle", 1).with_extra(&extra);
-        self.kek.seal(&aad, pair.expose_private_bytes().as_slice())
+    fn seal(&self, user_id: i64, identity: &Identity) -> Vec<u8> {
+        let extra = bundle_extra(
+            &self.salt,
+            &self.params,
+            &identity.sign.public(),
+            identity.enc.public_bytes(),
+        );
+        let aad = Aad::new("users", user_id, "password_bundle", 2).with_extra(&extra);
+        self.kek.seal(&aad, &identity_bytes(identity))
     }
 
     /// Stores this lock and the bundle it seals on a user's row.
-    pub(crate) fn store(&self, conn: &Connection, user_id: i64, pair: &KeyPair) -> Result<()> {
+    pub(crate) fn store(&self, conn: &Connection, user_id: i64, identity: &Identity) -> Result<()> {
         conn.execute(
-            "UPDATE users SET kdf_salt = ?2, kdf_m = ?3, kdf_t = ?4, kdf_p = ?5, password_bundle = ?6 WHERE id = ?1",
+            "UPDATE users SET kdf_salt = ?2, kdf_m = ?3, kdf_t = ?4, kdf_p = ?5, password_bundle = ?6,
+                    public_key = ?7, enroll_seal = NULL
+              WHERE id = ?1",
             params![
                 user_id,
                 self.salt.to_vec(),
                 self.params.m_kib,
                 self.params.t,
                 self.params.p,
-                self.seal_bundle(user_id, pair)
+                self.seal(user_id, identity),
+                identity.enc.public_bytes().to_vec(),
             ],
         )?;
         Ok(())
     }
+}
+
+/// A new account's enrollment key, derived from its initial password:
+/// (salt, cost, the key). The admin stores the salt and cost and signs the
+/// public key into the directory.
+pub(crate) fn enrollment_key(
+    password: &SecretString,
+    params: KdfParams,
+) -> Result<([u8; SALT_LEN], KdfParams, SignKey)> {
+    let salt = random_bytes();
+    let seed =
+        derive_seed(password.expose_secret().as_bytes(), &salt, &params).map_err(kdf_error)?;
+    Ok((salt, params, SignKey::from_seed(&seed)))
 }
 
 /// What is stored to check a password.
@@ -70,53 +162,92 @@ pub(crate) struct StoredLock {
     pub salt: Vec<u8>,
     pub params: KdfParams,
     pub bundle: Vec<u8>,
-    pub public_key: Vec<u8>,
+    /// For an account of format 1 being upgraded: its enrollment seed,
+    /// sealed by the owner to its old key.
+    pub enroll_seal: Option<Vec<u8>>,
 }
 
-pub(crate) fn stored_lock(conn: &Connection, user_id: i64) -> Result<StoredLock> {
-    Ok(conn.query_row(
-        "SELECT kdf_salt, kdf_m, kdf_t, kdf_p, password_bundle, public_key FROM users WHERE id = ?1",
-        [user_id],
-        |r| {
-            Ok(StoredLock {
-                salt: r.get(0)?,
-                params: KdfParams { m_kib: r.get(1)?, t: r.get(2)?, p: r.get(3)? },
-                bundle: r.get(4)?,
-                public_key: r.get(5)?,
-            })
-        },
-    )?)
-}
-
-/// Opens a user's bundle with their password. `None` for a wrong password.
-pub(crate) fn open_with_password(
-    user_id: i64,
-    lock: &StoredLock,
-    password: &SecretString,
-) -> Result<Option<KeyPair>> {
-    let salt: [u8; SALT_LEN] = lock
-        .salt
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::Integrity("the password salt".into()))?;
-    let kek = derive_password_key(password.expose_secret().as_bytes(), &salt, &lock.params)
-        .map_err(kdf_error)?;
-    let extra = password_aad_extra(&salt, &lock.params, &lock.public_key);
-    let aad = Aad::new("users", user_id, "password_bundle", 1).with_extra(&extra);
-    let Ok(private) = kek.open(&aad, &lock.bundle) else {
+pub(crate) fn stored_lock(conn: &Connection, user_id: i64) -> Result<Option<StoredLock>> {
+    let row = conn
+        .query_row(
+            "SELECT kdf_salt, kdf_m, kdf_t, kdf_p, password_bundle, enroll_seal FROM users WHERE id = ?1",
+            [user_id],
+            |r| {
+                Ok((
+                    r.get_ref(0)?.as_blob().map(<[u8]>::to_vec).ok(),
+                    r.get::<_, i64>(1).ok(),
+                    r.get::<_, i64>(2).ok(),
+                    r.get::<_, i64>(3).ok(),
+                    r.get_ref(4)?.as_blob().map(<[u8]>::to_vec).ok(),
+                    r.get_ref(5)?.as_blob().map(<[u8]>::to_vec).ok(),
+                ))
+            },
+        )
+        .optional()?;
+    let Some((salt, m, t, p, bundle, enroll_seal)) = row else {
         return Ok(None);
     };
-    checked_pair(&private, &lock.public_key).map(Some)
+    // A damaged row is that account's problem alone, reported when used.
+    let param = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+    let (Some(salt), Some(m_kib), Some(t), Some(p), Some(bundle)) =
+        (salt, param(m), param(t), param(p), bundle)
+    else {
+        return Err(Error::Integrity(
+            "your account's stored password data".into(),
+        ));
+    };
+    Ok(Some(StoredLock {
+        salt,
+        params: KdfParams { m_kib, t, p },
+        bundle,
+        enroll_seal,
+    }))
 }
 
-/// Rebuilds the key pair and checks it matches the stored public key.
-pub(crate) fn checked_pair(private: &[u8], public_key: &[u8]) -> Result<KeyPair> {
-    let pair = KeyPair::from_private_bytes(private)
-        .map_err(|_| Error::Integrity("your key bundle".into()))?;
-    if pair.public_bytes().as_slice() != public_key {
-        return Err(Error::Integrity("your public key".into()));
-    }
-    Ok(pair)
+fn salt_of(lock: &StoredLock) -> Result<[u8; SALT_LEN]> {
+    lock.salt
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Integrity("the password salt".into()))
+}
+
+/// Opens an enrolled user's bundle with their password. `None` for a wrong
+/// password.
+pub(crate) fn open_with_password(
+    user: &UserEntry,
+    lock: &StoredLock,
+    password: &SecretString,
+    config: &Config,
+) -> Result<Option<Identity>> {
+    check_floor(&lock.params, config)?;
+    let salt = salt_of(lock)?;
+    let (Some(sign), Some(enc)) = (user.sign_key(), user.enc_key()) else {
+        return Ok(None);
+    };
+    let kek = derive_password_key(password.expose_secret().as_bytes(), &salt, &lock.params)
+        .map_err(kdf_error)?;
+    let extra = bundle_extra(&salt, &lock.params, sign, enc);
+    let aad = Aad::new("users", user.id, "password_bundle", 2).with_extra(&extra);
+    let Ok(plain) = kek.open(&aad, &lock.bundle) else {
+        return Ok(None);
+    };
+    identity_from(&plain, user).map(Some)
+}
+
+/// The enrollment key a new account's initial password derives. `None`
+/// when the password does not match the key the admin signed.
+pub(crate) fn open_enrollment(
+    enroll_public: &[u8],
+    lock: &StoredLock,
+    password: &SecretString,
+    config: &Config,
+) -> Result<Option<SignKey>> {
+    check_floor(&lock.params, config)?;
+    let salt = salt_of(lock)?;
+    let seed =
+        derive_seed(password.expose_secret().as_bytes(), &salt, &lock.params).map_err(kdf_error)?;
+    let key = SignKey::from_seed(&seed);
+    Ok((key.public().as_slice() == enroll_public).then_some(key))
 }
 
 /// Runs the KDF for a name that does not exist, so a wrong username takes
@@ -125,83 +256,38 @@ pub(crate) fn burn_time(params: &KdfParams) {
     let _ = derive_password_key(b"no such user", &[0; SALT_LEN], params);
 }
 
+fn device_extra(user: &UserEntry) -> Vec<u8> {
+    let mut extra = user.id.to_le_bytes().to_vec();
+    extra.extend_from_slice(user.sign_key().map_or(&[][..], |k| k.as_slice()));
+    extra.extend_from_slice(user.enc_key().map_or(&[][..], |k| k.as_slice()));
+    extra
+}
+
 /// Seals a bundle under a device key, for a remembered device.
 pub(crate) fn seal_for_device(
     device_key: &SymKey,
     device_id: i64,
-    user_id: i64,
-    pair: &KeyPair,
+    user: &UserEntry,
+    identity: &Identity,
 ) -> Vec<u8> {
-    let extra = device_aad_extra(user_id, pair.public_bytes());
     device_key.seal(
-        &Aad::new("devices", device_id, "bundle", 1).with_extra(&extra),
-        pair.expose_private_bytes().as_slice(),
+        &Aad::new("devices", device_id, "bundle", 2).with_extra(&device_extra(user)),
+        &identity_bytes(identity),
     )
 }
 
+/// Opens a remembered device's bundle. `None` when it does not open.
 pub(crate) fn open_for_device(
     device_key: &SymKey,
     device_id: i64,
-    user_id: i64,
-    public_key: &[u8],
+    user: &UserEntry,
     bundle: &[u8],
-) -> Option<Zeroizing32> {
-    let extra = device_aad_extra(user_id, public_key);
-    device_key
+) -> Option<Identity> {
+    let plain = device_key
         .open(
-            &Aad::new("devices", device_id, "bundle", 1).with_extra(&extra),
+            &Aad::new("devices", device_id, "bundle", 2).with_extra(&device_extra(user)),
             bundle,
         )
-        .ok()
-}
-
-type Zeroizing32 = zeroize::Zeroizing<Vec<u8>>;
-
-fn device_aad_extra(user_id: i64, public_key: &[u8]) -> Vec<u8> {
-    let mut extra = user_id.to_le_bytes().to_vec();
-    extra.extend_from_slice(public_key);
-    extra
-}
-
-/// A new user row with a fresh key pair; memberships, grants and the record
-/// MAC are the caller's to add.
-pub(crate) struct NewAccount<'a> {
-    pub username: &'a str,
-    pub display_name: &'a str,
-    pub role: Role,
-    pub primary: Option<i64>,
-    pub must_change_password: bool,
-}
-
-pub(crate) fn insert(
-    conn: &Connection,
-    acct: &NewAccount,
-    lock: &PasswordLock,
-    now: Timestamp,
-) -> Result<(i64, KeyPair)> {
-    let pair = KeyPair::generate();
-    conn.execute(
-        "INSERT INTO users (username, display_name, role, primary_dept_id, must_change_password, public_key,
-                            kdf_salt, kdf_m, kdf_t, kdf_p, password_bundle, created_at, record_mac)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', 0, 0, 0, x'', ?7, x'')",
-        params![
-            acct.username,
-            acct.display_name,
-            acct.role.as_str(),
-            acct.primary,
-            acct.must_change_password,
-            pair.public_bytes().to_vec(),
-            now
-        ],
-    )
-    .map_err(|e| {
-        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-            Error::Conflict("a user with this username already exists".into())
-        } else {
-            e.into()
-        }
-    })?;
-    let id = conn.last_insert_rowid();
-    lock.store(conn, id, &pair)?;
-    Ok((id, pair))
+        .ok()?;
+    identity_from(&plain, user).ok()
 }

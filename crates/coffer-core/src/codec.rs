@@ -1,95 +1,30 @@
 //! The plaintext encoding of what Coffer encrypts: metadata and fields.
 //!
-//! A tag byte names the content and its version; then strings and counts,
-//! each length-prefixed (u32, little-endian). Encoding goes into a buffer
-//! wiped on drop, and decoding allocates only the strings it returns: JSON
-//! would leave unwiped copies of values behind and, for metadata, cost
+//! In the [`wire`](crate::wire) encoding: a tag byte names the content and
+//! its version; strings and counts are length-prefixed. Encoding goes into a
+//! buffer wiped on drop, and decoding allocates only the strings it returns:
+//! JSON would leave unwiped copies of values behind and, for metadata, cost
 //! more than the AES-GCM that protects it.
 
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::record::{Fields, Meta};
+use crate::wire::{Reader, Writer};
 
 const META_V1: u8 = b'M';
 const FIELDS_V1: u8 = b'F';
 
-struct Writer(Zeroizing<Vec<u8>>);
-
-impl Writer {
-    fn new(tag: u8, capacity: usize) -> Self {
-        let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
-        buf.push(tag);
-        Self(buf)
-    }
-
-    fn count(&mut self, n: usize) {
-        self.0.extend_from_slice(&(n as u32).to_le_bytes());
-    }
-
-    fn str(&mut self, s: &str) {
-        self.count(s.len());
-        self.0.extend_from_slice(s.as_bytes());
-    }
-
-    fn strs<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a String>) {
-        self.count(items.len());
-        for s in items {
-            self.str(s);
-        }
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8], tag: u8) -> Option<Self> {
-        let (&first, rest) = bytes.split_first()?;
-        (first == tag).then_some(Self(rest))
-    }
-
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Some(head)
-    }
-
-    fn count(&mut self) -> Option<usize> {
-        let raw: [u8; 4] = self.take(4)?.try_into().ok()?;
-        Some(u32::from_le_bytes(raw) as usize)
-    }
-
-    fn str(&mut self) -> Option<&'a str> {
-        let n = self.count()?;
-        std::str::from_utf8(self.take(n)?).ok()
-    }
-
-    fn strs(&mut self) -> Option<Vec<String>> {
-        let n = self.count()?;
-        // Never trust a count for an allocation size.
-        let mut out = Vec::with_capacity(n.min(256));
-        for _ in 0..n {
-            out.push(self.str()?.to_string());
-        }
-        Some(out)
-    }
-
-    /// Everything must have been read.
-    fn done<T>(self, value: T) -> Option<T> {
-        self.0.is_empty().then_some(value)
-    }
-}
-
 pub(crate) fn encode_meta(m: &Meta) -> Zeroizing<Vec<u8>> {
-    let mut w = Writer::new(META_V1, 64 + m.key.len() + m.description.len());
-    w.str(&m.key);
-    w.str(&m.description);
-    w.strs(m.tags.iter());
-    w.strs(m.field_names.iter());
-    w.0
+    let strings = m.tags.iter().chain(&m.field_names);
+    let capacity =
+        16 + m.key.len() + m.description.len() + strings.map(|s| 4 + s.len()).sum::<usize>();
+    let mut w = Writer::new(META_V1, capacity);
+    w.str(&m.key)
+        .str(&m.description)
+        .strs(m.tags.iter())
+        .strs(m.field_names.iter());
+    w.finish()
 }
 
 pub(crate) fn decode_meta(bytes: &[u8]) -> Option<Meta> {
@@ -107,23 +42,27 @@ pub(crate) fn decode_meta(bytes: &[u8]) -> Option<Meta> {
 }
 
 pub(crate) fn encode_fields(f: &Fields) -> Zeroizing<Vec<u8>> {
-    let mut w = Writer::new(FIELDS_V1, 64);
+    // Sized exactly up front: growing the buffer would leave copies of
+    // values behind in freed memory that nothing wipes.
+    let capacity = 4 + f
+        .0
+        .iter()
+        .map(|(n, v)| 8 + n.len() + v.expose_secret().len())
+        .sum::<usize>();
+    let mut w = Writer::new(FIELDS_V1, capacity);
     w.count(f.0.len());
     for (name, value) in &f.0 {
-        w.str(name);
-        w.str(value.expose_secret());
+        w.str(name).str(value.expose_secret());
     }
-    w.0
+    w.finish()
 }
 
 pub(crate) fn decode_fields(bytes: &[u8]) -> Option<Fields> {
     let mut r = Reader::new(bytes, FIELDS_V1)?;
-    let n = r.count()?;
-    let mut out = Vec::with_capacity(n.min(256));
-    for _ in 0..n {
+    let out = r.list(8, |r| {
         let name = r.str()?.to_string();
-        out.push((name, SecretString::from(r.str()?)));
-    }
+        Some((name, SecretString::from(r.str()?)))
+    })?;
     r.done(Fields(out))
 }
 

@@ -16,7 +16,6 @@ use zeroize::Zeroizing;
 
 use crate::account;
 use crate::crypto::SymKey;
-use crate::directory;
 use crate::error::{Error, Result};
 use crate::model::SessionInfo;
 use crate::vault::Vault;
@@ -109,6 +108,20 @@ impl DeviceCredential {
     }
 }
 
+/// A remembered device of the signed-in user, as `coffer device list`
+/// and the app's settings show it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DeviceInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub label: String,
+    #[ts(type = "number")]
+    pub created_at: crate::model::Timestamp,
+    /// This is the device the session was unlocked with.
+    pub current: bool,
+}
+
 impl Vault {
     /// Remembers this device for the signed-in user, replacing any earlier
     /// remembered key for them on this device.
@@ -119,7 +132,7 @@ impl Vault {
             .take(100)
             .collect();
         let vault_id = self.id().to_string();
-        self.run(true, false, |cx| {
+        self.write(|cx| {
             let account = account_name(&vault_id, &cx.actor.username);
             if let Some(old) = store
                 .load(&account)?
@@ -139,8 +152,12 @@ impl Vault {
                 device_id: cx.conn.last_insert_rowid(),
                 key: SymKey::generate(),
             };
+            let me =
+                cx.dir().user(cx.actor.id).cloned().ok_or_else(|| {
+                    Error::AuthFailed("your account is not in the directory".into())
+                })?;
             let bundle =
-                account::seal_for_device(&cred.key, cred.device_id, cx.actor.id, cx.keys.pair());
+                account::seal_for_device(&cred.key, cred.device_id, &me, cx.keys.identity()?);
             cx.conn.execute(
                 "UPDATE devices SET bundle = ?2 WHERE id = ?1",
                 params![cred.device_id, bundle],
@@ -168,9 +185,14 @@ impl Vault {
                     .into(),
             )
         };
+        let Some(dir) = self.directory()? else {
+            return Err(Error::AuthFailed(
+                "this vault is being upgraded to a new format: sign in with your password".into(),
+            ));
+        };
         let opened = (|| {
             let cred = DeviceCredential::decode(&stored)?;
-            let user = directory::find_unverified(self.conn(), username).ok()??;
+            let user = dir.user_named(username)?.clone();
             let bundle: Vec<u8> = self
                 .conn()
                 .query_row(
@@ -180,21 +202,15 @@ impl Vault {
                 )
                 .optional()
                 .ok()??;
-            let private = account::open_for_device(
-                &cred.key,
-                cred.device_id,
-                user.id,
-                &user.public_key,
-                &bundle,
-            )?;
-            Some((user, private))
+            let identity = account::open_for_device(&cred.key, cred.device_id, &user, &bundle)?;
+            Some((user, identity, cred.device_id))
         })();
-        let Some((user, private)) = opened else {
+        let Some((user, identity, device_id)) = opened else {
             let _ = store.delete(&account);
             return Err(stale());
         };
-        let pair = account::checked_pair(&private, &user.public_key)?;
-        self.start_session(user.id, user.disabled, pair).map(Some)
+        self.start_session(&user, Some(identity), Some(device_id))
+            .map(Some)
     }
 
     /// Forgets this device for a user: deletes the keyring entry and the
@@ -215,5 +231,46 @@ impl Vault {
     /// Whether a device key is remembered for this user (without using it).
     pub fn device_remembered(&self, store: &dyn CredentialStore, username: &str) -> Result<bool> {
         Ok(store.load(&account_name(self.id(), username))?.is_some())
+    }
+
+    /// The signed-in user's remembered devices.
+    pub fn devices(&mut self) -> Result<Vec<DeviceInfo>> {
+        let current = self.session_device();
+        self.read(|cx| {
+            let mut stmt = cx.conn.prepare(
+                "SELECT id, label, created_at FROM devices WHERE user_id = ?1 ORDER BY id",
+            )?;
+            let list = stmt
+                .query_map([cx.actor.id], |r| {
+                    let id: i64 = r.get(0)?;
+                    Ok(DeviceInfo {
+                        id,
+                        label: r.get_ref(1)?.as_str().unwrap_or("").to_string(),
+                        created_at: r.get_ref(2)?.as_i64().unwrap_or(0),
+                        current: Some(id) == current,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(list)
+        })
+    }
+
+    /// Signs a remembered device of the signed-in user out, from any
+    /// machine: its sealed keys are deleted, so its keyring entry opens
+    /// nothing. (A device that was stolen with its keyring may have copied
+    /// the keys already: change the password too, and see docs/SECURITY.md.)
+    pub fn revoke_device(&mut self, device_id: i64) -> Result<()> {
+        self.write(|cx| {
+            let n = cx.conn.execute(
+                "DELETE FROM devices WHERE id = ?1 AND user_id = ?2",
+                params![device_id, cx.actor.id],
+            )?;
+            if n == 0 {
+                return Err(Error::not_found(
+                    "you have no remembered device with that id: see `coffer device list`",
+                ));
+            }
+            Ok(())
+        })
     }
 }

@@ -36,8 +36,12 @@ pub enum ErrorCode {
     AuthFailed,
     /// The password is an initial one and must be changed first.
     PasswordChangeRequired,
-    /// A row failed its integrity check (altered, moved or damaged).
+    /// A row failed its integrity check (altered, moved, damaged, or not
+    /// signed by someone allowed to write it).
     Integrity,
+    /// The vault is older than, or differs from, what this device has
+    /// already seen (an old copy was put back), or its root of trust changed.
+    Rollback,
     /// The file is not a Coffer vault, or is truncated or unreadable.
     VaultDamaged,
     /// The vault was made by a newer Coffer.
@@ -79,6 +83,8 @@ pub enum Error {
     #[error("{0} failed its integrity check: it was altered or damaged")]
     Integrity(String),
     #[error("{0}")]
+    Rollback(String),
+    #[error("{0}")]
     VaultDamaged(String),
     #[error(
         "this vault was made by a newer version of Coffer (format {found}, this build knows up to {known}): upgrade Coffer"
@@ -105,6 +111,7 @@ impl Error {
             Self::AuthFailed(_) | Self::WrongPassword { .. } => ErrorCode::AuthFailed,
             Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
             Self::Integrity(_) => ErrorCode::Integrity,
+            Self::Rollback(_) => ErrorCode::Rollback,
             Self::VaultDamaged(_) => ErrorCode::VaultDamaged,
             Self::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
             Self::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
@@ -130,6 +137,12 @@ impl Error {
 
     pub(crate) fn secret_integrity(id: i64) -> Self {
         Self::Integrity(format!("secret {id}"))
+    }
+
+    pub(crate) fn secret_rollback(id: i64) -> Self {
+        Self::Rollback(format!(
+            "secret {id} is older than the version this device has already seen: someone put back an old copy of it"
+        ))
     }
 
     /// Seconds to wait before the next attempt, if any (sign-in throttling).

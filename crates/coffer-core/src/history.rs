@@ -8,8 +8,8 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::model::{RevealedField, SecretId, SecretSummary, Timestamp};
 use crate::policy::Use;
-use crate::record::{self, Fields, Meta};
-use crate::secrets::{Labels, usernames, visible};
+use crate::record::{self, Draft, Fields, Meta};
+use crate::secrets::{Labels, new_version, visible};
 use crate::vault::Vault;
 
 /// One version of a secret, metadata only.
@@ -31,11 +31,12 @@ pub struct VersionInfo {
 impl Vault {
     /// The current version and every kept earlier one, newest first.
     pub fn history(&mut self, id: SecretId) -> Result<Vec<VersionInfo>> {
-        self.run(false, false, |cx| {
-            let row = visible(cx, id)?;
-            let dek = record::dek(cx.conn, cx.keys, &row)?;
-            let meta = record::open_meta(&dek, &row)?;
-            let users = usernames(cx.conn)?;
+        self.read(|cx| {
+            let secret = visible(cx, id)?;
+            let dir = cx.dir_arc();
+            let dek = record::require_dek(cx.conn, cx.keys, &dir, &secret)?;
+            let meta = record::open_meta(&dek, &secret)?;
+            let users = dir.usernames();
             let name = |u: i64| users.get(&u).cloned().unwrap_or_else(|| format!("#{u}"));
             let info = |version, current, m: &Meta, by, at| VersionInfo {
                 version,
@@ -47,14 +48,9 @@ impl Vault {
                 updated_by: name(by),
                 updated_at: at,
             };
-            let mut out = vec![info(
-                row.version,
-                true,
-                &meta,
-                row.updated_by,
-                row.updated_at,
-            )];
-            for v in record::history(cx.conn, &dek, &row)? {
+            let h = &secret.header;
+            let mut out = vec![info(h.version, true, &meta, h.updated_by, h.updated_at)];
+            for v in record::history(cx.conn, &dek, h)? {
                 out.push(info(v.version, false, &v.meta, v.updated_by, v.updated_at));
             }
             Ok(out)
@@ -64,15 +60,17 @@ impl Vault {
     /// The fields of one version, under the same rule as revealing the
     /// secret now (in scope, active, unexpired, revealable).
     pub fn reveal_version(&mut self, id: SecretId, version: i64) -> Result<Vec<RevealedField>> {
-        self.run(false, false, |cx| {
-            let row = visible(cx, id)?;
+        self.read(|cx| {
+            let secret = visible(cx, id)?;
+            let h = &secret.header;
             cx.actor
-                .check_use(&row.scope(), &row.state(), Use::Reveal, cx.now)?;
-            let dek = record::dek(cx.conn, cx.keys, &row)?;
-            let fields = if version == row.version {
-                record::open_fields(&dek, &row)?
+                .check_use(&h.scope(), &h.state(), Use::Reveal, cx.now)?;
+            let dir = cx.dir_arc();
+            let dek = record::require_dek(cx.conn, cx.keys, &dir, &secret)?;
+            let fields = if version == h.version {
+                record::open_fields(&dek, &secret)?
             } else {
-                find_version(record::history(cx.conn, &dek, &row)?, version)?.fields
+                find_version(record::history(cx.conn, &dek, h)?, version)?.fields
             };
             Ok(fields
                 .0
@@ -85,25 +83,25 @@ impl Vault {
     /// Makes an earlier version's key, fields, description and tags current
     /// again, as a new version (scope and state stay as they are now).
     pub fn restore_version(&mut self, id: SecretId, version: i64) -> Result<SecretSummary> {
-        self.run(true, false, |cx| {
-            let mut row = visible(cx, id)?;
-            if !cx.actor.can_edit(&row.scope()) {
+        self.write(|cx| {
+            let secret = visible(cx, id)?;
+            let h = secret.header.clone();
+            if !cx.actor.can_edit(&h.scope()) {
                 return Err(Error::denied(
                     "only its creator (while in its scope) and admins can change this secret",
                 ));
             }
-            if version == row.version {
+            if !h.active && !cx.actor.is_admin() {
+                return Err(Error::Inactive);
+            }
+            if version == h.version {
                 return Err(Error::invalid("that is already the current version"));
             }
-            let dek = record::dek(cx.conn, cx.keys, &row)?;
-            let old = find_version(record::history(cx.conn, &dek, &row)?, version)?;
-            let current_meta = record::open_meta(&dek, &row)?;
-            let current_fields = record::open_fields(&dek, &row)?;
-            record::push_history(cx.conn, &dek, &row, &current_meta, &current_fields)?;
-            row.dek_uses += 2;
-            row.version += 1;
-            row.updated_at = cx.now.max(row.updated_at + 1);
-            row.updated_by = cx.actor.id;
+            let dir = cx.dir_arc();
+            let dek = record::require_dek(cx.conn, cx.keys, &dir, &secret)?;
+            let old = find_version(record::history(cx.conn, &dek, &h)?, version)?;
+            let current_meta = record::open_meta(&dek, &secret)?;
+            let current_fields = record::open_fields(&dek, &secret)?;
             let fields = Fields(
                 old.fields
                     .0
@@ -111,8 +109,17 @@ impl Vault {
                     .map(|(n, v): &(String, SecretString)| (n.clone(), v.clone()))
                     .collect(),
             );
-            record::save(cx.conn, cx.keys, &mut row, &old.meta, &fields, &dek)?;
-            Ok(Labels::load(cx.conn, cx.now)?.summary(&cx.actor, &row, Some(&old.meta)))
+            let header = new_version(
+                cx,
+                &secret,
+                &dek,
+                &current_meta,
+                &current_fields,
+                Draft::of(&h),
+                &old.meta,
+                &fields,
+            )?;
+            Ok(Labels::of(cx.dir(), cx.now).summary(&cx.actor, &header, Some(&old.meta)))
         })
     }
 }

@@ -1,88 +1,97 @@
 //! Scope keys and who holds them.
 //!
 //! A scope key is a random AES-256 key for one scope: all users, one
-//! department, one user's private secrets, or the blind index. It is stored
-//! only as HPKE grants, each sealed to one holder's public key, so granting
-//! it to a new member needs the granter's session, not anyone's password.
+//! department, or one user's private secrets. The directory names the
+//! current key of each scope with a commitment to it, signed by an admin
+//! (or, for a personal key, its user). The key itself is stored only as
+//! grants, each sealed in HPKE auth mode to one holder's public key by a
+//! user the directory knows. A holder uses a key only when it is current,
+//! the sender is known, and the key matches its signed commitment: a key
+//! planted by whoever writes the storage is an integrity error, and nothing
+//! is ever wrapped under it.
 //!
-//! [`KeyCache`] holds the signed-in user's private key and the scope keys
-//! they have opened. Keys are cached by id; ids are never reused
-//! (AUTOINCREMENT), and keys made inside a transaction that rolls back are
-//! dropped from the cache with it.
+//! [`KeyCache`] holds the signed-in user's identity and the scope keys they
+//! have opened. Keys made inside a transaction that rolls back are dropped
+//! from the cache with it.
 
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::crypto::{Aad, IndexKey, KeyPair, MAX_KEY_USES, SymKey, seal_to};
+use crate::crypto::{Aad, Hash, IndexKey, KeyPair, MAX_KEY_USES, SignKey, SymKey, key_commitment};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
+use crate::trust::state::{KeyRef, Scope, State, UserEntry};
 
-/// Which scope a key serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeyKind {
-    All,
-    Dept(i64),
-    Personal(i64),
-    Index,
+/// Purpose of the blind-index key derived from each scope key.
+const BLIND_INDEX: &str = "coffer/blind-index/v2";
+
+/// A user's private keys: the identity (signing) key and the X25519 key
+/// grants are sealed to. Wiped on drop.
+pub(crate) struct Identity {
+    pub sign: SignKey,
+    pub enc: KeyPair,
 }
 
-impl KeyKind {
-    fn columns(self) -> (&'static str, Option<i64>, Option<i64>) {
-        match self {
-            Self::All => ("all", None, None),
-            Self::Dept(d) => ("dept", Some(d), None),
-            Self::Personal(u) => ("personal", None, Some(u)),
-            Self::Index => ("index", None, None),
+impl Identity {
+    pub(crate) fn generate() -> Self {
+        Self {
+            sign: SignKey::generate(),
+            enc: KeyPair::generate(),
         }
-    }
-
-    fn from_columns(kind: &str, dept: Option<i64>, owner: Option<i64>) -> Result<Self> {
-        match (kind, dept, owner) {
-            ("all", None, None) => Ok(Self::All),
-            ("dept", Some(d), None) => Ok(Self::Dept(d)),
-            ("personal", None, Some(u)) => Ok(Self::Personal(u)),
-            ("index", None, None) => Ok(Self::Index),
-            _ => Err(Error::Integrity("a scope key record".into())),
-        }
-    }
-
-    /// Canonical bytes for associated data.
-    fn encode(self) -> Vec<u8> {
-        let (kind, dept, owner) = self.columns();
-        format!("{kind}:{}:{}", dept.unwrap_or(0), owner.unwrap_or(0)).into_bytes()
     }
 }
-
-/// Purposes of keys derived from the index key and personal keys.
-const BLIND_INDEX: &str = "coffer/blind-index/v1";
-const PERSONAL_BLIND_INDEX: &str = "coffer/personal-blind-index/v1";
-const DIRECTORY_MAC: &str = "coffer/directory-mac/v1";
 
 /// The signed-in user's key material. Wiped on drop (each member zeroizes
 /// itself).
 pub(crate) struct KeyCache {
     user_id: i64,
-    pair: KeyPair,
+    identity: Option<Identity>,
     keys: HashMap<i64, SymKey>,
     /// Keys cached since the current transaction began.
     pending: Vec<i64>,
 }
 
-/// A grant joined with its key's kind: (kind, dept_id, owner_id, sealed).
-type GrantRow = (String, Option<i64>, Option<i64>, Vec<u8>);
+fn grant_aad<'a>(
+    vault_id: &str,
+    key: &KeyRef,
+    scope: Scope,
+    recipient: i64,
+    sender: i64,
+    extra: &'a mut Vec<u8>,
+) -> Aad<'a> {
+    extra.clear();
+    extra.extend_from_slice(vault_id.as_bytes());
+    extra.extend_from_slice(&scope.bytes());
+    extra.extend_from_slice(&recipient.to_le_bytes());
+    extra.extend_from_slice(&sender.to_le_bytes());
+    Aad::new("key_grants", key.id, "sealed", key.generation).with_extra(extra)
+}
 
-fn grant_aad(key_id: i64, kind: KeyKind, user_id: i64, extra: &mut Vec<u8>) -> Aad<'_> {
-    *extra = kind.encode();
-    extra.extend_from_slice(&user_id.to_le_bytes());
-    Aad::new("key_grants", key_id, "sealed", 1).with_extra(extra)
+/// The public commitment to a scope key, as the directory records it.
+pub(crate) fn commitment(
+    vault_id: &str,
+    key_id: i64,
+    scope: Scope,
+    generation: i64,
+    key: &SymKey,
+) -> Hash {
+    key_commitment(
+        key,
+        &[
+            vault_id.as_bytes(),
+            &key_id.to_le_bytes(),
+            &scope.bytes(),
+            &generation.to_le_bytes(),
+        ],
+    )
 }
 
 impl KeyCache {
-    pub(crate) fn new(user_id: i64, pair: KeyPair) -> Self {
+    pub(crate) fn new(user_id: i64, identity: Option<Identity>) -> Self {
         Self {
             user_id,
-            pair,
+            identity,
             keys: HashMap::new(),
             pending: Vec::new(),
         }
@@ -92,8 +101,17 @@ impl KeyCache {
         self.user_id
     }
 
-    pub(crate) fn pair(&self) -> &KeyPair {
-        &self.pair
+    /// The user's keys; a user who has not made theirs yet holds none.
+    pub(crate) fn identity(&self) -> Result<&Identity> {
+        self.identity.as_ref().ok_or(Error::PasswordChangeRequired)
+    }
+
+    pub(crate) fn set_identity(&mut self, identity: Identity) {
+        self.identity = Some(identity);
+    }
+
+    pub(crate) fn take_identity(&mut self) -> Option<Identity> {
+        self.identity.take()
     }
 
     /// Marks the end of a committed transaction.
@@ -108,35 +126,68 @@ impl KeyCache {
         }
     }
 
-    fn insert(&mut self, key_id: i64, key: SymKey) {
+    pub(crate) fn insert(&mut self, key_id: i64, key: SymKey) {
         self.keys.insert(key_id, key);
         self.pending.push(key_id);
     }
 
-    /// The key with this id, if the user holds a grant for it.
-    pub(crate) fn get(&mut self, conn: &Connection, key_id: i64) -> Result<Option<&SymKey>> {
+    /// The current scope key with this id, if the user holds a valid grant
+    /// of it. A grant that does not open, names an unknown sender, or holds
+    /// a key other than the one the directory committed to is an integrity
+    /// error; a key that is not current is never used.
+    pub(crate) fn get(
+        &mut self,
+        conn: &Connection,
+        dir: &State,
+        key_id: i64,
+    ) -> Result<Option<&SymKey>> {
         if !self.keys.contains_key(&key_id) {
-            let row: Option<GrantRow> = conn
-                .query_row(
-                    "SELECT k.kind, k.dept_id, k.owner_id, g.sealed
-                       FROM key_grants g JOIN scope_keys k ON k.id = g.key_id
-                      WHERE g.key_id = ?1 AND g.user_id = ?2",
-                    params![key_id, self.user_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((kind, dept, owner, sealed)) = row else {
+            let Some((scope, kref)) = dir.scope_of_key(key_id) else {
                 return Ok(None);
             };
-            let kind = KeyKind::from_columns(&kind, dept, owner)?;
+            let Some(identity) = self.identity.as_ref() else {
+                return Ok(None);
+            };
+            let row: Option<(Vec<u8>, Option<i64>)> = conn
+                .prepare_cached(
+                    "SELECT sealed, sender_id FROM key_grants WHERE key_id = ?1 AND user_id = ?2",
+                )?
+                .query_row(params![key_id, self.user_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let Some((sealed, Some(sender_id))) = row else {
+                return Ok(None);
+            };
+            let planted = || {
+                Error::Integrity(format!(
+                    "a key sealed to you ({}) is not the one the directory names",
+                    scope_name(scope)
+                ))
+            };
+            let sender_pk = dir
+                .user(sender_id)
+                .and_then(UserEntry::enc_key)
+                .ok_or_else(planted)?;
             let mut extra = Vec::new();
-            let aad = grant_aad(key_id, kind, self.user_id, &mut extra);
-            let plain = self
-                .pair
-                .open(&aad, &sealed)
-                .map_err(|_| Error::Integrity(format!("your grant of scope key {key_id}")))?;
-            let key = SymKey::from_slice(&plain)
-                .map_err(|_| Error::Integrity(format!("scope key {key_id}")))?;
+            let aad = grant_aad(
+                &dir.config.vault_id,
+                &kref,
+                scope,
+                self.user_id,
+                sender_id,
+                &mut extra,
+            );
+            let plain = identity
+                .enc
+                .open_from(sender_pk, &aad, &sealed)
+                .map_err(|_| planted())?;
+            let key = SymKey::from_slice(&plain).map_err(|_| planted())?;
+            if commitment(&dir.config.vault_id, key_id, scope, kref.generation, &key)
+                != kref.commitment
+            {
+                return Err(planted());
+            }
             self.insert(key_id, key);
         }
         Ok(self.keys.get(&key_id))
@@ -148,125 +199,128 @@ impl KeyCache {
         self.keys.get(&key_id)
     }
 
-    /// Like [`KeyCache::get`], for keys policy says the user must hold.
-    pub(crate) fn require(&mut self, conn: &Connection, key_id: i64) -> Result<&SymKey> {
-        self.get(conn, key_id)?.ok_or_else(|| {
-            Error::Integrity(format!(
-                "your access to scope key {key_id} (the grant is missing)"
-            ))
-        })
-    }
-
     /// The current key of a scope, which the user must hold.
-    pub(crate) fn current(&mut self, conn: &Connection, kind: KeyKind) -> Result<(i64, &SymKey)> {
-        let id = current_key_id(conn, kind)?;
-        Ok((id, self.require(conn, id)?))
+    pub(crate) fn current(
+        &mut self,
+        conn: &Connection,
+        dir: &State,
+        scope: Scope,
+    ) -> Result<(KeyRef, &SymKey)> {
+        let kref = dir.current_key(scope).ok_or_else(|| {
+            Error::Integrity(format!(
+                "the directory ({} has no current key)",
+                scope_name(scope)
+            ))
+        })?;
+        let key = self.get(conn, dir, kref.id)?.ok_or_else(|| {
+            Error::PermissionDenied(format!(
+                "you do not hold the key of {} yet: a holder of it must sign in once to share it with you",
+                scope_name(scope)
+            ))
+        })?;
+        Ok((kref, key))
     }
 
-    /// Blind index key for shared secrets.
-    pub(crate) fn shared_blind_key(&mut self, conn: &Connection) -> Result<IndexKey> {
-        let (_, root) = self.current(conn, KeyKind::Index)?;
-        Ok(IndexKey::derive(root, BLIND_INDEX))
-    }
-
-    /// Blind index key for a user's private secrets (only that user has it).
-    pub(crate) fn personal_blind_key(&mut self, conn: &Connection, owner: i64) -> Result<IndexKey> {
-        let (_, root) = self.current(conn, KeyKind::Personal(owner))?;
-        Ok(IndexKey::derive(root, PERSONAL_BLIND_INDEX))
-    }
-
-    /// MAC key for directory records (users, memberships).
-    pub(crate) fn directory_key(&mut self, conn: &Connection) -> Result<IndexKey> {
-        let (_, root) = self.current(conn, KeyKind::Index)?;
-        Ok(IndexKey::derive(root, DIRECTORY_MAC))
+    /// The blind-index key of a scope key the user holds.
+    pub(crate) fn blind_key(
+        &mut self,
+        conn: &Connection,
+        dir: &State,
+        key_id: i64,
+    ) -> Result<Option<IndexKey>> {
+        Ok(self
+            .get(conn, dir, key_id)?
+            .map(|k| IndexKey::derive(k, BLIND_INDEX)))
     }
 }
 
-/// The id of a scope's current key.
-pub(crate) fn current_key_id(conn: &Connection, kind: KeyKind) -> Result<i64> {
-    let (k, dept, owner) = kind.columns();
-    conn.query_row(
-        "SELECT id FROM scope_keys
-          WHERE kind = ?1 AND ifnull(dept_id, 0) = ifnull(?2, 0) AND ifnull(owner_id, 0) = ifnull(?3, 0)
-            AND retired = 0",
-        params![k, dept, owner],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| Error::Integrity("the vault's key table (a scope key is missing)".into()))
+/// A scope as people name it, for messages (no user input: ids only).
+pub(crate) fn scope_name(scope: Scope) -> String {
+    match scope {
+        Scope::All => "the all-users scope".into(),
+        Scope::Dept(d) => format!("department #{d}"),
+        Scope::Personal(_) => "your private secrets".into(),
+    }
 }
 
-pub(crate) fn key_kind(conn: &Connection, key_id: i64) -> Result<KeyKind> {
-    let (kind, dept, owner): (String, Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT kind, dept_id, owner_id FROM scope_keys WHERE id = ?1",
-        [key_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    KeyKind::from_columns(&kind, dept, owner)
+/// Who seals a grant: a user and their keys.
+#[derive(Clone, Copy)]
+pub(crate) struct Sender<'a> {
+    pub id: i64,
+    pub identity: &'a Identity,
 }
 
-/// Seals a scope key to one holder.
+/// Seals a scope key to a holder, from `from` (the granting user).
 pub(crate) fn grant(
     conn: &Connection,
-    key_id: i64,
-    kind: KeyKind,
+    dir: &State,
+    from: Sender,
+    scope: Scope,
+    kref: &KeyRef,
     key: &SymKey,
-    user_id: i64,
-    public_key: &[u8],
+    recipient: &UserEntry,
 ) -> Result<()> {
+    let (sender_id, sender) = (from.id, from.identity);
+    let Some(pk) = recipient.enc_key() else {
+        return Ok(());
+    };
     let mut extra = Vec::new();
-    let aad = grant_aad(key_id, kind, user_id, &mut extra);
-    let sealed = seal_to(public_key, &aad, key.expose_bytes())
-        .map_err(|_| Error::Integrity(format!("the public key of user {user_id}")))?;
+    let aad = grant_aad(
+        &dir.config.vault_id,
+        kref,
+        scope,
+        recipient.id,
+        sender_id,
+        &mut extra,
+    );
+    let sealed = sender
+        .enc
+        .seal_from(pk, &aad, key.expose_bytes())
+        .map_err(|_| Error::Integrity(format!("the public key of user {}", recipient.id)))?;
     conn.execute(
-        "INSERT INTO key_grants (key_id, user_id, sealed) VALUES (?1, ?2, ?3)
-         ON CONFLICT (key_id, user_id) DO UPDATE SET sealed = excluded.sealed",
-        params![key_id, user_id, sealed],
+        "INSERT INTO key_grants (key_id, user_id, sealed, sender_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key_id, user_id) DO UPDATE SET sealed = excluded.sealed, sender_id = excluded.sender_id",
+        params![kref.id, recipient.id, sealed, sender_id],
     )?;
     Ok(())
 }
 
-/// Grants the current key of `kind`, which the granter holds, to a user.
-pub(crate) fn grant_current(
+/// Allocates a new key for a scope (its row, a random key and the
+/// commitment the directory will record). Nothing is granted yet.
+pub(crate) fn new_key(
     conn: &Connection,
-    cache: &mut KeyCache,
-    kind: KeyKind,
-    user_id: i64,
-    public_key: &[u8],
-) -> Result<()> {
-    let (id, key) = cache.current(conn, kind)?;
-    grant(conn, id, kind, key, user_id, public_key)
-}
-
-pub(crate) fn revoke(conn: &Connection, key_id: i64, user_id: i64) -> Result<()> {
-    conn.execute(
-        "DELETE FROM key_grants WHERE key_id = ?1 AND user_id = ?2",
-        params![key_id, user_id],
-    )?;
-    Ok(())
-}
-
-/// Creates a new current key for a scope and grants it to `holders`
-/// (user id and public key). An existing current key must be retired first.
-pub(crate) fn create(
-    conn: &Connection,
-    cache: &mut KeyCache,
-    kind: KeyKind,
-    holders: &[(i64, Vec<u8>)],
+    vault_id: &str,
+    scope: Scope,
+    generation: i64,
     now: Timestamp,
-) -> Result<i64> {
-    let (k, dept, owner) = kind.columns();
+) -> Result<(KeyRef, SymKey)> {
+    let (kind, dept, owner) = match scope {
+        Scope::All => ("all", None, None),
+        Scope::Dept(d) => ("dept", Some(d), None),
+        Scope::Personal(u) => ("personal", None, Some(u)),
+    };
     conn.execute(
-        "INSERT INTO scope_keys (kind, dept_id, owner_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![k, dept, owner, now],
+        "INSERT INTO scope_keys (kind, dept_id, owner_id, retired, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
+        params![kind, dept, owner, now],
     )?;
     let id = conn.last_insert_rowid();
     let key = SymKey::generate();
-    for (user_id, pk) in holders {
-        grant(conn, id, kind, &key, *user_id, pk)?;
+    let kref = KeyRef {
+        id,
+        generation,
+        commitment: commitment(vault_id, id, scope, generation, &key),
+    };
+    Ok((kref, key))
+}
+
+/// Marks which key rows are current (a convenience for SQL; devices go by
+/// the directory).
+pub(crate) fn mark_current(conn: &Connection, old: Option<i64>, new: i64) -> Result<()> {
+    if let Some(old) = old {
+        conn.execute("UPDATE scope_keys SET retired = 1 WHERE id = ?1", [old])?;
     }
-    cache.insert(id, key);
-    Ok(id)
+    conn.execute("UPDATE scope_keys SET retired = 0 WHERE id = ?1", [new])?;
+    Ok(())
 }
 
 /// Counts `n` encryptions made with a scope key.
@@ -278,11 +332,30 @@ pub(crate) fn count_uses(conn: &Connection, key_id: i64, n: i64) -> Result<()> {
     Ok(())
 }
 
-/// Current keys that have reached their encryption budget.
-pub(crate) fn worn_keys(conn: &Connection) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT id FROM scope_keys WHERE retired = 0 AND uses >= ?1")?;
-    let ids = stmt
-        .query_map([MAX_KEY_USES], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
-    Ok(ids)
+/// Keys (among `ids`) that have reached their encryption budget.
+pub(crate) fn worn(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT uses FROM scope_keys WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for &id in ids {
+        let uses: Option<i64> = stmt.query_row([id], |r| r.get(0)).optional()?;
+        if uses.is_some_and(|u| u >= MAX_KEY_USES) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// Which users hold a grant of each of these keys.
+pub(crate) fn holders_of(conn: &Connection, key_ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM key_grants WHERE key_id = ?1 AND sender_id IS NOT NULL",
+    )?;
+    let mut out = HashMap::new();
+    for &id in key_ids {
+        let users = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        out.insert(id, users);
+    }
+    Ok(out)
 }

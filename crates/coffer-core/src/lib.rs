@@ -6,19 +6,23 @@
 //! knows about Tauri or clap.
 //!
 //! Layout: `crypto` is the only module that touches raw primitives;
-//! `store` owns the SQLite file; `keys`, `account` and `directory` manage
-//! who holds which key; `record` seals secrets; `policy` and `resolve` are
-//! the pure rules; `secrets`, `lookup`, `users`, `usages` and `device` are
-//! the operations.
+//! `wire` and `codec` are the binary encodings; `store` owns the SQLite
+//! file; `trust` is the signed directory and this device's memory of it;
+//! `keys`, `account` and `enroll` manage who holds which key; `header` and
+//! `record` sign and seal secrets; `policy` and `resolve` are the pure
+//! rules; `secrets`, `lookup`, `users`, `usages` and `device` are the
+//! operations; `legacy` and `upgrade` read and upgrade vaults of format 1.
 
 mod account;
 mod codec;
 mod crypto;
 mod device;
-mod directory;
+mod enroll;
 mod error;
+mod header;
 mod history;
 mod keys;
+mod legacy;
 mod listing;
 mod lookup;
 mod model;
@@ -30,19 +34,23 @@ mod resolve;
 mod secrets;
 mod store;
 pub mod time;
+mod trust;
+mod upgrade;
 mod usages;
 mod users;
 mod validate;
 mod vault;
+mod wire;
 
 pub use crypto::{Fingerprint, KdfParams};
-pub use device::{CredentialStore, OsKeyring};
+pub use device::{CredentialStore, DeviceInfo, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
 pub use history::VersionInfo;
 pub use model::*;
 pub use secrecy::{ExposeSecret, SecretString};
+pub use trust::device::default_state_dir;
 pub use usages::{NewUsage, Usage};
-pub use vault::{InitOptions, KdfChoice, Vault, sign_in_delay_secs};
+pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};
 
 /// A random password for a new user's first sign-in: 20 characters from an
 /// alphabet without look-alikes (about 115 bits).

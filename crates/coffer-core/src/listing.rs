@@ -1,26 +1,26 @@
-//! The signed-in user's decrypted view of the secrets table, kept for the
-//! session so searching and filtering do not decrypt 10,000 rows per
-//! keystroke.
+//! The signed-in user's checked and decrypted view of the secrets table,
+//! kept for the session so searching and filtering do not verify and
+//! decrypt 10,000 rows per keystroke.
 //!
 //! The view is rebuilt only when the vault changed: SQLite's `data_version`
 //! moves when another connection (a CLI process) commits, and the vault's
 //! write epoch moves when this handle commits. Even then, a row whose
-//! metadata ciphertext and authenticated header are byte-for-byte unchanged
-//! keeps its decrypted metadata, because decrypting it again could only
-//! give the same result. Metadata is decrypted only for rows the user may
+//! header, signature and metadata ciphertext are byte-for-byte unchanged
+//! keeps its checked signature and decrypted metadata, since checking them
+//! again could only give the same result; what the directory allows its
+//! signer is checked again when the directory changed. Signatures are
+//! checked and metadata decrypted in parallel, only for rows the user may
 //! see, and everything is wiped when the session ends.
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
-
 use rayon::prelude::*;
 
-use crate::crypto::SymKey;
+use crate::crypto::{Hash, SymKey};
 use crate::error::Result;
-use crate::keys::KeyCache;
-use crate::policy::Actor;
-use crate::record::{self, Meta, Row};
+use crate::header::{Header, writer_allowed};
+use crate::record::{self, Hint, Meta, Secret, Stored};
+use crate::vault::Cx;
 
 /// A row's decrypted metadata, as far as it is known.
 pub(crate) enum MetaState {
@@ -28,6 +28,9 @@ pub(crate) enum MetaState {
     Unknown,
     /// Failed its integrity check.
     Damaged,
+    /// The user is entitled to its key, which nobody has shared with them
+    /// yet (a new member): not listed until it is.
+    Unshared,
     Ok {
         meta: Meta,
         /// Lower-cased key, description and tags, NUL-separated, for search.
@@ -36,24 +39,32 @@ pub(crate) enum MetaState {
 }
 
 pub(crate) struct Entry {
-    pub row: Row,
+    pub id: i64,
+    /// The checked header; `None` when the row failed its check.
+    pub header: Option<Header>,
+    pub hint: Hint,
     pub meta: MetaState,
+    /// The row's stored bytes, to tell whether it changed.
+    stamp: (Vec<u8>, Vec<u8>, Vec<u8>),
+    meta_blob: Vec<u8>,
 }
-
-/// The wrap picked to open a row's data key: (key id, wrapped key).
-type Chosen<'a> = (i64, &'a [u8]);
 
 #[derive(Default)]
 pub(crate) struct ListCache {
-    /// (`data_version`, write epoch) the entries were built at.
-    built_at: Option<(i64, u64)>,
+    /// (`data_version`, write epoch, directory head) the entries were built at.
+    built_at: Option<(i64, u64, Hash)>,
     pub entries: Vec<Entry>,
 }
 
-fn decrypt(key: &SymKey, row: &Row, key_id: i64, wrapped: &[u8]) -> MetaState {
-    let meta =
-        record::unwrap_dek(key, row, key_id, wrapped).and_then(|dek| record::open_meta(&dek, row));
-    match meta {
+fn decrypt(key: &SymKey, h: &Header, meta: &[u8], key_id: i64, wrapped: &[u8]) -> MetaState {
+    let secret = Secret {
+        header: h.clone(),
+        meta: meta.to_vec(),
+        fields: None,
+    };
+    let opened = record::unwrap_dek(key, h, key_id, wrapped)
+        .and_then(|dek| record::open_meta(&dek, &secret));
+    match opened {
         Err(_) => MetaState::Damaged,
         Ok(meta) => {
             let mut haystack = meta.key.to_lowercase();
@@ -68,78 +79,162 @@ fn decrypt(key: &SymKey, row: &Row, key_id: i64, wrapped: &[u8]) -> MetaState {
     }
 }
 
-impl ListCache {
-    /// Brings the view up to date for `actor`.
-    pub(crate) fn refresh(
-        &mut self,
-        conn: &Connection,
-        keys: &mut KeyCache,
-        actor: &Actor,
-        epoch: u64,
-    ) -> Result<()> {
-        let data_version: i64 = conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
-        let stamp = (data_version, epoch);
-        let fresh = self.built_at == Some(stamp);
-        if !fresh {
-            let mut previous: HashMap<i64, Entry> =
-                self.entries.drain(..).map(|e| (e.row.id, e)).collect();
-            for row in record::load_listing(conn)? {
-                let meta = match previous.remove(&row.id) {
-                    Some(old) if old.row.meta == row.meta && old.row.same_header(&row) => old.meta,
-                    _ => MetaState::Unknown,
-                };
-                self.entries.push(Entry { row, meta });
-            }
-            self.built_at = Some(stamp);
-        }
-        // Decrypt what the user may now see and has not been decrypted yet
-        // (new or changed rows, or rows that just came into view). First
-        // pick, per row, a wrap under a key the user holds (opening those
-        // keys as needed); then decrypt all rows in parallel.
-        let wanted =
-            |e: &Entry| matches!(e.meta, MetaState::Unknown) && actor.can_see(&e.row.scope());
-        if !self.entries.iter().any(wanted) {
-            return Ok(());
-        }
-        let wraps = record::all_wraps(conn)?;
-        let mut jobs: Vec<(usize, Option<Chosen>)> = Vec::new();
-        let mut w = 0;
-        for (i, e) in self.entries.iter().enumerate() {
-            while w < wraps.len() && wraps[w].0 < e.row.id {
-                w += 1;
-            }
-            if !wanted(e) {
-                continue;
-            }
-            let mut chosen = None;
-            let mut k = w;
-            while k < wraps.len() && wraps[k].0 == e.row.id {
-                if keys.get(conn, wraps[k].1)?.is_some() {
-                    chosen = Some((wraps[k].1, wraps[k].2.as_slice()));
-                    break;
+fn stamp(s: &Stored) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    (
+        s.header.clone().unwrap_or_default(),
+        s.signature.clone().unwrap_or_default(),
+        s.meta.clone().unwrap_or_default(),
+    )
+}
+
+/// Brings the view up to date for the signed-in user.
+pub(crate) fn refresh(cx: &mut Cx) -> Result<()> {
+    let dir = cx.dir_arc();
+    let data_version: i64 = cx
+        .conn
+        .pragma_query_value(None, "data_version", |r| r.get(0))?;
+    let built = (data_version, cx.epoch, dir.head);
+    let cache = &mut *cx.listing;
+    if cache.built_at != Some(built) {
+        let same_directory = cache.built_at.is_some_and(|b| b.2 == dir.head);
+        let mut previous: HashMap<i64, Entry> =
+            cache.entries.drain(..).map(|e| (e.id, e)).collect();
+        let rows = record::load_listing(cx.conn)?;
+        let remembered = cx.device.all_revisions(&dir.config.vault_id)?;
+        // Reuse what is unchanged; check the rest in parallel.
+        let mut fresh: Vec<Option<Entry>> = rows
+            .iter()
+            .map(|s| match previous.remove(&s.id) {
+                Some(old) if old.stamp == stamp(s) => {
+                    let mut e = old;
+                    e.hint = s.hint.clone();
+                    if !same_directory {
+                        // The signer's rights may have changed.
+                        e.header = e.header.filter(|h| writer_allowed(&dir, h));
+                        if e.header.is_none() {
+                            e.meta = MetaState::Damaged;
+                        }
+                    }
+                    Some(e)
                 }
-                k += 1;
-            }
-            jobs.push((i, chosen));
-        }
-        let keys: &KeyCache = keys;
-        let entries = &self.entries;
-        let results: Vec<(usize, MetaState)> = jobs
-            .par_iter()
-            .map(|&(i, chosen)| {
-                let state = match chosen
-                    .and_then(|(id, wrapped)| keys.loaded(id).map(|k| (k, id, wrapped)))
-                {
-                    Some((key, id, wrapped)) => decrypt(key, &entries[i].row, id, wrapped),
-                    // Visible by policy but no key to open it: not readable.
-                    None => MetaState::Damaged,
-                };
-                (i, state)
+                _ => None,
             })
             .collect();
-        for (i, state) in results {
-            self.entries[i].meta = state;
+        let checked: Vec<(usize, Option<Header>)> = rows
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| fresh[*i].is_none())
+            .map(|(i, s)| (i, record::verify(&dir, s).ok().map(|v| v.header)))
+            .collect();
+        for (i, header) in checked {
+            let s = &rows[i];
+            fresh[i] = Some(Entry {
+                id: s.id,
+                meta: if header.is_some() {
+                    MetaState::Unknown
+                } else {
+                    MetaState::Damaged
+                },
+                header,
+                hint: s.hint.clone(),
+                stamp: stamp(s),
+                meta_blob: s.meta.clone().unwrap_or_default(),
+            });
         }
-        Ok(())
+        cache.entries = fresh.into_iter().flatten().collect();
+        // An older revision than this device has seen is a rollback: the
+        // row is shown as damaged, and reading it says why.
+        for e in &mut cache.entries {
+            if let Some(h) = &e.header
+                && remembered.get(&e.id).is_some_and(|r| *r > h.revision)
+            {
+                e.header = None;
+                e.meta = MetaState::Damaged;
+            }
+        }
+        cache.built_at = Some(built);
     }
+    // Remember the revisions seen.
+    let seen: Vec<(i64, i64)> = cx
+        .listing
+        .entries
+        .iter()
+        .filter_map(|e| e.header.as_ref().map(|h| (e.id, h.revision)))
+        .collect();
+    for (id, rev) in seen {
+        cx.saw(id, rev);
+    }
+    decrypt_visible(cx)
+}
+
+/// Decrypts the metadata of rows the user may now see and has not
+/// decrypted yet (new or changed rows, or rows that just came into view).
+/// First pick, per row, a wrap under a key the user holds (opening those
+/// keys as needed); then decrypt all rows in parallel.
+fn decrypt_visible(cx: &mut Cx) -> Result<()> {
+    let actor = cx.actor.clone();
+    let wanted = |e: &Entry| {
+        matches!(e.meta, MetaState::Unknown | MetaState::Unshared)
+            && e.header.as_ref().is_some_and(|h| actor.can_see(&h.scope()))
+    };
+    if !cx.listing.entries.iter().any(wanted) {
+        return Ok(());
+    }
+    let dir = cx.dir_arc();
+    let wraps = record::all_wraps(cx.conn)?;
+    let mut jobs: Vec<(usize, Option<(i64, usize)>)> = Vec::new();
+    let mut w = 0;
+    for (i, e) in cx.listing.entries.iter().enumerate() {
+        while w < wraps.len() && wraps[w].0 < e.id {
+            w += 1;
+        }
+        if !wanted(e) {
+            continue;
+        }
+        let named = e
+            .header
+            .as_ref()
+            .map(|h| h.wraps.as_slice())
+            .unwrap_or_default();
+        let mut chosen = None;
+        let mut k = w;
+        while k < wraps.len() && wraps[k].0 == e.id {
+            let key_id = wraps[k].1;
+            if named.contains(&key_id) && cx.keys.get(cx.conn, &dir, key_id)?.is_some() {
+                chosen = Some((key_id, k));
+                break;
+            }
+            k += 1;
+        }
+        jobs.push((i, chosen));
+    }
+    let keys = &*cx.keys;
+    let entries = &cx.listing.entries;
+    let me = dir.user(actor.id);
+    let entitled = |h: &Header| {
+        h.wraps.iter().any(|id| {
+            dir.scope_of_key(*id)
+                .is_some_and(|(scope, _)| me.is_some_and(|u| dir.entitled(u, scope)))
+        })
+    };
+    let results: Vec<(usize, MetaState)> = jobs
+        .par_iter()
+        .map(|&(i, chosen)| {
+            let e = &entries[i];
+            let state = match (chosen, &e.header) {
+                (Some((key_id, k)), Some(h)) => match keys.loaded(key_id) {
+                    Some(key) => decrypt(key, h, &e.meta_blob, key_id, &wraps[k].2),
+                    None => MetaState::Damaged,
+                },
+                (None, Some(h)) if entitled(h) => MetaState::Unshared,
+                // Visible by policy but no key to open it: not readable.
+                _ => MetaState::Damaged,
+            };
+            (i, state)
+        })
+        .collect();
+    for (i, state) in results {
+        cx.listing.entries[i].meta = state;
+    }
+    Ok(())
 }

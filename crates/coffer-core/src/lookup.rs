@@ -1,20 +1,23 @@
 //! `get_secret(key, department_code)` and its explanation: the vault side
-//! of retrieval. Candidates are found by blind index, verified (so a row
+//! of retrieval. Candidates are found by blind index (one per scope key, so
+//! only a scope's holders can test a key name in it), checked (so a row
 //! altered to change the outcome is caught, not silently skipped), then
 //! ranked by `resolve`.
 
-use crate::directory;
+use std::collections::BTreeSet;
+
 use crate::error::Result;
 use crate::model::{Candidate, Explanation, RevealedField, SecretValue};
 use crate::policy::{Actor, Use};
-use crate::record::{self, Row};
+use crate::record::{self, Secret};
 use crate::resolve::{self, Context, Facts, Outcome};
-use crate::secrets::{Labels, scope_of};
+use crate::secrets::{Labels, scope_of, visible};
+use crate::trust::state::Scope;
 use crate::validate;
 use crate::vault::{Cx, Vault};
 
 struct Lookup {
-    rows: Vec<Row>,
+    rows: Vec<Secret>,
     outcome: Outcome,
     context: Context,
 }
@@ -24,25 +27,43 @@ struct Lookup {
 /// when the target is the signed-in user (nobody else can see them).
 fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> Result<Lookup> {
     let own = target.id == cx.actor.id;
-    let mut indexes = vec![cx.keys.shared_blind_key(cx.conn)?.blind(key)];
+    let dir = cx.dir_arc();
+    // The scope keys whose secrets could be candidates: everything the
+    // signed-in user holds (admins explaining for someone else hold every
+    // department's key), and their own personal key.
+    let mut scopes: Vec<Scope> = dir.shared.keys().copied().collect();
     if own {
-        indexes.push(cx.keys.personal_blind_key(cx.conn, cx.actor.id)?.blind(key));
+        scopes.push(Scope::Personal(cx.actor.id));
     }
-    let refs: Vec<&[u8]> = indexes.iter().map(|i| i.as_slice()).collect();
+    let mut ids = BTreeSet::new();
+    for scope in scopes {
+        let Some(kref) = dir.current_key(scope) else {
+            continue;
+        };
+        let Some(blind) = cx.keys.blind_key(cx.conn, &dir, kref.id)? else {
+            continue;
+        };
+        ids.extend(record::ids_by_blind(cx.conn, kref.id, &blind.blind(key))?);
+    }
     let mut rows = Vec::new();
-    for row in record::load_by_index(cx.conn, &refs)? {
-        if !cx.actor.can_see(&row.scope()) || (row.private && !own) {
+    for id in ids {
+        let secret = match visible(cx, id) {
+            Ok(s) => s,
+            Err(e) if e.code() == crate::ErrorCode::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if secret.header.private && !own {
             continue;
         }
-        let meta = record::open_meta(&record::dek(cx.conn, cx.keys, &row)?, &row)?;
+        let meta = record::open_meta(
+            &record::require_dek(cx.conn, cx.keys, &dir, &secret)?,
+            &secret,
+        )?;
         if meta.key == key {
-            rows.push(row);
+            rows.push(secret);
         }
     }
-    let asked = match department {
-        Some(code) => Some(directory::dept_id(cx.conn, code.trim()).ok()),
-        None => None,
-    };
+    let asked = department.map(|code| dir.dept_coded(code).map(|d| d.id));
     let context = Context {
         // An unknown department is one the user does not belong to.
         asked: asked.map(|d| d.unwrap_or(-1)),
@@ -51,15 +72,18 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
     };
     let facts: Vec<Facts> = rows
         .iter()
-        .map(|r| Facts {
-            id: r.id,
-            private: r.private,
-            all_depts: r.all_depts,
-            depts: r.depts.clone(),
-            active: r.active,
-            expires_at: r.expires_at,
-            updated_at: r.updated_at,
-            in_scope: target.in_scope(&r.scope()),
+        .map(|s| {
+            let h = &s.header;
+            Facts {
+                id: h.secret_id,
+                private: h.private,
+                all_depts: h.all_depts,
+                depts: h.depts.clone(),
+                active: h.active,
+                expires_at: h.expires_at,
+                updated_at: h.updated_at,
+                in_scope: target.in_scope(&h.scope()),
+            }
         })
         .collect();
     let outcome = resolve::resolve(&facts, &context, cx.now);
@@ -79,16 +103,22 @@ impl Vault {
         department: Option<&str>,
     ) -> Result<Option<SecretValue>> {
         validate::secret_key(key)?;
-        self.run(false, false, |cx| {
+        self.read(|cx| {
             let actor = cx.actor.clone();
             let found = lookup(cx, key, department, &actor)?;
             let Some(w) = found.outcome.winner else {
                 return Ok(None);
             };
-            let row = &found.rows[w];
+            let secret = &found.rows[w];
+            let h = &secret.header;
             cx.actor
-                .check_use(&row.scope(), &row.state(), Use::Get, cx.now)?;
-            let mut fields = record::open_fields(&record::dek(cx.conn, cx.keys, row)?, row)?.0;
+                .check_use(&h.scope(), &h.state(), Use::Get, cx.now)?;
+            let dir = cx.dir_arc();
+            let mut fields = record::open_fields(
+                &record::require_dek(cx.conn, cx.keys, &dir, secret)?,
+                secret,
+            )?
+            .0;
             Ok(Some(if fields.len() == 1 {
                 let (name, value) = fields.remove(0);
                 SecretValue::Single(RevealedField { name, value })
@@ -112,7 +142,7 @@ impl Vault {
         as_user: Option<&str>,
     ) -> Result<Explanation> {
         validate::secret_key(key)?;
-        self.run(false, false, |cx| {
+        self.read(|cx| {
             let target = match as_user {
                 Some(name) if !name.eq_ignore_ascii_case(&cx.actor.username) => {
                     cx.actor.check_manage_directory().map_err(|_| {
@@ -120,27 +150,32 @@ impl Vault {
                             "only admins and the owner can explain resolution for another user",
                         )
                     })?;
-                    directory::find(cx.conn, cx.keys, name)?.actor()
+                    let user = cx.dir().user_named(name).ok_or_else(|| {
+                        crate::Error::not_found(
+                            "no user with that username: see `coffer user list`",
+                        )
+                    })?;
+                    Actor::of(user)
                 }
                 _ => cx.actor.clone(),
             };
             let found = lookup(cx, key, department, &target)?;
-            let labels = Labels::load(cx.conn, cx.now)?;
+            let labels = Labels::of(cx.dir(), cx.now);
             let candidates = found
                 .rows
                 .iter()
                 .zip(&found.outcome.standings)
-                .map(|(row, (standing, rank))| Candidate {
-                    id: row.id,
-                    scope: scope_of(row, &labels.codes),
+                .map(|(s, (standing, rank))| Candidate {
+                    id: s.header.secret_id,
+                    scope: scope_of(&s.header.scope(), &labels.codes),
                     creator: labels
                         .users
-                        .get(&row.creator_id)
+                        .get(&s.header.creator)
                         .cloned()
                         .unwrap_or_default(),
-                    active: row.active,
-                    expires_at: row.expires_at,
-                    updated_at: row.updated_at,
+                    active: s.header.active,
+                    expires_at: s.header.expires_at,
+                    updated_at: s.header.updated_at,
                     standing: *standing,
                     rank: *rank,
                 })
@@ -154,7 +189,7 @@ impl Vault {
                     .and_then(|d| labels.codes.get(&d).cloned())
                     .or_else(|| department.map(|d| d.trim().to_uppercase())),
                 candidates,
-                winner: found.outcome.winner.map(|w| found.rows[w].id),
+                winner: found.outcome.winner.map(|w| found.rows[w].header.secret_id),
                 rule: found.outcome.rule,
                 private_secrets_hidden: target.id != cx.actor.id,
                 not_a_member: found.context.asked.is_some() && !found.context.member_of_asked,

@@ -364,6 +364,13 @@ pub struct SessionInfo {
     pub vault_id: String,
     pub kdf_profile: KdfProfile,
     pub kdf: KdfParams,
+    /// The vault's root-of-trust fingerprint (its id and the owner's
+    /// identity key), for comparing out of band.
+    pub fingerprint: String,
+    /// Keys this user is entitled to have not been shared with them yet
+    /// (a new member, until a holder next signs in): some secrets are not
+    /// shown until then.
+    pub keys_pending: bool,
 }
 
 /// Why `get` picked one candidate over the next best.

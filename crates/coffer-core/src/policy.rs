@@ -16,7 +16,6 @@ pub(crate) struct Actor {
     pub role: Role,
     pub depts: BTreeSet<i64>,
     pub primary: Option<i64>,
-    pub must_change_password: bool,
 }
 
 /// A secret's scope.
@@ -52,6 +51,17 @@ pub(crate) fn is_expired(expires_at: Option<Timestamp>, now: Timestamp) -> bool 
 }
 
 impl Actor {
+    /// A directory user as policy sees them.
+    pub(crate) fn of(u: &crate::trust::state::UserEntry) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone(),
+            role: u.role,
+            depts: u.depts.clone(),
+            primary: u.primary,
+        }
+    }
+
     pub(crate) fn is_admin(&self) -> bool {
         self.role.is_admin()
     }
@@ -179,7 +189,6 @@ mod tests {
             role,
             depts: depts.iter().copied().collect(),
             primary: depts.first().copied(),
-            must_change_password: false,
         }
     }
 

@@ -21,7 +21,10 @@ const APPLICATION_ID: i32 = 0x436f_6672;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The schema, one append-only file per version; never edit a released one.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_initial.sql")),
+    M::up(include_str!("../migrations/0002_signed_directory.sql")),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
@@ -44,13 +47,14 @@ pub(crate) fn create(path: &Path) -> Result<Connection> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Io(format!("cannot create {}: {}", dir.display(), e.kind())))?;
     }
+    // Made private before anything is written to it (SQLite gives its WAL
+    // and shared-memory files the same mode).
+    create_private_file(path)
+        .map_err(|e| Error::Io(format!("cannot create {}: {}", path.display(), e.kind())))?;
     let mut conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    restrict_permissions(path);
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     configure(&conn)?;
     migrations()
@@ -127,15 +131,95 @@ fn check_meta(conn: &Connection) -> Result<()> {
 }
 
 /// The vault holds only ciphertext, but there is still no reason for other
-/// local users to read it.
-fn restrict_permissions(path: &Path) {
+/// local users to read it: the file is created with mode 0600, never
+/// briefly readable by others.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
     }
-    #[cfg(not(unix))]
-    let _ = path;
+    opts.open(path).map(drop)
+}
+
+/// `vault_meta` as stored (unverified): id, KDF profile and parameters.
+pub(crate) fn meta(conn: &Connection) -> Result<(String, String, u32, u32, u32)> {
+    conn.query_row(
+        "SELECT vault_id, kdf_profile, kdf_m, kdf_t, kdf_p FROM vault_meta WHERE id = 1",
+        [],
+        |r| {
+            let n = |i: usize| -> rusqlite::Result<u32> {
+                Ok(r.get_ref(i)?
+                    .as_i64()
+                    .ok()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0))
+            };
+            Ok((
+                r.get_ref(0)?
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_default(),
+                r.get_ref(1)?
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_default(),
+                n(2)?,
+                n(3)?,
+                n(4)?,
+            ))
+        },
+    )
+    .map_err(not_a_vault)
+}
+
+/// A user's failed sign-ins as the vault counts them (unauthenticated: the
+/// device keeps its own count too).
+pub(crate) fn failures(conn: &Connection, user_id: i64) -> Result<(i64, Option<i64>)> {
+    Ok(conn
+        .query_row(
+            "SELECT failed_attempts, last_failed_at FROM users WHERE id = ?1",
+            [user_id],
+            |r| {
+                Ok((
+                    r.get_ref(0)?.as_i64().unwrap_or(0),
+                    r.get_ref(1)?.as_i64().ok(),
+                ))
+            },
+        )
+        .optional()?
+        .unwrap_or((0, None)))
+}
+
+pub(crate) fn record_failure(conn: &Connection, user_id: i64, at: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET failed_attempts = failed_attempts + 1, last_failed_at = ?2 WHERE id = ?1",
+        rusqlite::params![user_id, at],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn clear_failures(conn: &Connection, user_id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET failed_attempts = 0, last_failed_at = NULL WHERE id = ?1",
+        [user_id],
+    )?;
+    Ok(())
+}
+
+/// Whether an upgraded account still has to replace its initial password
+/// (a convenience flag: accounts made since carry this in the directory).
+pub(crate) fn must_change_password(conn: &Connection, user_id: i64) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT must_change_password FROM users WHERE id = ?1",
+            [user_id],
+            |r| Ok(r.get_ref(0)?.as_i64().unwrap_or(0) != 0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ fn other_processes_changes_show_up() {
         .expect("create");
     assert_eq!(listed(&mut w.vault, None).len(), 1, "warm the cache");
 
-    let mut other = Vault::open(&w.path).expect("second handle");
+    let mut other = w.open();
     other
         .unlock_with_password("mia", &SecretString::from(password_of("mia")))
         .expect("mia");

@@ -167,17 +167,22 @@ fn a_ciphertext_moved_to_another_row_fails() {
 }
 
 #[test]
-fn edited_plaintext_columns_are_detected() {
+fn edited_plaintext_columns_change_nothing() {
     let mut w = World::new();
     let (a, _) = two_secrets(&mut w);
     w.vault.set_active(a, false).expect("deactivate");
-    // Re-activating behind the admin's back must not work.
+    // Re-activating behind the admin's back, or widening the scope, in the
+    // plaintext columns: readers go by the signed header.
     raw(&w)
-        .execute("UPDATE secrets SET active = 1 WHERE id = ?1", [a])
+        .execute(
+            "UPDATE secrets SET active = 1, all_depts = 1, private = 0 WHERE id = ?1",
+            [a],
+        )
         .expect("tamper");
+    assert_eq!(get(&mut w.vault, "A", None), None, "A stays inactive");
     assert_eq!(
-        w.vault.get_secret("A", None).expect_err("tampered").code(),
-        ErrorCode::Integrity
+        w.vault.reveal(a).expect_err("inactive").code(),
+        ErrorCode::Inactive
     );
     let listed = w
         .vault
@@ -187,33 +192,60 @@ fn edited_plaintext_columns_are_detected() {
         })
         .expect("list");
     assert!(
-        listed.iter().any(|s| s.id == a && s.damaged),
-        "the altered row is flagged"
-    );
-    assert_eq!(
-        w.vault.secret(a).expect_err("damaged").code(),
-        ErrorCode::Integrity
+        listed.iter().any(|s| s.id == a && !s.active && !s.damaged),
+        "the row reads as what its header says"
     );
     assert_eq!(
         get(&mut w.vault, "B", None).as_deref(),
         Some("beta"),
         "the rest keeps working"
     );
+    // A column of the wrong type is that row's problem alone.
+    raw(&w)
+        .execute(
+            "UPDATE secrets SET header = 'yes', meta = 42 WHERE id = ?1",
+            [a],
+        )
+        .expect("tamper");
+    let listed = w
+        .vault
+        .list_secrets(&ListQuery {
+            include_inactive: true,
+            ..ListQuery::default()
+        })
+        .expect("list");
+    assert!(listed.iter().any(|s| s.id == a && s.damaged));
+    assert!(listed.iter().any(|s| s.key == "B" && !s.damaged));
+    assert_eq!(
+        w.vault.secret(a).expect_err("damaged").code(),
+        ErrorCode::Integrity
+    );
 }
 
 #[test]
-fn edited_user_records_are_detected() {
+fn edited_user_columns_change_nothing() {
     let mut w = World::new();
     w.user("mia", Role::Member, &["DEFAULT"]);
     raw(&w)
-        .execute("UPDATE users SET role = 'admin' WHERE username = 'mia'", [])
+        .execute(
+            "UPDATE users SET role = 'admin', disabled = 0 WHERE username = 'mia'",
+            [],
+        )
         .expect("promote");
-    let err = w
-        .vault
-        .unlock_with_password("mia", &coffer_core::SecretString::from(password_of("mia")));
+    w.login_as("mia");
+    let info = w.vault.session_info().expect("session");
     assert_eq!(
-        err.map(|_| ()).expect_err("tampered").code(),
-        ErrorCode::Integrity
+        info.user.role,
+        Role::Member,
+        "the signed directory says member"
+    );
+    assert_eq!(
+        w.vault
+            .users()
+            .map(|_| ())
+            .expect_err("not an admin")
+            .code(),
+        ErrorCode::PermissionDenied
     );
 }
 
@@ -233,7 +265,7 @@ fn truncated_and_garbage_files_fail_cleanly() {
     let full = std::fs::read(&w.path).expect("read");
     let truncated = w.dir.path().join("truncated.db");
     std::fs::write(&truncated, &full[..full.len() / 2]).expect("write");
-    let outcome = Vault::open(&truncated).and_then(|mut v| {
+    let outcome = Vault::open_with(&truncated, &device(&w.dir)).and_then(|mut v| {
         v.unlock_with_password("owner", &coffer_core::SecretString::from(PW))?;
         v.list_secrets(&ListQuery::default())
     });
@@ -244,7 +276,7 @@ fn truncated_and_garbage_files_fail_cleanly() {
     let garbage = w.dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x5a; 8192]).expect("write");
     assert_eq!(
-        Vault::open(&garbage)
+        Vault::open_with(&garbage, &device(&w.dir))
             .map(|_| ())
             .expect_err("garbage")
             .code(),

@@ -66,7 +66,11 @@ pub async fn create_vault(state: State<'_, Shared>, form: CreateVault) -> ApiRes
             password: form.password,
             kdf: KdfChoice::Calibrate,
         };
-        let vault = guard.insert(Vault::create(&s.vault_path, options)?);
+        let vault = guard.insert(Vault::create_with(
+            &s.vault_path,
+            options,
+            &s.vault_options,
+        )?);
         let _ = prefs::set_remembered_user(vault.id(), Some(&owner));
         s.touch();
         Ok(vault.session_info()?)

@@ -322,7 +322,9 @@ impl Env {
         self.user_by(OWNER, name, role, depts);
     }
 
-    /// Creates a user as `admin` and has them set their own password.
+    /// Creates a user as `admin` and has them set their own password (which
+    /// is when they make their keys); then the admin's next command shares
+    /// the keys their departments call for.
     pub fn user_by(&self, admin: &str, name: &str, role: &str, depts: &str) {
         self.cmd(&[
             "user",
@@ -344,6 +346,7 @@ impl Env {
             .stdin(format!("{}\n", password_of(name)))
             .run()
             .ok();
+        self.run(admin, &["user", "list"]).ok();
     }
 
     /// `coffer add` as `user`; returns the new id.

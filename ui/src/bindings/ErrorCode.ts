@@ -4,4 +4,4 @@
  * The kind of failure, which front ends switch on (the CLI maps it to an
  * exit code, the app to a message style). Serialized in snake_case.
  */
-export type ErrorCode = "invalid_input" | "not_found" | "permission_denied" | "conflict" | "in_use" | "inactive" | "expired" | "write_only" | "locked" | "auth_failed" | "password_change_required" | "integrity" | "vault_damaged" | "unsupported_version" | "keyring_unavailable" | "io";
+export type ErrorCode = "invalid_input" | "not_found" | "permission_denied" | "conflict" | "in_use" | "inactive" | "expired" | "write_only" | "locked" | "auth_failed" | "password_change_required" | "integrity" | "rollback" | "vault_damaged" | "unsupported_version" | "keyring_unavailable" | "io";

@@ -6,4 +6,15 @@ import type { UserInfo } from "./UserInfo";
 /**
  * Who is signed in, and facts about the vault front ends should show.
  */
-export type SessionInfo = { user: UserInfo, vault_id: string, kdf_profile: KdfProfile, kdf: KdfParams, };
+export type SessionInfo = { user: UserInfo, vault_id: string, kdf_profile: KdfProfile, kdf: KdfParams, 
+/**
+ * The vault's root-of-trust fingerprint (its id and the owner's
+ * identity key), for comparing out of band.
+ */
+fingerprint: string, 
+/**
+ * Keys this user is entitled to have not been shared with them yet
+ * (a new member, until a holder next signs in): some secrets are not
+ * shown until then.
+ */
+keys_pending: boolean, };

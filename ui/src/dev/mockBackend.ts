@@ -185,6 +185,8 @@ export function createMockBackend(): Backend {
       vault_id: "mock-vault",
       kdf_profile: mode === "insecure" ? "insecure-test" : "standard",
       kdf: { m_kib: 262144, t: 3, p: 4 },
+    fingerprint: "ABCD-EFGH-JKLM-NPQR-STUV",
+    keys_pending: false,
     };
   }
 

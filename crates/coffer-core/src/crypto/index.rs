@@ -53,9 +53,36 @@ impl IndexKey {
     }
 }
 
+/// A public commitment to a scope key: the HMAC of its context under the
+/// key itself. Signed into the directory, it lets a holder check that a key
+/// sealed to them is the one an authorised admin made, so a key planted by
+/// whoever writes the storage is refused. It reveals nothing about the key.
+pub(crate) fn key_commitment(key: &SymKey, context: &[&[u8]]) -> [u8; 32] {
+    let mut parts: Vec<&[u8]> = vec![b"coffer/key-commitment/v1"];
+    parts.extend_from_slice(context);
+    IndexKey(*key.expose_bytes()).mac(&parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commitments_bind_key_and_context() {
+        let (a, b) = (SymKey::generate(), SymKey::generate());
+        assert_eq!(
+            key_commitment(&a, &[b"v", b"1"]),
+            key_commitment(&a, &[b"v", b"1"])
+        );
+        assert_ne!(
+            key_commitment(&a, &[b"v", b"1"]),
+            key_commitment(&b, &[b"v", b"1"])
+        );
+        assert_ne!(
+            key_commitment(&a, &[b"v", b"1"]),
+            key_commitment(&a, &[b"v", b"2"])
+        );
+    }
 
     #[test]
     fn blind_index_is_keyed_and_exact() {

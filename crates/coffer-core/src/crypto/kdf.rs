@@ -102,6 +102,24 @@ pub(crate) fn derive_password_key(
     Ok(SymKey::from_bytes(*out))
 }
 
+/// Derives a 32-byte seed from a password: an enrollment signing key is
+/// made from the initial password this way, so the password itself never
+/// seals anything.
+pub(crate) fn derive_seed(
+    password: &[u8],
+    salt: &[u8; SALT_LEN],
+    params: &KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, argon2::Error> {
+    // Domain-separated from the password key, which uses the same salt
+    // only in vaults of format 1 (never for the same account state).
+    let input = Zeroizing::new([b"coffer/enroll-seed/v1:".as_slice(), password].concat());
+    let mut out = Zeroizing::new([0u8; 32]);
+    params
+        .argon2()?
+        .hash_password_into(&input, salt, out.as_mut())?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

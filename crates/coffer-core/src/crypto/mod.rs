@@ -12,15 +12,32 @@ mod aead;
 mod hpke_wrap;
 mod index;
 mod kdf;
+mod sign;
 
 pub(crate) use aead::{Aad, SymKey};
-pub(crate) use hpke_wrap::{KeyPair, seal_to};
+pub(crate) use hpke_wrap::{KeyPair, PUBLIC_KEY_LEN};
 pub use index::Fingerprint;
-pub(crate) use index::{BlindIndex, IndexKey};
+pub(crate) use index::{IndexKey, key_commitment};
 pub use kdf::KdfParams;
-pub(crate) use kdf::{SALT_LEN, derive_password_key};
+pub(crate) use kdf::{SALT_LEN, derive_password_key, derive_seed};
+pub(crate) use sign::{SIGNATURE_LEN, SignKey, SignPublic, Signature, verify};
 
+use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
+
+/// A SHA-256 digest.
+pub(crate) type Hash = [u8; 32];
+
+/// SHA-256 over a domain and length-prefixed parts, so no two different
+/// lists of parts hash alike and no two purposes share a hash.
+pub(crate) fn digest(domain: &str, parts: &[&[u8]]) -> Hash {
+    let mut h = Sha256::new();
+    for part in std::iter::once(domain.as_bytes()).chain(parts.iter().copied()) {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
 
 /// Format byte at the start of every blob Coffer writes. Old versions keep
 /// decrypting after a format change; unknown ones are refused.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use coffer_core::{
     DeptScope, FieldInput, InitOptions, KdfChoice, MembershipUpdate, NewSecret, NewUser, Reveal,
-    Role, Scope, SecretString, UserScope, Vault,
+    Role, Scope, SecretString, UserScope, Vault, VaultOptions,
 };
 use tempfile::TempDir;
 
@@ -18,12 +18,19 @@ pub struct World {
     pub vault: Vault,
 }
 
+/// This test's device memory (each world is its own device).
+pub fn device(dir: &TempDir) -> VaultOptions {
+    VaultOptions {
+        state_dir: Some(dir.path().join("device-state")),
+    }
+}
+
 impl World {
     /// A vault owned by `owner`, signed in as the owner.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("vault.db");
-        let vault = Vault::create(
+        let vault = Vault::create_with(
             &path,
             InitOptions {
                 owner: "owner".into(),
@@ -31,9 +38,15 @@ impl World {
                 password: SecretString::from(PW),
                 kdf: KdfChoice::InsecureTest,
             },
+            &device(&dir),
         )
         .expect("create vault");
         Self { dir, path, vault }
+    }
+
+    /// Another handle on the same vault, from this world's device.
+    pub fn open(&self) -> Vault {
+        Vault::open_with(&self.path, &device(&self.dir)).expect("open")
     }
 
     pub fn dept(&mut self, code: &str) {

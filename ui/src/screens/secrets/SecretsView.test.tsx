@@ -38,6 +38,8 @@ const session: SessionInfo = {
   vault_id: "v",
   kdf_profile: "standard",
   kdf: { m_kib: 65536, t: 3, p: 4 },
+    fingerprint: "ABCD-EFGH-JKLM-NPQR-STUV",
+    keys_pending: false,
 };
 
 const rows = [

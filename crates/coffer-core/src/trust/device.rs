@@ -1,0 +1,359 @@
+//! What this device remembers about the vaults it has opened, kept outside
+//! any vault (in `$XDG_STATE_HOME/coffer/device.db`), so that whoever writes
+//! a vault cannot also rewrite this device's memory of it:
+//!
+//! - the directory it last verified (epoch, head hash, the state), so a
+//!   vault whose directory is older or differs is refused as a rollback,
+//!   and only new entries need checking;
+//! - the vault's first entry (its root of trust), pinned at first unlock;
+//! - which vault lives at which path, so a vault swapped for another one
+//!   at the same path is noticed;
+//! - the highest revision of each secret it has seen, so an older copy of
+//!   a secret put back is refused;
+//! - failed sign-ins, so resetting the vault's own counter gives no free
+//!   guesses on this device.
+//!
+//! Nothing here is secret: it holds what the vault file holds in plaintext.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use crate::crypto::Hash;
+use crate::error::{Error, Result};
+use crate::model::Timestamp;
+use crate::trust::state::{State, decode_state, encode_state};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE vaults (
+        vault_id TEXT PRIMARY KEY,
+        genesis  BLOB NOT NULL,
+        epoch    INTEGER NOT NULL,
+        head     BLOB NOT NULL,
+        state    BLOB NOT NULL
+     );
+     CREATE TABLE locations (
+        location TEXT PRIMARY KEY,
+        vault_id TEXT NOT NULL
+     );
+     CREATE TABLE revisions (
+        vault_id  TEXT NOT NULL,
+        secret_id INTEGER NOT NULL,
+        revision  INTEGER NOT NULL,
+        PRIMARY KEY (vault_id, secret_id)
+     ) WITHOUT ROWID;
+     CREATE TABLE sign_in_failures (
+        vault_id       TEXT NOT NULL,
+        user_id        INTEGER NOT NULL,
+        failures       INTEGER NOT NULL,
+        last_failed_at INTEGER,
+        PRIMARY KEY (vault_id, user_id)
+     ) WITHOUT ROWID;",
+)];
+
+/// A revision that marks a secret this device deleted: it must not come
+/// back.
+pub(crate) const DELETED: i64 = i64::MAX;
+
+/// The folder for this device's memory: `COFFER_STATE_DIR` if set, else the
+/// platform's state folder (`$XDG_STATE_HOME/coffer` on Linux).
+pub fn default_state_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("COFFER_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "coffer")?;
+    Some(
+        dirs.state_dir()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dirs.data_local_dir().join("state")),
+    )
+}
+
+/// A directory this device verified.
+pub(crate) struct Checkpoint {
+    pub genesis: Hash,
+    pub epoch: i64,
+    pub head: Hash,
+    pub state: Option<State>,
+}
+
+pub(crate) struct DeviceStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn blob32(v: Vec<u8>) -> Hash {
+    v.try_into().unwrap_or([0; 32])
+}
+
+impl DeviceStore {
+    pub(crate) fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join("device.db");
+        let fail = |what: &str| {
+            Error::Io(format!(
+                "this device's trust store at {} cannot be used ({what}): check the folder's permissions",
+                path.display()
+            ))
+        };
+        create_private_dir(dir).map_err(|e| fail(&format!("{}", e.kind())))?;
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|_| fail("cannot open it"))?;
+        restrict_file(&path);
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|_| fail("busy timeout"))?;
+        let _: String = conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
+            .map_err(|_| fail("cannot use write-ahead logging"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|_| fail("synchronous"))?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|_| fail("it is damaged or from a newer Coffer"))?;
+        Ok(Self { conn, path })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        let _ = e;
+        Error::Io(format!(
+            "this device's trust store at {} could not be read or written",
+            self.path.display()
+        ))
+    }
+
+    pub(crate) fn checkpoint(&self, vault_id: &str) -> Result<Option<Checkpoint>> {
+        type Row = (Vec<u8>, i64, Vec<u8>, Vec<u8>);
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT genesis, epoch, head, state FROM vaults WHERE vault_id = ?1",
+                [vault_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|(genesis, epoch, head, state)| Checkpoint {
+            genesis: blob32(genesis),
+            epoch,
+            head: blob32(head),
+            // A state this build cannot read is re-verified from the log.
+            state: decode_state(&state).filter(|s| s.epoch == epoch),
+        }))
+    }
+
+    /// Remembers a verified directory, unless a newer one is remembered.
+    pub(crate) fn save_checkpoint(&self, state: &State) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO vaults (vault_id, genesis, epoch, head, state) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (vault_id) DO UPDATE SET epoch = excluded.epoch, head = excluded.head,
+                        state = excluded.state
+                  WHERE excluded.epoch > vaults.epoch AND excluded.genesis = vaults.genesis",
+                params![
+                    state.config.vault_id,
+                    state.genesis.to_vec(),
+                    state.epoch,
+                    state.head.to_vec(),
+                    encode_state(state)
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Which vault this device last saw at `location`.
+    pub(crate) fn location(&self, location: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT vault_id FROM locations WHERE location = ?1",
+                [location],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn set_location(&self, location: &str, vault_id: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO locations (location, vault_id) VALUES (?1, ?2)
+                 ON CONFLICT (location) DO UPDATE SET vault_id = excluded.vault_id",
+                params![location, vault_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Forgets everything about a vault (after its owner confirmed, out of
+    /// band, that a changed or restored vault is the right one).
+    pub(crate) fn forget(&self, vault_id: &str, location: Option<&str>) -> Result<()> {
+        let run = || -> rusqlite::Result<()> {
+            self.conn
+                .execute("DELETE FROM vaults WHERE vault_id = ?1", [vault_id])?;
+            self.conn
+                .execute("DELETE FROM revisions WHERE vault_id = ?1", [vault_id])?;
+            self.conn
+                .execute("DELETE FROM locations WHERE vault_id = ?1", [vault_id])?;
+            if let Some(loc) = location {
+                self.conn
+                    .execute("DELETE FROM locations WHERE location = ?1", [loc])?;
+            }
+            Ok(())
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// The highest revision seen of each of these secrets.
+    pub(crate) fn revisions(&self, vault_id: &str, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT revision FROM revisions WHERE vault_id = ?1 AND secret_id = ?2")
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for &id in ids {
+            let rev: Option<i64> = stmt
+                .query_row(params![vault_id, id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(rev) = rev {
+                out.insert(id, rev);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest revision seen of every secret of a vault.
+    pub(crate) fn all_revisions(&self, vault_id: &str) -> Result<HashMap<i64, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT secret_id, revision FROM revisions WHERE vault_id = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([vault_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<i64, i64>>>())
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Remembers revisions seen (keeping the highest of each).
+    pub(crate) fn record_revisions(&self, vault_id: &str, seen: &[(i64, i64)]) -> Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let run = || -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO revisions (vault_id, secret_id, revision) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (vault_id, secret_id) DO UPDATE SET revision = excluded.revision
+                      WHERE excluded.revision > revisions.revision",
+                )?;
+                for (id, rev) in seen {
+                    stmt.execute(params![vault_id, id, rev])?;
+                }
+            }
+            tx.commit()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Failed sign-ins on this device: (count, time of the last one).
+    pub(crate) fn failures(
+        &self,
+        vault_id: &str,
+        user_id: i64,
+    ) -> Result<(i64, Option<Timestamp>)> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT failures, last_failed_at FROM sign_in_failures WHERE vault_id = ?1 AND user_id = ?2",
+                params![vault_id, user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.unwrap_or((0, None)))
+    }
+
+    pub(crate) fn record_failure(&self, vault_id: &str, user_id: i64, at: Timestamp) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO sign_in_failures (vault_id, user_id, failures, last_failed_at) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (vault_id, user_id) DO UPDATE SET failures = failures + 1, last_failed_at = excluded.last_failed_at",
+                params![vault_id, user_id, at],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub(crate) fn clear_failures(&self, vault_id: &str, user_id: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM sign_in_failures WHERE vault_id = ?1 AND user_id = ?2",
+                params![vault_id, user_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_only_go_up_and_failures_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = DeviceStore::open(dir.path()).expect("open");
+        store
+            .record_revisions("v", &[(1, 3), (2, 1)])
+            .expect("record");
+        store
+            .record_revisions("v", &[(1, 2), (2, 5)])
+            .expect("record");
+        let revs = store.revisions("v", &[1, 2, 3]).expect("read");
+        assert_eq!(
+            (revs.get(&1), revs.get(&2), revs.get(&3)),
+            (Some(&3), Some(&5), None)
+        );
+        assert_eq!(store.all_revisions("other").expect("read").len(), 0);
+        store.record_failure("v", 7, 100).expect("fail");
+        store.record_failure("v", 7, 200).expect("fail");
+        assert_eq!(store.failures("v", 7).expect("read"), (2, Some(200)));
+        store.clear_failures("v", 7).expect("clear");
+        assert_eq!(store.failures("v", 7).expect("read"), (0, None));
+        // A second handle (another process) sees the same memory.
+        let again = DeviceStore::open(dir.path()).expect("open");
+        assert_eq!(again.revisions("v", &[2]).expect("read").get(&2), Some(&5));
+    }
+}

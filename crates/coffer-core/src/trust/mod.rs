@@ -1,0 +1,212 @@
+//! Trust rooted in keys (SPEC §7.9): the signed directory log, what a
+//! device remembers of it, and the rules that decide who may have written
+//! what.
+//!
+//! The storage (a file that teammates can write, later a database server)
+//! is trusted only to keep bytes. Everything policy relies on is signed by
+//! someone the directory allows to make it, back to the owner's key, and
+//! each device remembers what it has verified so that an older or
+//! different directory is refused.
+
+pub(crate) mod device;
+pub(crate) mod log;
+pub(crate) mod state;
+
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+use device::DeviceStore;
+use log::{SignedEntry, apply, entry_hash};
+use state::State;
+
+/// A short code for the vault's root of trust (its id and the owner's
+/// identity key), for people to compare out of band: 20 characters of
+/// base32 in groups of four (100 bits).
+pub(crate) fn fingerprint(state: &State) -> String {
+    let d = crate::crypto::digest(
+        "coffer/root-fingerprint/v1",
+        &[
+            state.config.vault_id.as_bytes(),
+            &state.root,
+            &state.genesis,
+        ],
+    );
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bits: u128 = 0;
+    for b in &d[..13] {
+        bits = (bits << 8) | u128::from(*b);
+    }
+    let chars: Vec<char> = (0..20)
+        .map(|i| ALPHABET[((bits >> (104 - 5 * (i + 1))) & 31) as usize] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn damaged(epoch: i64, why: &str) -> Error {
+    Error::Integrity(format!(
+        "the vault's directory (entry {epoch}: {why}); nothing in it can be trusted until it is restored"
+    ))
+}
+
+/// The latest entry of the log: (epoch, stored bytes). `None` for a vault
+/// of format 1 that its owner has not upgraded yet.
+fn latest(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT epoch, entry FROM directory_log ORDER BY epoch DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+fn entry_at(conn: &Connection, epoch: i64) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row(
+            "SELECT entry FROM directory_log WHERE epoch = ?1",
+            [epoch],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The vault id the latest entry claims (unverified), for forgetting it.
+pub(crate) fn claimed_vault_id(conn: &Connection) -> Result<Option<String>> {
+    Ok(latest(conn)?
+        .and_then(|(_, bytes)| SignedEntry::from_bytes(&bytes))
+        .map(|s| s.entry.vault_id))
+}
+
+/// The epoch of the latest entry (0 when there is none).
+pub(crate) fn latest_epoch(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT ifnull(max(epoch), 0) FROM directory_log", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The verified directory of the vault at `location`, using and advancing
+/// what this device remembers. `known` is a state this handle verified
+/// before (kept in memory between transactions). `None` when the vault has
+/// no signed directory yet (format 1, before its owner's upgrade).
+///
+/// Refused, as a rollback: a directory older than the one this device
+/// verified, or one whose history differs from it. Refused, as an
+/// integrity error: any entry not signed by someone allowed to make it.
+pub(crate) fn load(
+    conn: &Connection,
+    device: &DeviceStore,
+    location: &str,
+    known: Option<&Arc<State>>,
+) -> Result<Option<Arc<State>>> {
+    let Some((top, top_bytes)) = latest(conn)? else {
+        return Ok(None);
+    };
+    let top_hash = entry_hash(&top_bytes);
+    if let Some(k) = known.filter(|k| k.epoch == top && k.head == top_hash) {
+        return Ok(Some(Arc::clone(k)));
+    }
+    let top_entry =
+        SignedEntry::from_bytes(&top_bytes).ok_or_else(|| damaged(top, "unreadable"))?;
+    let vault_id = top_entry.entry.vault_id.clone();
+
+    if let Some(known_id) = device.location(location)?
+        && known_id != vault_id
+    {
+        return Err(Error::Rollback(format!(
+            "the vault at {location} is not the one this device opened there before: \
+             if it was replaced on purpose, check its fingerprint with its owner, then run `coffer trust reset`"
+        )));
+    }
+    let checkpoint = device.checkpoint(&vault_id)?;
+    let rollback = |what: &str| {
+        Error::Rollback(format!(
+            "this vault's directory {what} than this device has seen: someone put back an older copy, \
+             or changed it; if a backup was restored on purpose, check the fingerprint with the owner, \
+             then run `coffer trust reset`"
+        ))
+    };
+
+    // Where to start replaying: a state verified before whose entry is
+    // still the same in the log, else nothing (the first entry).
+    let mut start: Option<State> = None;
+    let candidates = known
+        .map(|k| (k.epoch, k.head, Some((**k).clone())))
+        .into_iter()
+        .chain(
+            checkpoint
+                .as_ref()
+                .map(|c| (c.epoch, c.head, c.state.clone())),
+        );
+    for (epoch, head, state) in candidates {
+        if epoch > top {
+            return Err(rollback("is older"));
+        }
+        match entry_at(conn, epoch)? {
+            Some(bytes) if entry_hash(&bytes) == head => {
+                if state.is_some() {
+                    start = state;
+                    break;
+                }
+            }
+            _ => return Err(rollback("differs from what it was, and is no newer,")),
+        }
+    }
+
+    let from = start.as_ref().map_or(0, |s| s.epoch);
+    let mut stmt = conn
+        .prepare_cached("SELECT epoch, entry FROM directory_log WHERE epoch > ?1 ORDER BY epoch")?;
+    let rows = stmt
+        .query_map([from], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut state = start;
+    for (epoch, bytes) in rows {
+        let signed = SignedEntry::from_bytes(&bytes).ok_or_else(|| damaged(epoch, "unreadable"))?;
+        if signed.entry.epoch != epoch {
+            return Err(damaged(epoch, "stored out of place"));
+        }
+        let next = apply(state.as_ref(), &signed, &bytes).map_err(|why| damaged(epoch, why.0))?;
+        state = Some(next);
+    }
+    let state = state.ok_or_else(|| damaged(0, "empty"))?;
+    if state.epoch != top || state.head != top_hash {
+        return Err(damaged(top, "the log has a gap"));
+    }
+    if let Some(c) = &checkpoint
+        && c.genesis != state.genesis
+    {
+        return Err(Error::Rollback(format!(
+            "this vault's root of trust changed since this device last opened it (fingerprint now {}): \
+             do not use it until its owner confirms the new fingerprint; then run `coffer trust reset`",
+            fingerprint(&state)
+        )));
+    }
+    device.save_checkpoint(&state)?;
+    device.set_location(location, &vault_id)?;
+    Ok(Some(Arc::new(state)))
+}
+
+/// Appends a signed entry (the caller holds the write lock).
+pub(crate) fn append(conn: &Connection, signed: &SignedEntry) -> Result<Vec<u8>> {
+    let bytes = signed.to_bytes();
+    conn.execute(
+        "INSERT INTO directory_log (epoch, entry) VALUES (?1, ?2)",
+        rusqlite::params![signed.entry.epoch, bytes],
+    )
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            Error::Conflict("someone else changed the directory at the same time: try again".into())
+        }
+        _ => e.into(),
+    })?;
+    Ok(bytes)
+}
