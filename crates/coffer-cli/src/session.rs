@@ -76,15 +76,15 @@ pub fn sign_in(global: &Global) -> CliResult<(Vault, SessionInfo)> {
     }
     Err(match device_error {
         Some(e) => e.into(),
-        None => no_password(&user),
+        None => no_password(),
     })
 }
 
-fn no_password(user: &str) -> CliError {
-    CliError::auth(format!(
-        "no password for {user}: set COFFER_PASSWORD, pass --password-file FILE, \
-         remember this device with `coffer login --remember`, or run from a terminal to be asked"
-    ))
+fn no_password() -> CliError {
+    CliError::auth(
+        "no password given: set COFFER_PASSWORD, pass --password-file FILE, \
+         remember this device with `coffer login --remember`, or run from a terminal to be asked",
+    )
 }
 
 /// Signs in with a password only (never the device key): for `login` and
@@ -97,10 +97,10 @@ pub fn sign_in_with_password(
     let pw = match password::explicit(global.password_file.as_deref())? {
         Some(pw) => pw,
         None => password::prompt(&format!("Password for {user}: "))?.ok_or_else(|| {
-            CliError::auth(format!(
-                "no password for {user}: set COFFER_PASSWORD, pass --password-file FILE, \
-                 or run from a terminal to be asked"
-            ))
+            CliError::auth(
+                "no password given: set COFFER_PASSWORD, pass --password-file FILE, \
+                 or run from a terminal to be asked",
+            )
         })?,
     };
     let info = vault.unlock_with_password(user, &pw)?;

@@ -42,6 +42,9 @@ mod validate;
 mod vault;
 mod wire;
 
+#[cfg(test)]
+mod adversary;
+
 pub use crypto::{Fingerprint, KdfParams};
 pub use device::{CredentialStore, DeviceInfo, OsKeyring};
 pub use error::{Error, ErrorCode, Result};

@@ -126,6 +126,14 @@ pub(crate) fn load(
         )));
     }
     let checkpoint = device.checkpoint(&vault_id)?;
+    // The first entry is this vault's root of trust: a different one is
+    // another vault under the same name, whatever its later entries say.
+    if let Some(c) = &checkpoint {
+        let first = entry_at(conn, 1)?.map(|b| entry_hash(&b));
+        if first != Some(c.genesis) {
+            return Err(root_changed());
+        }
+    }
     let rollback = |what: &str| {
         Error::Rollback(format!(
             "this vault's directory {what} than this device has seen: someone put back an older copy, \
@@ -184,15 +192,21 @@ pub(crate) fn load(
     if let Some(c) = &checkpoint
         && c.genesis != state.genesis
     {
-        return Err(Error::Rollback(format!(
-            "this vault's root of trust changed since this device last opened it (fingerprint now {}): \
-             do not use it until its owner confirms the new fingerprint; then run `coffer trust reset`",
-            fingerprint(&state)
-        )));
+        return Err(root_changed());
     }
     device.save_checkpoint(&state)?;
     device.set_location(location, &vault_id)?;
     Ok(Some(Arc::new(state)))
+}
+
+/// The error for a vault whose first entry is not the one this device
+/// pinned.
+fn root_changed() -> Error {
+    Error::Rollback(
+        "this vault's root of trust changed since this device last opened it: do not use it until \
+         its owner confirms its new fingerprint out of band; then run `coffer trust reset`"
+            .into(),
+    )
 }
 
 /// Appends a signed entry (the caller holds the write lock).

@@ -1,0 +1,278 @@
+//! Attack 1, key planting: a key the attacker knows made current for a
+//! scope, so that what members write next is wrapped under it. And
+//! attack 4, narrowing a secret's scope while keeping its data key.
+
+use crate::crypto::SymKey;
+use crate::error::ErrorCode;
+use crate::keys::{self, Identity, Sender};
+use crate::model::SecretUpdate;
+use crate::trust::log::Change;
+use crate::trust::state::{KeyRef, Scope};
+
+use super::*;
+
+/// Grants `key` under id `key_id` to every FIN member, sealed by `sender`
+/// (claiming to be user `claimed`).
+fn plant_grants(lab: &Lab, key_id: i64, key: &SymKey, sender: &Identity, claimed: i64) {
+    let dir = lab.directory();
+    let fin = dept_id(&dir, "FIN");
+    let raw = lab.raw();
+    let kref = KeyRef {
+        id: key_id,
+        generation: dir.shared[&Scope::Dept(fin)].generation + 1,
+        commitment: keys::commitment(&dir.config.vault_id, key_id, Scope::Dept(fin), 2, key),
+    };
+    for u in dir
+        .users
+        .values()
+        .filter(|u| u.is_active() && dir.entitled(u, Scope::Dept(fin)))
+    {
+        keys::grant(
+            &raw,
+            &dir,
+            Sender {
+                id: claimed,
+                identity: sender,
+            },
+            Scope::Dept(fin),
+            &kref,
+            key,
+            u,
+        )
+        .expect("plant a grant");
+    }
+}
+
+#[test]
+fn an_outsiders_planted_department_key_is_never_used() {
+    let lab = Lab::new();
+    let dir = lab.directory();
+    let fin = dept_id(&dir, "FIN");
+    let real = dir.shared[&Scope::Dept(fin)].id;
+    let raw = lab.raw();
+    // Retire the real key and plant one, granted to every FIN member's
+    // public key (they are in the file), claiming the owner sealed them.
+    raw.execute("UPDATE scope_keys SET retired = 1 WHERE id = ?1", [real])
+        .expect("retire");
+    raw.execute(
+        "INSERT INTO scope_keys (kind, dept_id, retired, created_at) VALUES ('dept', ?1, 0, 0)",
+        [fin],
+    )
+    .expect("plant");
+    let planted = raw.last_insert_rowid();
+    let attacker = Identity::generate();
+    plant_grants(
+        &lab,
+        planted,
+        &SymKey::generate(),
+        &attacker,
+        user_id(&dir, OWNER),
+    );
+
+    // Members keep writing and reading FIN under the key the directory names.
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    let id = mia
+        .create_secret(secret(
+            "NEW_FIN",
+            "written-after-planting",
+            scope(Some(&["FIN"]), false),
+        ))
+        .expect("mia writes to FIN");
+    mia.update_secret(
+        lab.secret_id("FIN_DB"),
+        SecretUpdate {
+            description: Some("edited after planting".into()),
+            ..Default::default()
+        },
+    )
+    .expect_err("mia is not FIN_DB's creator");
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    olga.update_secret(
+        lab.secret_id("FIN_DB"),
+        SecretUpdate {
+            fields: Some(vec![crate::model::FieldInput::set("value", "new-fin-db")]),
+            ..Default::default()
+        },
+    )
+    .expect("the owner edits FIN_DB");
+    assert_eq!(
+        wraps_under(&raw, planted),
+        0,
+        "nothing is wrapped under the planted key"
+    );
+    let under_real: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM secret_wraps WHERE secret_id = ?1 AND key_id = ?2",
+            [id, real],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        under_real, 1,
+        "the new secret is wrapped under the real FIN key"
+    );
+    assert_eq!(
+        get(&mut mia, "NEW_FIN"),
+        Ok(Some("written-after-planting".into()))
+    );
+}
+
+#[test]
+fn a_members_planted_grant_of_a_real_key_is_an_integrity_error() {
+    let lab = Lab::new();
+    let dir = lab.directory();
+    let fin = dept_id(&dir, "FIN");
+    let real = dir.shared[&Scope::Dept(fin)].id;
+    // eve, a FIN member who writes the file, replaces everyone's grant of
+    // the real FIN key id with a key she made, sealed with her own keys.
+    let eve = lab.identity("eve");
+    plant_grants(&lab, real, &SymKey::generate(), &eve, user_id(&dir, "eve"));
+
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    let before = wraps_under(&lab.raw(), real);
+    assert_eq!(
+        code(mia.create_secret(secret("NEW_FIN", "v", scope(Some(&["FIN"]), false)))),
+        ErrorCode::Integrity,
+        "the planted key does not match the directory's commitment"
+    );
+    assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
+    assert_eq!(
+        wraps_under(&lab.raw(), real),
+        before,
+        "nothing new was wrapped"
+    );
+    // An outsider's version (claiming the owner sealed it) fails the same way.
+    let lab = Lab::new();
+    let dir = lab.directory();
+    let real = dir.shared[&Scope::Dept(dept_id(&dir, "FIN"))].id;
+    plant_grants(
+        &lab,
+        real,
+        &SymKey::generate(),
+        &Identity::generate(),
+        user_id(&dir, OWNER),
+    );
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
+}
+
+#[test]
+fn a_key_made_current_by_a_member_or_for_another_user_is_refused() {
+    // eve signs a directory entry making her own key FIN's current key.
+    let lab = Lab::new();
+    let dir = lab.directory();
+    let fin = dept_id(&dir, "FIN");
+    let eve = lab.identity("eve");
+    let planted = SymKey::generate();
+    let kref = KeyRef {
+        id: 9999,
+        generation: dir.shared[&Scope::Dept(fin)].generation + 1,
+        commitment: keys::commitment(&dir.config.vault_id, 9999, Scope::Dept(fin), 2, &planted),
+    };
+    forge_entry(
+        &lab,
+        user_id(&dir, "eve"),
+        &eve.sign,
+        None,
+        vec![Change::SharedKey(Scope::Dept(fin), kref)],
+    );
+    let mut mia = lab.open("mia-laptop");
+    assert_eq!(
+        code(mia.unlock_with_password("mia", &SecretString::from(password_of("mia")))),
+        ErrorCode::Integrity,
+        "a directory entry no admin signed is refused, and so is the vault"
+    );
+    assert_eq!(wraps_under(&lab.raw(), 9999), 0);
+
+    // An admin makes a personal key for mia: only mia makes hers.
+    let lab = Lab::new();
+    let dir = lab.directory();
+    let ada = lab.identity("ada");
+    let kref = KeyRef {
+        id: 9998,
+        generation: 2,
+        commitment: [7; 32],
+    };
+    forge_entry(
+        &lab,
+        user_id(&dir, "ada"),
+        &ada.sign,
+        None,
+        vec![Change::PersonalKey(user_id(&dir, "mia"), kref)],
+    );
+    let mut mia = lab.open("mia-laptop");
+    assert_eq!(
+        code(mia.unlock_with_password("mia", &SecretString::from(password_of("mia")))),
+        ErrorCode::Integrity
+    );
+}
+
+#[test]
+fn narrowing_a_scope_replaces_the_data_key() {
+    let lab = Lab::new();
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let id = olga
+        .create_secret(secret(
+            "SHARED",
+            "before-narrowing",
+            scope(Some(&["FIN", "OPS"]), false),
+        ))
+        .expect("create");
+    // max (OPS) reads it, and keeps everything he can get: the data key,
+    // through the OPS key he holds, and a copy of the file.
+    let mut max = lab.as_user("max-laptop", "max");
+    assert_eq!(get(&mut max, "SHARED"), Ok(Some("before-narrowing".into())));
+    let old_dek = max
+        .read(|cx| {
+            let s = crate::secrets::visible(cx, id)?;
+            let dir = cx.dir_arc();
+            let dek = crate::record::require_dek(cx.conn, cx.keys, &dir, &s)?;
+            Ok(SymKey::from_bytes(*dek.expose_bytes()))
+        })
+        .expect("max's data key");
+    let (ops_id, ops_key) = lab.scope_key("max", Scope::Dept(dept_id(&lab.directory(), "OPS")));
+
+    // Narrowed to FIN, then a new value.
+    olga.update_secret(
+        id,
+        SecretUpdate {
+            scope: Some(scope(Some(&["FIN"]), false)),
+            fields: Some(vec![crate::model::FieldInput::set(
+                "value",
+                "after-narrowing",
+            )]),
+            ..Default::default()
+        },
+    )
+    .expect("narrow");
+    let raw = lab.raw();
+    let (header, fields): (Vec<u8>, Vec<u8>) = raw
+        .query_row(
+            "SELECT header, fields FROM secrets WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    let h = crate::header::Header::decode(&header).expect("header");
+    assert!(!h.wraps.contains(&ops_id), "no longer wrapped under OPS");
+    for dek_gen in [h.dek_gen, h.dek_gen - 1] {
+        let aad = crate::crypto::Aad::new("secrets", id, "fields", dek_gen);
+        assert!(
+            old_dek.open(&aad, &fields).is_err(),
+            "the old data key opens nothing new"
+        );
+    }
+    // And no wrap of the secret opens with max's OPS key.
+    let mut stmt = raw
+        .prepare("SELECT key_id, wrapped FROM secret_wraps WHERE secret_id = ?1")
+        .expect("prep");
+    let wraps: Vec<(i64, Vec<u8>)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("wraps")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (key_id, wrapped) in wraps {
+        assert!(crate::record::unwrap_dek(&ops_key, &h, key_id, &wrapped).is_err());
+    }
+    assert_eq!(get(&mut max, "SHARED"), Ok(None), "max is out of scope now");
+}
