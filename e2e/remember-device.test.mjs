@@ -72,6 +72,38 @@ describe("remember this device (gnome-keyring)", () => {
     await shown(b, "secret-row-API_TOKEN");
   });
 
+  run.step("Settings show the vault's fingerprint (as the CLI does) and this remembered device", async () => {
+    const status = JSON.parse(run.cliOk(["status", "--json"], OLGA));
+    assert.match(status.fingerprint, /^[A-Z2-9]{4}(-[A-Z2-9]{4}){4}$/);
+    await click(b, "user-menu");
+    await click(b, "menu-settings");
+    await shown(b, "settings-dialog");
+    assert.equal((await textOf(b, "vault-fingerprint")).trim(), status.fingerprint);
+    const devices = await textOf(b, "devices");
+    assert.match(devices, /Coffer desktop app/);
+    assert.match(devices, /this device/);
+    const cli = JSON.parse(run.cliOk(["device", "list", "--json"], OLGA));
+    assert.equal(cli.length, 1, "the CLI lists the same one device");
+    await click(b, `revoke-device-${cli[0].id}`);
+    await b.waitUntil(async () => (await textOf(b, "devices")).includes("No device remembers you"), {
+      timeout: 10_000,
+      timeoutMsg: "the device list did not empty",
+    });
+    await click(b, "settings-cancel");
+    await gone(b, "settings-dialog", 5000);
+  });
+
+  run.step("a device signed out from Settings needs the password at the next start", async () => {
+    await restart();
+    await shown(b, "unlock-password");
+    assert.equal(await b.$(tid("nav-secrets")).isExisting(), false, "not unlocked");
+    await type(b, "unlock-password", OLGA.password);
+    await setSwitch(b, "remember-device", true);
+    await click(b, "unlock-submit");
+    await onTable();
+    assert.equal(keyringItems(), 1, "remembered again");
+  });
+
   run.step("lock, then 'Forget this device' on the unlock screen", async () => {
     await click(b, "lock");
     await shown(b, "unlock-password");

@@ -14,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "lock",
     "session",
     "change_password",
+    "list_devices",
+    "revoke_device",
     "get_settings",
     "set_settings",
     "list_secrets",

@@ -37,6 +37,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             session::lock,
             session::session,
             session::change_password,
+            session::list_devices,
+            session::revoke_device,
             session::get_settings,
             session::set_settings,
             secrets::list_secrets,

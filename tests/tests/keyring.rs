@@ -269,3 +269,85 @@ fn without_any_keyring_remember_says_so_and_passwords_still_work() {
     assert_eq!(json.code, 3);
     assert_eq!(json.stderr_json()["error"]["code"], "keyring_unavailable");
 }
+
+/// A second machine: its own home (so its own device memory) and its own
+/// keyring, on the same vault file.
+fn other_machine<'a>(
+    env: &'a Env,
+    home: &'a Path,
+    service: &'a SecretService,
+) -> impl Fn(&[&str]) -> Run + 'a {
+    move |args: &[&str]| {
+        env.cmd(args)
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+    }
+}
+
+#[test]
+fn devices_are_listed_and_signed_out_from_another_machine() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "v"]);
+    let (service_a, service_b) = (SecretService::start(), SecretService::start());
+    let a = |args: &[&str]| {
+        env.cmd(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service_a.address)
+    };
+    let home_b = tempfile::tempdir().expect("home b");
+    let b = other_machine(&env, home_b.path(), &service_b);
+    for machine in [&a as &dyn Fn(&[&str]) -> Run, &b] {
+        machine(&["login", "--user", OWNER, "--remember"])
+            .env("COFFER_PASSWORD", OWNER_PW)
+            .run()
+            .ok();
+        assert_eq!(
+            machine(&["get", "K"]).run().ok(),
+            "v\n",
+            "no password needed"
+        );
+    }
+    let list = a(&["device", "list", "--json"]).run().json();
+    let devices = list.as_array().expect("devices");
+    assert_eq!(devices.len(), 2, "{list}");
+    assert_eq!(devices.iter().filter(|d| d["current"] == true).count(), 1);
+    let b_id = devices
+        .iter()
+        .find(|d| d["current"] == false)
+        .expect("the other machine")["id"]
+        .as_i64()
+        .expect("id");
+    let text = a(&["device", "list"]).run();
+    assert!(text.ok().contains("this one"), "{}", text.stdout);
+    a(&["device", "revoke", &b_id.to_string()]).run().ok();
+    let refused = b(&["get", "K"]).run();
+    assert!(
+        refused.fails(4).contains("no longer works"),
+        "{}",
+        refused.stderr
+    );
+    a(&["device", "revoke", &b_id.to_string()]).run().fails(1);
+    a(&["device", "revoke", "nope"]).run().fails(2);
+
+    // Remembered again; then a password change that signs the others out
+    // keeps this machine and drops the other.
+    b(&["login", "--user", OWNER, "--remember"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .ok();
+    assert_eq!(b(&["get", "K"]).run().ok(), "v\n");
+    a(&["passwd", "--new-password-stdin", "--sign-out-other-devices"])
+        .env("COFFER_USER", OWNER)
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .stdin("owner-password-2\n")
+        .run()
+        .ok();
+    b(&["get", "K"]).run().fails(4);
+    assert_eq!(
+        a(&["get", "K"]).run().ok(),
+        "v\n",
+        "this machine stays signed in"
+    );
+}

@@ -19,6 +19,7 @@ import type { AppStatus } from "./bindings/AppStatus";
 import type { CopyReceipt } from "./bindings/CopyReceipt";
 import type { CreateVault } from "./bindings/CreateVault";
 import type { Department } from "./bindings/Department";
+import type { DeviceInfo } from "./bindings/DeviceInfo";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { Explanation } from "./bindings/Explanation";
 import type { ListQuery } from "./bindings/ListQuery";
@@ -154,8 +155,10 @@ export const unlockWithDevice = (username: string) => call<SessionInfo | null>("
 export const forgetDevice = (username: string) => call<boolean>("forget_device", { username });
 export const lock = () => call<void>("lock");
 export const session = () => call<SessionInfo>("session");
-export const changePassword = (current: string, next: string) =>
-  call<void>("change_password", { current, new: next });
+export const changePassword = (current: string, next: string, signOutOtherDevices = false) =>
+  call<void>("change_password", { current, new: next, signOutOtherDevices });
+export const listDevices = () => call<DeviceInfo[]>("list_devices");
+export const revokeDevice = (id: number) => call<void>("revoke_device", { id });
 export const getSettings = () => call<Settings>("get_settings");
 export const setSettings = (settings: Settings) => call<void>("set_settings", { settings });
 

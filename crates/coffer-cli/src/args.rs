@@ -55,10 +55,16 @@ pub enum Command {
     Login(LoginArgs),
     /// Forget the default user (and, with --forget, this device's key)
     Logout(LogoutArgs),
-    /// Change your password (required after an initial one)
-    Passwd(NewPasswordArgs),
-    /// Show the vault, its password hashing profile and who is remembered
+    /// Change your password (after an initial one, this makes your keys)
+    Passwd(PasswdArgs),
+    /// Show the vault, its fingerprint, its password hashing profile and who is remembered
     Status,
+    /// Your remembered devices
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// What this device remembers of the vault (its root of trust)
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Departments
     #[command(subcommand)]
     Dept(DeptCommand),
@@ -119,6 +125,39 @@ pub struct LoginArgs {
     /// Also store a device key in the OS keyring, so later commands need no password
     #[arg(long)]
     pub remember: bool,
+}
+
+#[derive(Args)]
+pub struct PasswdArgs {
+    #[command(flatten)]
+    pub password: NewPasswordArgs,
+    /// Also sign out every other device remembered for you
+    #[arg(long)]
+    pub sign_out_other_devices: bool,
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Devices remembered for you (on any machine)
+    List,
+    /// Sign a remembered device out, from any machine
+    Revoke {
+        /// The device's id, from `coffer device list`
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrustCommand {
+    /// Forget this device's memory of the vault (its pinned root of trust,
+    /// its directory and secret versions), after the vault's owner confirmed
+    /// out of band that a replaced or restored vault is the right one
+    Reset {
+        /// The fingerprint the owner confirmed (`coffer status` shows it):
+        /// the vault is trusted again only if it matches
+        #[arg(long, value_name = "CODE")]
+        expect: String,
+    },
 }
 
 #[derive(Args)]

@@ -122,6 +122,21 @@ pub struct DeviceInfo {
     pub current: bool,
 }
 
+/// The id of the device remembered for `username` in `store`, if any.
+pub(crate) fn remembered_device_id(
+    store: &dyn CredentialStore,
+    vault_id: &str,
+    username: &str,
+) -> Option<i64> {
+    store
+        .load(&account_name(vault_id, username))
+        .ok()
+        .flatten()
+        .as_ref()
+        .and_then(DeviceCredential::decode)
+        .map(|c| c.device_id)
+}
+
 impl Vault {
     /// Remembers this device for the signed-in user, replacing any earlier
     /// remembered key for them on this device.

@@ -631,16 +631,19 @@ impl Vault {
     /// checked first. After an initial password, this is when the user's
     /// own keys are made. Other remembered devices stay signed in.
     pub fn change_password(&mut self, current: &SecretString, new: &SecretString) -> Result<()> {
-        self.change_password_with(current, new, false)
+        self.change_password_with(current, new, false, None)
     }
 
     /// Like [`Vault::change_password`]; with `sign_out_other_devices`, every
-    /// other device remembered for this user is forgotten too.
+    /// device remembered for this user is forgotten too, except this one
+    /// (the one the session was unlocked with, or the one `this_device`,
+    /// this machine's keyring, remembers).
     pub fn change_password_with(
         &mut self,
         current: &SecretString,
         new: &SecretString,
         sign_out_other_devices: bool,
+        this_device: Option<&dyn crate::device::CredentialStore>,
     ) -> Result<()> {
         validate::new_password(new)?;
         let user_id = self
@@ -693,7 +696,15 @@ impl Vault {
                     return Err(Error::AuthFailed("the current password is wrong".into()));
                 }
                 let new_lock = PasswordLock::new(new, account::new_password_params(&dir.config))?;
-                let keep = self.session_device();
+                let keep = self.session_device().or_else(|| {
+                    this_device.and_then(|store| {
+                        crate::device::remembered_device_id(
+                            store,
+                            &dir.config.vault_id,
+                            &user.username,
+                        )
+                    })
+                });
                 self.run(true, true, |cx| {
                     new_lock.store(cx.conn, cx.actor.id, cx.keys.identity()?)?;
                     cx.conn.execute(

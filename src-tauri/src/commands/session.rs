@@ -1,7 +1,9 @@
 //! Start-up, vault creation, signing in and out, settings.
 
 use coffer_core::prefs::{self, Settings};
-use coffer_core::{ErrorCode, InitOptions, KdfChoice, SecretString, SessionInfo, Vault};
+use coffer_core::{
+    DeviceInfo, ErrorCode, InitOptions, KdfChoice, SecretString, SessionInfo, Vault,
+};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -137,16 +139,38 @@ pub async fn session(state: State<'_, Shared>) -> ApiResult<SessionInfo> {
     blocking(&state, |s| s.with_vault(Vault::session_info)).await
 }
 
+/// Changes the signed-in user's password; with `sign_out_other_devices`,
+/// every device remembered for them but this one is signed out.
 #[tauri::command]
 pub async fn change_password(
     state: State<'_, Shared>,
     current: SecretString,
     new: SecretString,
+    sign_out_other_devices: bool,
 ) -> ApiResult<()> {
     blocking(&state, move |s| {
-        s.with_vault(|v| v.change_password(&current, &new))
+        s.with_vault(|v| {
+            v.change_password_with(
+                &current,
+                &new,
+                sign_out_other_devices,
+                Some(s.keyring.as_ref()),
+            )
+        })
     })
     .await
+}
+
+/// The signed-in user's remembered devices.
+#[tauri::command]
+pub async fn list_devices(state: State<'_, Shared>) -> ApiResult<Vec<DeviceInfo>> {
+    blocking(&state, |s| s.with_vault(Vault::devices)).await
+}
+
+/// Signs one of the user's remembered devices out.
+#[tauri::command]
+pub async fn revoke_device(state: State<'_, Shared>, id: i64) -> ApiResult<()> {
+    blocking(&state, move |s| s.with_vault(|v| v.revoke_device(id))).await
 }
 
 #[tauri::command]

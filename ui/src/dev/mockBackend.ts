@@ -16,6 +16,7 @@ import type { AppEvent } from "../bindings/AppEvent";
 import type { AppStatus } from "../bindings/AppStatus";
 import type { Candidate } from "../bindings/Candidate";
 import type { Department } from "../bindings/Department";
+import type { DeviceInfo } from "../bindings/DeviceInfo";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { Explanation } from "../bindings/Explanation";
 import type { FieldInput } from "../bindings/FieldInput";
@@ -72,6 +73,10 @@ export function createMockBackend(): Backend {
   ];
   let vaultExists = mode !== "fresh";
   if (mode === "newuser" && users[2]) users[2].must_change_password = true;
+  let devices: DeviceInfo[] = [
+    { id: 1, label: "Coffer desktop app", created_at: now - 20 * DAY, current: true },
+    { id: 2, label: "coffer CLI on build-box", created_at: now - 5 * DAY, current: false },
+  ];
   let current: UserInfo | null =
     mode === "fresh" || mode === "locked"
       ? null
@@ -261,6 +266,12 @@ export function createMockBackend(): Backend {
     change_password: (a) => {
       if (a.current !== PASSWORD) fail("auth_failed", "the current password is wrong");
       me().must_change_password = false;
+      if (a.signOutOtherDevices) devices = devices.filter((d) => d.current);
+      return null;
+    },
+    list_devices: () => devices,
+    revoke_device: (a) => {
+      devices = devices.filter((d) => d.id !== Number(a.id));
       return null;
     },
     get_settings: () => settings,

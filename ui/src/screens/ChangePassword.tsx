@@ -8,13 +8,18 @@ import { Form } from "react-aria-components";
 import { changePassword, toApiError } from "../api";
 import { AuthLayout } from "../components/AuthLayout";
 import { FormError } from "../components/Banner";
-import { Btn, PasswordInput } from "../components/controls";
+import { Btn, CheckboxField, PasswordInput } from "../components/controls";
 import { NewPasswordFields } from "../components/NewPasswordFields";
 import { newPasswordProblem } from "../lib/password";
 import { sentence } from "../lib/text";
 
-export function ChangePasswordForm({ onDone, onCancel }: { onDone: () => void; onCancel?: () => void }) {
+/**
+ * `offerSignOut`: offer to sign out the user's other remembered devices
+ * (not at the first, forced change: there are none yet).
+ */
+export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: { onDone: () => void; onCancel?: () => void; offerSignOut?: boolean }) {
   const [current, setCurrent] = useState("");
+  const [signOut, setSignOut] = useState(true);
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [touched, setTouched] = useState(false);
@@ -33,7 +38,7 @@ export function ChangePasswordForm({ onDone, onCancel }: { onDone: () => void; o
     setBusy(true);
     setError(null);
     try {
-      await changePassword(current, next);
+      await changePassword(current, next, offerSignOut && signOut);
       setCurrent("");
       setNext("");
       setConfirm("");
@@ -69,6 +74,14 @@ export function ChangePasswordForm({ onDone, onCancel }: { onDone: () => void; o
         touched={touched}
         testId="new-password"
       />
+      {offerSignOut && (
+        <CheckboxField
+          label="Sign out my other devices (they will need the new password)"
+          isSelected={signOut}
+          onChange={setSignOut}
+          testId="sign-out-other-devices"
+        />
+      )}
       <FormError message={error} />
       <div className="form-actions">
         {onCancel && (

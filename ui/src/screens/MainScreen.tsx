@@ -126,10 +126,11 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
         {view === "departments" && admin && <DepartmentsView />}
         {view === "explain" && <ExplainView session={session} departments={deptCodes} />}
       </main>
-      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+      {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
       {passwordOpen && (
         <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog">
           <ChangePasswordForm
+            offerSignOut
             onDone={() => {
               setPasswordOpen(false);
               toast("Password changed");

@@ -1,14 +1,21 @@
-/** App settings: auto-lock delay and how long a copied value stays on the clipboard. */
+/**
+ * App settings: auto-lock delay and how long a copied value stays on the
+ * clipboard; and security: the vault's fingerprint, and the devices
+ * remembered for the user (each can be signed out from here).
+ */
 import { useEffect, useState } from "react";
 import { Button, Group, Input, Label, NumberField, Text } from "react-aria-components";
 
-import { getSettings, setSettings, toApiError } from "../api";
+import { getSettings, listDevices, revokeDevice, setSettings, toApiError } from "../api";
+import type { DeviceInfo } from "../bindings/DeviceInfo";
+import type { SessionInfo } from "../bindings/SessionInfo";
 import type { Settings } from "../bindings/Settings";
 import { AppDialog } from "../components/AppDialog";
 import { Banner } from "../components/Banner";
 import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
 import { sentence } from "../lib/text";
+import { formatDate } from "../lib/time";
 
 function NumberInput(p: { label: string; value: number; onChange: (v: number) => void; min: number; max: number; unit: string; testId: string; help: string }) {
   return (
@@ -38,7 +45,64 @@ function NumberInput(p: { label: string; value: number; onChange: (v: number) =>
   );
 }
 
-export function SettingsDialog({ onClose }: { onClose: () => void }) {
+/** The user's remembered devices, each with a way to sign it out. */
+function Devices() {
+  const [devices, setDevices] = useState<DeviceInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function load() {
+    try {
+      setDevices(await listDevices());
+    } catch (e) {
+      setError(sentence(toApiError(e).message));
+    }
+  }
+
+  useEffect(() => {
+    void load();
+  }, []);
+
+  async function revoke(d: DeviceInfo) {
+    try {
+      await revokeDevice(d.id);
+      toast(d.current ? "This device is signed out: the next sign-in needs your password" : `${d.label} is signed out`);
+      await load();
+    } catch (e) {
+      setError(sentence(toApiError(e).message));
+    }
+  }
+
+  return (
+    <div className="field" data-testid="devices">
+      <span className="field-label">Remembered devices</span>
+      {devices === null && !error && <p className="muted">Loading…</p>}
+      {devices?.length === 0 && <p className="field-help">No device remembers you: every sign-in asks for your password.</p>}
+      {devices && devices.length > 0 && (
+        <ul className="device-list">
+          {devices.map((d) => (
+            <li key={d.id} className="device-row" data-testid={`device-${d.id}`}>
+              <span className="device-label">
+                {d.label}
+                {d.current && <span className="muted"> (this device)</span>}
+              </span>
+              <span className="muted device-date">since {formatDate(d.created_at)}</span>
+              <Btn variant="ghost" onPress={() => void revoke(d)} testId={`revoke-device-${d.id}`}>
+                Sign out
+              </Btn>
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <Banner tone="danger" live="assertive" testId="devices-error">
+          {error}
+        </Banner>
+      )}
+    </div>
+  );
+}
+
+export function SettingsDialog({ session, onClose }: { session: SessionInfo; onClose: () => void }) {
   const [settings, setLocal] = useState<Settings | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -73,8 +137,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       testId="settings-dialog"
       footer={
         <>
-          <Btn variant="secondary" onPress={onClose}>
-            Cancel
+          <Btn variant="secondary" onPress={onClose} testId="settings-cancel">
+            Close
           </Btn>
           <Btn variant="primary" onPress={save} isDisabled={busy || !settings} testId="settings-save">
             Save
@@ -108,6 +172,19 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       ) : (
         !error && <p className="muted">Loading…</p>
       )}
+      <div className="stack settings-security">
+        <div className="field">
+          <span className="field-label">Vault fingerprint</span>
+          <code className="fingerprint" data-testid="vault-fingerprint">
+            {session.fingerprint}
+          </code>
+          <span className="field-help">
+            Everyone on this vault sees the same code. Compare it with your team's owner once (in person or by phone): if it ever
+            differs, do not use the vault.
+          </span>
+        </div>
+        <Devices />
+      </div>
       {error && (
         <Banner tone="danger" live="assertive" testId="settings-error">
           {error}

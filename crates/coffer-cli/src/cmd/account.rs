@@ -4,7 +4,10 @@
 use coffer_core::{ErrorCode, InitOptions, KdfChoice, KdfProfile, OsKeyring, Vault, prefs};
 use serde_json::json;
 
-use crate::args::{Global, InitArgs, LoginArgs, LogoutArgs, NewPasswordArgs};
+use crate::args::{
+    DeviceCommand, Global, InitArgs, LoginArgs, LogoutArgs, PasswdArgs, TrustCommand,
+};
+use crate::dates;
 use crate::error::{CliError, CliResult, warn};
 use crate::output::{self, line};
 use crate::password;
@@ -145,27 +148,112 @@ pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
     }
 }
 
-pub fn passwd(g: &Global, a: &NewPasswordArgs) -> CliResult<()> {
+pub fn passwd(g: &Global, a: &PasswdArgs) -> CliResult<()> {
     let mut vault = session::open(g)?;
     let user = session::username(g, &vault)?;
     let (info, current) = session::sign_in_with_password(g, &mut vault, &user)?;
-    let new = password::new_password(a.new_password_stdin, false, &info.user.username)?
+    let new = password::new_password(a.password.new_password_stdin, false, &info.user.username)?
         .ok_or_else(|| {
             CliError::usage(
                 "no new password: pass --new-password-stdin or run from a terminal to be asked",
             )
         })?;
-    vault.change_password(&current, &new)?;
+    vault.change_password_with(&current, &new, a.sign_out_other_devices, Some(&OsKeyring))?;
     if g.json {
-        output::json(&json!({ "user": info.user.username, "changed": true }))
+        output::json(&json!({
+            "user": info.user.username, "changed": true,
+            "signed_out_other_devices": a.sign_out_other_devices,
+        }))
+    } else if a.sign_out_other_devices {
+        line(format!(
+            "Password changed for {}; every other remembered device is signed out.",
+            info.user.username
+        ))
     } else {
         line(format!("Password changed for {}.", info.user.username))
     }
 }
 
+pub fn device(g: &Global, c: &DeviceCommand) -> CliResult<()> {
+    let (mut vault, _) = session::sign_in(g)?;
+    match c {
+        DeviceCommand::List => {
+            let devices = vault.devices()?;
+            if g.json {
+                return output::json(&devices);
+            }
+            if devices.is_empty() {
+                return line("No device is remembered for you.");
+            }
+            let rows: Vec<Vec<String>> = devices
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.id.to_string(),
+                        output::clean(&d.label),
+                        dates::datetime(d.created_at),
+                        if d.current {
+                            "this one".into()
+                        } else {
+                            String::new()
+                        },
+                    ]
+                })
+                .collect();
+            output::out(&output::table(&["ID", "DEVICE", "REMEMBERED", ""], &rows))
+        }
+        DeviceCommand::Revoke { id } => {
+            let id: i64 = id.trim().parse().map_err(|_| {
+                CliError::usage("a device id is a number: see `coffer device list`")
+            })?;
+            vault.revoke_device(id)?;
+            if g.json {
+                output::json(&json!({ "revoked": id }))
+            } else {
+                line(format!(
+                    "Device {id} is signed out. If it was lost with its keyring unlocked, change your password too."
+                ))
+            }
+        }
+    }
+}
+
+pub fn trust(g: &Global, c: &TrustCommand) -> CliResult<()> {
+    let TrustCommand::Reset { expect } = c;
+    let mut vault = session::open(g)?;
+    vault.reset_trust()?;
+    let found = vault.fingerprint()?;
+    let wanted = expect.trim().to_uppercase();
+    match found {
+        Some(fp) if fp == wanted => {
+            if g.json {
+                output::json(&json!({ "fingerprint": fp, "trusted": true }))
+            } else {
+                line(format!(
+                    "This device trusts the vault again; its fingerprint is {fp}."
+                ))
+            }
+        }
+        Some(_) => {
+            // Nothing stays pinned to a vault that is not the one confirmed.
+            vault.reset_trust()?;
+            Err(CliError::new(
+                ErrorCode::Rollback,
+                "the vault's fingerprint is not the one given: this device does not trust it \
+                 (check the code with the vault's owner)",
+            ))
+        }
+        None => Err(CliError::new(
+            ErrorCode::AuthFailed,
+            "this vault has not been upgraded yet: its owner must sign in first",
+        )),
+    }
+}
+
 pub fn status(g: &Global) -> CliResult<()> {
     let path = session::vault_path(g)?;
-    let vault = Vault::open(&path)?;
+    let mut vault = Vault::open(&path)?;
+    let fingerprint = vault.fingerprint()?;
     let profile = vault.kdf_profile();
     let user = g
         .user
@@ -185,8 +273,8 @@ pub fn status(g: &Global) -> CliResult<()> {
     }
     if g.json {
         return output::json(&json!({
-            "vault": path, "vault_id": vault.id(), "kdf_profile": profile,
-            "user": user, "device_key_remembered": device,
+            "vault": path, "vault_id": vault.id(), "fingerprint": fingerprint,
+            "kdf_profile": profile, "user": user, "device_key_remembered": device,
         }));
     }
     let kdf = match profile {
@@ -204,6 +292,12 @@ pub fn status(g: &Global) -> CliResult<()> {
     let rows = vec![
         vec!["vault".into(), path.display().to_string()],
         vec!["vault id".into(), vault.id().to_string()],
+        vec![
+            "fingerprint".into(),
+            fingerprint.unwrap_or_else(|| {
+                "none yet (the owner's next sign-in upgrades this vault)".into()
+            }),
+        ],
         vec!["password hashing".into(), kdf],
         vec![
             "user".into(),

@@ -25,6 +25,8 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Logout(a) => account::logout(g, a),
         Command::Passwd(a) => account::passwd(g, a),
         Command::Status => account::status(g),
+        Command::Device(c) => account::device(g, c),
+        Command::Trust(c) => account::trust(g, c),
         Command::Dept(c) => directory::dept(g, c),
         Command::User(c) => directory::user(g, c),
         Command::Add(a) => secrets::add(g, a),

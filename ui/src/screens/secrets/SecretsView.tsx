@@ -247,6 +247,13 @@ export function SecretsView({
         </div>
       )}
 
+      {session.keys_pending && (
+        <Banner tone="info" testId="keys-pending" title="Some secrets are not shown yet">
+          Your account is new (or newly in a department): the keys of some secrets have not been shared with you yet. They are
+          shared the next time an admin, or anyone who holds them, signs in.
+        </Banner>
+      )}
+
       {loadError && (
         <Banner tone="danger" testId="load-error" live="assertive">
           {loadError}{" "}

@@ -1,0 +1,71 @@
+//! The vault's root of trust from the command line: `coffer status` shows
+//! its fingerprint, a device refuses a vault older than it has seen, and
+//! `coffer trust reset --expect CODE` trusts a restored vault again only if
+//! its fingerprint is the one the owner confirmed.
+
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+
+fn fingerprint(out: &Out) -> String {
+    out.json()["fingerprint"]
+        .as_str()
+        .expect("a fingerprint")
+        .to_string()
+}
+
+#[test]
+fn the_fingerprint_is_shown_and_the_same_for_everyone() {
+    let env = Env::new();
+    env.user("ana", "member", "DEFAULT");
+    let fp = fingerprint(&env.cmd(&["status", "--json"]).run());
+    assert_eq!(fp.len(), 24, "{fp}");
+    assert!(fp.split('-').all(|g| g.len() == 4), "{fp}");
+    let as_ana = env.cmd(&["--user", "ana", "status", "--json"]).run();
+    assert_eq!(fingerprint(&as_ana), fp);
+    let text = env.cmd(&["status"]).run();
+    assert!(text.ok().contains(&fp), "{}", text.stdout);
+}
+
+#[test]
+fn a_restored_older_vault_is_refused_until_its_fingerprint_is_confirmed() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "old"]);
+    let fp = fingerprint(&env.cmd(&["status", "--json"]).run());
+    let backup = env.home().join("backup.db");
+    std::fs::copy(&env.vault, &backup).expect("copy");
+    // Newer changes: a department (the directory) and a new value.
+    env.dept("FIN");
+    env.run(OWNER, &["update", "1", "--value", "new"]).ok();
+    // The old copy is put back.
+    std::fs::copy(&backup, &env.vault).expect("restore");
+    let refused = env.run(OWNER, &["get", "K"]);
+    let msg = refused.fails(5);
+    assert!(
+        msg.contains("older") && msg.contains("trust reset"),
+        "{msg}"
+    );
+    assert_eq!(
+        env.cmd(&["--json", "get", "K"])
+            .signed_in_as(OWNER)
+            .run()
+            .stderr_json()["error"]["code"],
+        "rollback"
+    );
+    // A wrong code keeps it refused; the right one trusts it again.
+    let wrong = env
+        .cmd(&["trust", "reset", "--expect", "AAAA-BBBB-CCCC-DDDD-EEEE"])
+        .run();
+    assert!(
+        wrong.fails(5).contains("not the one given"),
+        "{}",
+        wrong.stderr
+    );
+    env.cmd(&["trust", "reset", "--expect", &fp.to_lowercase()])
+        .run()
+        .ok();
+    assert_eq!(env.get(OWNER, "K", &[]).as_deref(), Some("old"));
+}
