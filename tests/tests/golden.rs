@@ -1,9 +1,12 @@
-//! Golden vaults: a vault made by format version 1, committed with its
-//! passwords (tests/golden/v1/README.md), must keep opening and reading in
-//! every later version; committed broken files must keep failing cleanly.
+//! Golden vaults: vaults made by format versions 1 and 2, committed with
+//! their passwords (tests/golden/v*/README.md), must keep opening and
+//! reading in every later version; committed broken files must keep
+//! failing cleanly. A vault of format 1 is upgraded at its owner's first
+//! sign-in, and each other user makes their own keys at their next one.
 //!
-//! To regenerate after a deliberate format change (never for v1 once
-//! released): `cargo test -p coffer-tests --test golden -- --ignored make_golden_v1`.
+//! Never regenerate a released version's files. A new format gets a new
+//! folder, made by `cargo test -p coffer-tests --test golden -- --ignored
+//! make_golden_vN` (today: v2).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
 use std::path::{Path, PathBuf};
@@ -14,15 +17,17 @@ use coffer_core::{
     SecretUpdate, SecretValue, UserScope, Vault, VaultOptions,
 };
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/v1")
+fn golden_dir(version: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(version)
 }
 
 /// A private copy of a committed file, so tests never modify it.
-fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
+fn copy_of(version: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join(name);
-    std::fs::copy(golden_dir().join(name), &path).expect("copy golden file");
+    std::fs::copy(golden_dir(version).join(name), &path).expect("copy golden file");
     (dir, path)
 }
 
@@ -58,14 +63,58 @@ fn get(v: &mut Vault, key: &str) -> Option<String> {
 }
 
 #[test]
-fn golden_v1_opens_and_reads() {
-    let (dir, path) = copy_of("vault.db");
+fn golden_v1_opens_upgrades_and_reads() {
+    let (dir, path) = copy_of("v1", "vault.db");
     let mut v = open(&dir, &path).expect("a v1 vault opens");
     assert_eq!(v.kdf_profile(), coffer_core::KdfProfile::InsecureTest);
-
+    assert_eq!(
+        v.fingerprint().expect("fp"),
+        None,
+        "not signed before the upgrade"
+    );
+    // Nobody but the owner can sign in before the upgrade.
+    let early = v.unlock_with_password("mila", &SecretString::from("mila-golden-pw"));
+    assert_eq!(
+        early.map(|_| ()).expect_err("owner first").code(),
+        ErrorCode::AuthFailed
+    );
     sign_in(&mut v, "olga", "olga-golden-pw");
-    assert_eq!(get(&mut v, "API_TOKEN").as_deref(), Some("token-default"));
-    assert_eq!(get(&mut v, "DB").as_deref(), None, "olga is not in FIN");
+    let fingerprint = v
+        .fingerprint()
+        .expect("fp")
+        .expect("signed by the owner's upgrade");
+    let users = v.users().expect("users");
+    let mila = users.iter().find(|u| u.username == "mila").expect("mila");
+    assert!(
+        mila.must_change_password,
+        "mila has not made her own keys yet"
+    );
+    reads_golden(&mut v);
+    let users = v.users().expect("users");
+    assert!(
+        users.iter().all(|u| !u.must_change_password),
+        "everyone made their keys at sign-in"
+    );
+    assert_eq!(
+        v.fingerprint().expect("fp").as_deref(),
+        Some(fingerprint.as_str())
+    );
+}
+
+#[test]
+fn golden_v2_opens_and_reads() {
+    let (dir, path) = copy_of("v2", "vault.db");
+    let mut v = open(&dir, &path).expect("a v2 vault opens");
+    assert_eq!(v.kdf_profile(), coffer_core::KdfProfile::InsecureTest);
+    assert!(v.fingerprint().expect("fp").is_some());
+    reads_golden(&mut v);
+}
+
+/// What both golden vaults hold (tests/golden/v*/README.md).
+fn reads_golden(v: &mut Vault) {
+    sign_in(v, "olga", "olga-golden-pw");
+    assert_eq!(get(v, "API_TOKEN").as_deref(), Some("token-default"));
+    assert_eq!(get(v, "DB").as_deref(), None, "olga is not in FIN");
     let listed = v
         .list_secrets(&ListQuery {
             include_inactive: true,
@@ -86,19 +135,19 @@ fn golden_v1_opens_and_reads() {
     assert_eq!(db.version, 2);
     assert_eq!(v.usages(db.id).expect("usages")[0].name, "nightly-report");
 
-    sign_in(&mut v, "mila", "mila-golden-pw");
+    sign_in(v, "mila", "mila-golden-pw");
     assert_eq!(
-        get(&mut v, "DB").as_deref(),
+        get(v, "DB").as_deref(),
         Some("host=db.fin.internal;port=5432;password=fin-pw-2")
     );
     assert_eq!(
-        get(&mut v, "API_TOKEN").as_deref(),
+        get(v, "API_TOKEN").as_deref(),
         Some("mila-private-token"),
         "her private one wins"
     );
-    assert_eq!(get(&mut v, "WRITE_ONLY").as_deref(), Some("never-shown"));
-    assert_eq!(get(&mut v, "OLD_KEY"), None, "expired");
-    assert_eq!(get(&mut v, "PAUSED"), None, "inactive");
+    assert_eq!(get(v, "WRITE_ONLY").as_deref(), Some("never-shown"));
+    assert_eq!(get(v, "OLD_KEY"), None, "expired");
+    assert_eq!(get(v, "PAUSED"), None, "inactive");
     let db_id = v
         .list_secrets(&ListQuery::default())
         .expect("list")
@@ -119,7 +168,7 @@ fn golden_v1_opens_and_reads() {
         "fin-pw-1"
     );
 
-    sign_in(&mut v, "adam", "adam-golden-pw");
+    sign_in(v, "adam", "adam-golden-pw");
     let explained = v.explain("API_TOKEN", None, Some("mila")).expect("explain");
     assert!(explained.private_secrets_hidden);
     assert_eq!(explained.candidates.len(), 1);
@@ -133,7 +182,13 @@ fn golden_v1_opens_and_reads() {
 
 #[test]
 fn golden_failures_stay_clean() {
-    let (d1, truncated) = copy_of("fail_truncated.db");
+    for version in ["v1", "v2"] {
+        failures_stay_clean(version);
+    }
+}
+
+fn failures_stay_clean(version: &str) {
+    let (d1, truncated) = copy_of(version, "fail_truncated.db");
     let err = open(&d1, &truncated).and_then(|mut v| {
         v.unlock_with_password("olga", &SecretString::from("olga-golden-pw"))?;
         v.list_secrets(&ListQuery::default())
@@ -143,13 +198,13 @@ fn golden_failures_stay_clean() {
         ErrorCode::VaultDamaged
     );
 
-    let (d2, garbage) = copy_of("fail_not_a_vault.db");
+    let (d2, garbage) = copy_of(version, "fail_not_a_vault.db");
     assert_eq!(
         open(&d2, &garbage).map(|_| ()).expect_err("garbage").code(),
         ErrorCode::VaultDamaged
     );
 
-    let (d3, tampered) = copy_of("fail_tampered_value.db");
+    let (d3, tampered) = copy_of(version, "fail_tampered_value.db");
     let mut v = open(&d3, &tampered).expect("opens");
     sign_in(&mut v, "olga", "olga-golden-pw");
     assert_eq!(
@@ -162,7 +217,7 @@ fn golden_failures_stay_clean() {
     sign_in(&mut v, "mila", "mila-golden-pw");
     assert!(get(&mut v, "DB").is_some(), "other secrets still read");
 
-    let (d4, golden) = copy_of("vault.db");
+    let (d4, golden) = copy_of(version, "vault.db");
     let mut v = open(&d4, &golden).expect("opens");
     let wrong = v.unlock_with_password("olga", &SecretString::from("not-her-password"));
     assert_eq!(
@@ -218,16 +273,19 @@ fn set_password(v: &mut Vault, name: &str) {
     .expect("passwd");
 }
 
-/// Writes the golden files. Ignored: run by hand, then commit the result.
+/// Writes the golden files of the current format (v2). Ignored: run by
+/// hand, then commit the result. Never for a released version.
 #[test]
 #[ignore]
-fn make_golden_v1() {
-    let dir = golden_dir();
+fn make_golden_v2() {
+    let dir = golden_dir("v2");
+    std::fs::create_dir_all(&dir).expect("folder");
     let path = dir.join("vault.db");
     for f in ["vault.db", "vault.db-wal", "vault.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
-    let mut v = Vault::create(
+    let scratch = tempfile::tempdir().expect("scratch");
+    let mut v = Vault::create_with(
         &path,
         InitOptions {
             owner: "olga".into(),
@@ -235,6 +293,7 @@ fn make_golden_v1() {
             password: SecretString::from("olga-golden-pw"),
             kdf: KdfChoice::InsecureTest,
         },
+        &device(&scratch),
     )
     .expect("create");
     v.add_department("FIN", "Finance").expect("dept");
@@ -314,6 +373,9 @@ fn make_golden_v1() {
         true,
     ))
     .expect("private");
+    // The owner's next sign-in shares the department keys with adam and
+    // mila, who made their own keys when they set their passwords.
+    sign_in(&mut v, "olga", "olga-golden-pw");
     drop(v);
     // Fold the WAL into the main file so one self-contained file is committed.
     let conn = rusqlite::Connection::open(&path).expect("open");
@@ -341,7 +403,7 @@ fn make_golden_v1() {
     // One flipped bit in the shared API_TOKEN's value ciphertext.
     let tampered = dir.join("fail_tampered_value.db");
     std::fs::copy(&path, &tampered).expect("copy");
-    let mut v = Vault::open(&tampered).expect("open");
+    let mut v = open(&scratch, &tampered).expect("open");
     sign_in(&mut v, "olga", "olga-golden-pw");
     let id = v
         .list_secrets(&ListQuery::default())

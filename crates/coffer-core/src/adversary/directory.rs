@@ -397,3 +397,36 @@ fn an_admin_who_enrolls_in_a_users_place_is_found_out() {
         ErrorCode::AuthFailed
     );
 }
+
+#[test]
+fn a_format_1_copy_put_back_is_refused_by_a_device_that_saw_format_2() {
+    // The golden vault of format 1, upgraded by its owner on this device.
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("vault.db");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/golden/v1/vault.db");
+    std::fs::copy(&golden, &path).expect("copy");
+    let device = VaultOptions {
+        state_dir: Some(dir.path().join("device")),
+    };
+    let mut v = Vault::open_with(&path, &device).expect("open");
+    v.unlock_with_password("olga", &SecretString::from("olga-golden-pw"))
+        .expect("the owner's sign-in upgrades it");
+    assert!(v.fingerprint().expect("fp").is_some());
+    drop(v);
+    // The attacker puts the unsigned original back, hoping to be upgraded
+    // again under a root of their own, or to drop every signature.
+    std::fs::copy(&golden, &path).expect("put back");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let mut v = Vault::open_with(&path, &device).expect("open");
+    let err = v
+        .unlock_with_password("olga", &SecretString::from("olga-golden-pw"))
+        .map(|_| ())
+        .expect_err("an unsigned vault where a signed one was");
+    assert_eq!(err.code(), ErrorCode::Rollback);
+    assert_eq!(
+        code(v.unlock_with_password("mila", &SecretString::from("mila-golden-pw"))),
+        ErrorCode::Rollback
+    );
+}

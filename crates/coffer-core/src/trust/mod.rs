@@ -107,6 +107,17 @@ pub(crate) fn load(
     known: Option<&Arc<State>>,
 ) -> Result<Option<Arc<State>>> {
     let Some((top, top_bytes)) = latest(conn)? else {
+        // A vault this device has seen signed must not come back unsigned
+        // (a format-1 copy put back to drop every signature).
+        if let Some(known) = device.location(location)?
+            && device.checkpoint(&known)?.is_some()
+        {
+            return Err(Error::Rollback(format!(
+                "the vault at {location} was signed when this device last opened it, and is not now: \
+                 someone put back a copy of an older format; if it was restored on purpose, check its \
+                 fingerprint with its owner, then run `coffer trust reset`"
+            )));
+        }
         return Ok(None);
     };
     let top_hash = entry_hash(&top_bytes);
