@@ -156,6 +156,7 @@ pub(crate) fn verify_header(
     id: i64,
     bytes: &[u8],
     signature: &[u8],
+    signature_known_good: bool,
 ) -> Result<Header, Refusal> {
     let h = Header::decode(bytes).ok_or(Refusal::Malformed)?;
     if h.vault_id != dir.config.vault_id {
@@ -166,7 +167,9 @@ pub(crate) fn verify_header(
     }
     let signer = dir.user(h.signer).ok_or(Refusal::UnknownSigner)?;
     let key = signer.sign_key().ok_or(Refusal::UnknownSigner)?;
-    verify(key, PURPOSE, bytes, signature).map_err(|_| Refusal::BadSignature)?;
+    if !signature_known_good {
+        verify(key, PURPOSE, bytes, signature).map_err(|_| Refusal::BadSignature)?;
+    }
     if !writer_allowed(dir, &h) {
         return Err(Refusal::NotAllowed);
     }

@@ -1,32 +1,37 @@
-//! The signed-in user's checked and decrypted view of the secrets table,
-//! kept for the session so searching and filtering do not verify and
-//! decrypt 10,000 rows per keystroke.
+//! The signed-in user's decrypted view of the secrets table, kept for the
+//! session so searching and filtering do not decrypt 10,000 rows per
+//! keystroke.
 //!
 //! The view is rebuilt only when the vault changed: SQLite's `data_version`
 //! moves when another connection (a CLI process) commits, and the vault's
-//! write epoch moves when this handle commits. Even then, a row whose
-//! header, signature and metadata ciphertext are byte-for-byte unchanged
-//! keeps its checked signature and decrypted metadata, since checking them
-//! again could only give the same result; what the directory allows its
-//! signer is checked again when the directory changed. Signatures are
-//! checked and metadata decrypted in parallel, only for rows the user may
-//! see, and everything is wiped when the session ends.
+//! write epoch moves when this handle commits. A row whose stored bytes are
+//! unchanged keeps its decrypted metadata and its check.
+//!
+//! Checking a row (its header's signature and the directory's rules for its
+//! signer, its metadata's hash, its revision against this device's memory)
+//! is deferred until the row is about to be shown: a search over 10,000
+//! rows checks only what it returns. Until then the row's header is only
+//! decoded, and used to decide what to decrypt; nothing unchecked is ever
+//! returned. A device that verified exactly this header and signature
+//! before (its memory holds their digest) does not verify the signature
+//! again. Metadata is decrypted only for rows the user may see, in
+//! parallel, and everything is wiped when the session ends.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use crate::crypto::{Hash, SymKey};
 use crate::error::Result;
-use crate::header::{Header, writer_allowed};
-use crate::record::{self, Hint, Meta, Secret, Stored};
+use crate::header::Header;
+use crate::record::{self, Hint, Meta, Stored};
 use crate::vault::Cx;
 
 /// A row's decrypted metadata, as far as it is known.
 pub(crate) enum MetaState {
     /// Not decrypted (the user could not see the row when it was loaded).
     Unknown,
-    /// Failed its integrity check.
+    /// Failed to decrypt.
     Damaged,
     /// The user is entitled to its key, which nobody has shared with them
     /// yet (a new member): not listed until it is.
@@ -38,15 +43,32 @@ pub(crate) enum MetaState {
     },
 }
 
+/// Where a row stands on its check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Decoded, not checked yet.
+    Pending,
+    Passed,
+    Failed,
+}
+
 pub(crate) struct Entry {
     pub id: i64,
-    /// The checked header; `None` when the row failed its check.
+    /// The decoded header: checked only when `check` is `Passed`.
     pub header: Option<Header>,
+    pub check: Check,
     pub hint: Hint,
     pub meta: MetaState,
-    /// The row's stored bytes, to tell whether it changed.
-    stamp: (Vec<u8>, Vec<u8>, Vec<u8>),
-    meta_blob: Vec<u8>,
+    /// The row as stored (without values), to check it and to tell whether
+    /// it changed.
+    stored: Stored,
+}
+
+impl Entry {
+    /// The header, if the row passed its check.
+    pub(crate) fn checked(&self) -> Option<&Header> {
+        self.header.as_ref().filter(|_| self.check == Check::Passed)
+    }
 }
 
 #[derive(Default)]
@@ -57,13 +79,8 @@ pub(crate) struct ListCache {
 }
 
 fn decrypt(key: &SymKey, h: &Header, meta: &[u8], key_id: i64, wrapped: &[u8]) -> MetaState {
-    let secret = Secret {
-        header: h.clone(),
-        meta: meta.to_vec(),
-        fields: None,
-    };
     let opened = record::unwrap_dek(key, h, key_id, wrapped)
-        .and_then(|dek| record::open_meta(&dek, &secret));
+        .and_then(|dek| record::open_meta_blob(&dek, h, meta));
     match opened {
         Err(_) => MetaState::Damaged,
         Ok(meta) => {
@@ -79,15 +96,12 @@ fn decrypt(key: &SymKey, h: &Header, meta: &[u8], key_id: i64, wrapped: &[u8]) -
     }
 }
 
-fn stamp(s: &Stored) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    (
-        s.header.clone().unwrap_or_default(),
-        s.signature.clone().unwrap_or_default(),
-        s.meta.clone().unwrap_or_default(),
-    )
+fn same_bytes(a: &Stored, b: &Stored) -> bool {
+    a.header == b.header && a.signature == b.signature && a.meta == b.meta
 }
 
-/// Brings the view up to date for the signed-in user.
+/// Brings the view up to date: rows loaded and decoded, metadata decrypted
+/// where the user may see it. Checks come later ([`check`]).
 pub(crate) fn refresh(cx: &mut Cx) -> Result<()> {
     let dir = cx.dir_arc();
     let data_version: i64 = cx
@@ -96,75 +110,116 @@ pub(crate) fn refresh(cx: &mut Cx) -> Result<()> {
     let built = (data_version, cx.epoch, dir.head);
     let cache = &mut *cx.listing;
     if cache.built_at != Some(built) {
+        // A new directory may change what each signer may write: every
+        // row is checked again (its signature, if unchanged, is not).
         let same_directory = cache.built_at.is_some_and(|b| b.2 == dir.head);
         let mut previous: HashMap<i64, Entry> =
             cache.entries.drain(..).map(|e| (e.id, e)).collect();
         let rows = record::load_listing(cx.conn)?;
-        let remembered = cx.device.all_revisions(&dir.config.vault_id)?;
-        // Reuse what is unchanged; check the rest in parallel.
-        let mut fresh: Vec<Option<Entry>> = rows
-            .iter()
+        cache.entries = rows
+            .into_iter()
             .map(|s| match previous.remove(&s.id) {
-                Some(old) if old.stamp == stamp(s) => {
-                    let mut e = old;
-                    e.hint = s.hint.clone();
-                    if !same_directory {
-                        // The signer's rights may have changed.
-                        e.header = e.header.filter(|h| writer_allowed(&dir, h));
-                        if e.header.is_none() {
-                            e.meta = MetaState::Damaged;
-                        }
+                Some(mut old) if same_bytes(&old.stored, &s) => {
+                    if !same_directory && old.check == Check::Passed {
+                        old.check = Check::Pending;
                     }
-                    Some(e)
+                    old
                 }
-                _ => None,
+                _ => {
+                    let header = s
+                        .header
+                        .as_deref()
+                        .and_then(Header::decode)
+                        .filter(|h| h.secret_id == s.id);
+                    Entry {
+                        id: s.id,
+                        check: if header.is_some() {
+                            Check::Pending
+                        } else {
+                            Check::Failed
+                        },
+                        meta: if header.is_some() {
+                            MetaState::Unknown
+                        } else {
+                            MetaState::Damaged
+                        },
+                        header,
+                        hint: s.hint.clone(),
+                        stored: s,
+                    }
+                }
             })
             .collect();
-        let checked: Vec<(usize, Option<Header>)> = rows
-            .par_iter()
-            .enumerate()
-            .filter(|(i, _)| fresh[*i].is_none())
-            .map(|(i, s)| (i, record::verify(&dir, s).ok().map(|v| v.header)))
-            .collect();
-        for (i, header) in checked {
-            let s = &rows[i];
-            fresh[i] = Some(Entry {
-                id: s.id,
-                meta: if header.is_some() {
-                    MetaState::Unknown
-                } else {
-                    MetaState::Damaged
-                },
-                header,
-                hint: s.hint.clone(),
-                stamp: stamp(s),
-                meta_blob: s.meta.clone().unwrap_or_default(),
-            });
-        }
-        cache.entries = fresh.into_iter().flatten().collect();
-        // An older revision than this device has seen is a rollback: the
-        // row is shown as damaged, and reading it says why.
-        for e in &mut cache.entries {
-            if let Some(h) = &e.header
-                && remembered.get(&e.id).is_some_and(|r| *r > h.revision)
-            {
-                e.header = None;
-                e.meta = MetaState::Damaged;
-            }
+        // Rows that do not even decode are shown (as damaged) to whoever
+        // their unverified columns say may see them.
+        for e in cache
+            .entries
+            .iter_mut()
+            .filter(|e| e.check == Check::Failed)
+        {
+            e.hint = record::hint_of(cx.conn, e.id, &e.hint)?;
         }
         cache.built_at = Some(built);
     }
-    // Remember the revisions seen.
-    let seen: Vec<(i64, i64)> = cx
-        .listing
-        .entries
-        .iter()
-        .filter_map(|e| e.header.as_ref().map(|h| (e.id, h.revision)))
-        .collect();
-    for (id, rev) in seen {
-        cx.saw(id, rev);
-    }
     decrypt_visible(cx)
+}
+
+/// Checks the rows at `indices` that are not checked yet (in parallel), and
+/// remembers on this device the revisions seen and the signatures verified.
+/// A row that fails, or is older than this device has seen, is damaged.
+pub(crate) fn check(cx: &mut Cx, indices: &[usize]) -> Result<()> {
+    let pending: Vec<usize> = indices
+        .iter()
+        .copied()
+        .filter(|i| cx.listing.entries[*i].check == Check::Pending)
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let dir = cx.dir_arc();
+    let vault_id = dir.config.vault_id.clone();
+    let ids: Vec<i64> = pending.iter().map(|i| cx.listing.entries[*i].id).collect();
+    let memory = if pending.len() > 64 {
+        cx.device.all_revisions(&vault_id)?
+    } else {
+        cx.device.memory(&vault_id, &ids)?
+    };
+    let entries = &cx.listing.entries;
+    let results: Vec<(usize, bool, Option<Hash>)> = pending
+        .par_iter()
+        .map(|&i| {
+            let e = &entries[i];
+            let stamp = record::stamp(&e.stored);
+            let known = memory.get(&e.id);
+            let verified_before = stamp.is_some() && known.and_then(|k| k.1) == stamp;
+            let ok = record::check(&dir, &e.stored, verified_before)
+                .is_ok_and(|h| known.is_none_or(|k| k.0 <= h.revision));
+            (i, ok, stamp)
+        })
+        .collect();
+    let mut news = Vec::new();
+    for (i, ok, stamp) in results {
+        let e = &mut cx.listing.entries[i];
+        if ok {
+            e.check = Check::Passed;
+            if let Some(h) = &e.header
+                && memory.get(&e.id) != Some(&(h.revision, stamp))
+            {
+                news.push((e.id, h.revision, stamp));
+            }
+        } else {
+            e.check = Check::Failed;
+            e.meta = MetaState::Damaged;
+            e.hint = record::hint_of(cx.conn, e.id, &e.hint)?;
+        }
+    }
+    for (id, rev, stamp) in news {
+        match stamp {
+            Some(s) => cx.saw_verified(id, rev, s),
+            None => cx.saw(id, rev),
+        }
+    }
+    Ok(())
 }
 
 /// Decrypts the metadata of rows the user may now see and has not
@@ -175,6 +230,7 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
     let actor = cx.actor.clone();
     let wanted = |e: &Entry| {
         matches!(e.meta, MetaState::Unknown | MetaState::Unshared)
+            && e.check != Check::Failed
             && e.header.as_ref().is_some_and(|h| actor.can_see(&h.scope()))
     };
     if !cx.listing.entries.iter().any(wanted) {
@@ -184,6 +240,7 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
     let wraps = record::all_wraps(cx.conn)?;
     let mut jobs: Vec<(usize, Option<(i64, usize)>)> = Vec::new();
     let mut w = 0;
+    let mut held: HashSet<i64> = HashSet::new();
     for (i, e) in cx.listing.entries.iter().enumerate() {
         while w < wraps.len() && wraps[w].0 < e.id {
             w += 1;
@@ -200,7 +257,10 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
         let mut k = w;
         while k < wraps.len() && wraps[k].0 == e.id {
             let key_id = wraps[k].1;
-            if named.contains(&key_id) && cx.keys.get(cx.conn, &dir, key_id)?.is_some() {
+            if named.contains(&key_id)
+                && (held.contains(&key_id) || cx.keys.get(cx.conn, &dir, key_id)?.is_some())
+            {
+                held.insert(key_id);
                 chosen = Some((key_id, k));
                 break;
             }
@@ -221,9 +281,10 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
         .par_iter()
         .map(|&(i, chosen)| {
             let e = &entries[i];
+            let meta = e.stored.meta.as_deref().unwrap_or_default();
             let state = match (chosen, &e.header) {
                 (Some((key_id, k)), Some(h)) => match keys.loaded(key_id) {
-                    Some(key) => decrypt(key, h, &e.meta_blob, key_id, &wraps[k].2),
+                    Some(key) => decrypt(key, h, meta, key_id, &wraps[k].2),
                     None => MetaState::Damaged,
                 },
                 (None, Some(h)) if entitled(h) => MetaState::Unshared,

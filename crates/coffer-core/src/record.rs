@@ -79,14 +79,15 @@ impl Hint {
     }
 }
 
-/// A row's hint with its departments.
-pub(crate) fn hint_of(conn: &Connection, s: &Stored) -> Result<Hint> {
-    let mut hint = s.hint.clone();
+/// A row's hint with its departments (loaded only for rows that failed
+/// their check: the others go by their header).
+pub(crate) fn hint_of(conn: &Connection, id: i64, hint: &Hint) -> Result<Hint> {
+    let mut hint = hint.clone();
     hint.depts = conn
         .prepare_cached(
             "SELECT dept_id FROM secret_departments WHERE secret_id = ?1 ORDER BY dept_id",
         )?
-        .query_map([s.id], |r| Ok(r.get_ref(0)?.as_i64().unwrap_or(0)))?
+        .query_map([id], |r| Ok(r.get_ref(0)?.as_i64().unwrap_or(0)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(hint)
 }
@@ -129,29 +130,14 @@ pub(crate) fn load(conn: &Connection, id: i64) -> Result<Option<Stored>> {
         .optional()?)
 }
 
-/// Every row without its `fields` ciphertext (the table never needs it),
-/// with the departments of its hint.
+/// Every row without its `fields` ciphertext (the table never needs it).
 pub(crate) fn load_listing(conn: &Connection) -> Result<Vec<Stored>> {
     let columns = COLUMNS.replace(", fields", ", NULL AS fields");
     let sql = format!("SELECT {columns} FROM secrets ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt
+    let rows = stmt
         .query_map([], stored_from)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    // Both sides are ordered by secret id, so one merge pass attaches them.
-    let mut stmt = conn.prepare_cached(
-        "SELECT secret_id, dept_id FROM secret_departments ORDER BY secret_id, dept_id",
-    )?;
-    let mut i = 0;
-    for pair in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-        let (s, d) = pair?;
-        while i < rows.len() && rows[i].id < s {
-            i += 1;
-        }
-        if i < rows.len() && rows[i].id == s {
-            rows[i].hint.depts.push(d);
-        }
-    }
     Ok(rows)
 }
 
@@ -189,19 +175,45 @@ pub(crate) fn ids_by_blind(conn: &Connection, key_id: i64, blind: &[u8]) -> Resu
 /// Checks a stored row's header against the directory and its ciphertexts
 /// against the header.
 pub(crate) fn verify(dir: &State, s: &Stored) -> Result<Secret> {
+    verify_with(dir, s, None)
+}
+
+/// The digest a device remembers of a header and signature it verified.
+pub(crate) fn stamp(s: &Stored) -> Option<Hash> {
+    Some(digest(
+        "coffer/verified-header/v1",
+        &[s.header.as_deref()?, s.signature.as_deref()?],
+    ))
+}
+
+/// [`verify`], skipping the signature check when this device already
+/// verified exactly this header and signature (`verified`: the stamp it
+/// remembers; the device's memory is out of the storage's reach). Every
+/// other check (the directory's rules for the signer, the hashes) runs.
+pub(crate) fn verify_with(dir: &State, s: &Stored, verified: Option<&Hash>) -> Result<Secret> {
+    let known = verified.is_some_and(|v| stamp(s).as_ref() == Some(v));
+    let header = check(dir, s, known)?;
+    Ok(Secret {
+        header,
+        meta: s.meta.clone().unwrap_or_default(),
+        fields: s.fields.clone(),
+    })
+}
+
+/// The checks of [`verify_with`], returning only the header (the table
+/// keeps the row's bytes itself). `signature_known_good`: this device
+/// verified exactly this header and signature before (the caller compared
+/// the stamp).
+pub(crate) fn check(dir: &State, s: &Stored, signature_known_good: bool) -> Result<Header> {
     let bad = || Error::secret_integrity(s.id);
     let (Some(h), Some(sig), Some(meta)) = (&s.header, &s.signature, &s.meta) else {
         return Err(bad());
     };
-    let header = verify_header(dir, s.id, h, sig).map_err(|_| bad())?;
+    let header = verify_header(dir, s.id, h, sig, signature_known_good).map_err(|_| bad())?;
     if blob_hash("meta", meta) != header.meta_hash {
         return Err(bad());
     }
-    Ok(Secret {
-        header,
-        meta: meta.clone(),
-        fields: s.fields.clone(),
-    })
+    Ok(header)
 }
 
 fn wrap_aad<'a>(secret_id: i64, dek_gen: i64, key_id: i64, extra: &'a mut Vec<u8>) -> Aad<'a> {
@@ -293,11 +305,15 @@ pub(crate) fn not_shared_yet() -> Error {
 }
 
 pub(crate) fn open_meta(dek: &SymKey, s: &Secret) -> Result<Meta> {
-    let h = &s.header;
+    open_meta_blob(dek, &s.header, &s.meta)
+}
+
+/// Decrypts a metadata blob the header names (already checked against it).
+pub(crate) fn open_meta_blob(dek: &SymKey, h: &Header, meta: &[u8]) -> Result<Meta> {
     let plain = dek
         .open(
             &content_aad("secrets", h.secret_id, "meta", h.dek_gen),
-            &s.meta,
+            meta,
         )
         .map_err(|_| Error::secret_integrity(h.secret_id))?;
     codec::decode_meta(&plain).ok_or_else(|| Error::secret_integrity(h.secret_id))

@@ -31,8 +31,9 @@ pub(crate) fn rotate(cx: &mut Cx, scopes: &[Scope]) -> Result<()> {
         let Some(old) = dir.current_key(scope) else {
             continue;
         };
-        // Opened (and checked) before anything changes.
-        cx.keys.get(cx.conn, &dir, old.id)?;
+        // Opened (and checked) before anything changes: re-keying a scope
+        // whose key the user does not hold would lose its secrets.
+        cx.keys.current(cx.conn, &dir, scope)?;
         let (kref, key) = keys::new_key(cx.conn, cx.vault_id(), scope, old.generation + 1, cx.now)?;
         cx.change(match scope {
             Scope::Personal(u) => Change::PersonalKey(u, kref),

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::header::Header;
-use crate::listing::MetaState;
+use crate::listing::{Check, MetaState};
 use crate::model::{
     DeptScope, ExpiryState, ExpiryUpdate, FieldInput, FieldValue, ListQuery, NewSecret, Reveal,
     RevealedField, Scope, SecretId, SecretSummary, SecretUpdate, Timestamp, UserScope,
@@ -173,7 +173,7 @@ pub(crate) fn visible(cx: &mut Cx, id: SecretId) -> Result<Secret> {
     let secret = match record::verify(&dir, &stored) {
         Ok(s) => s,
         Err(e) => {
-            let hint = record::hint_of(cx.conn, &stored)?;
+            let hint = record::hint_of(cx.conn, stored.id, &stored.hint)?;
             return Err(if cx.actor.can_see(&hint.facts()) {
                 e
             } else {
@@ -291,18 +291,19 @@ impl Vault {
                 .map(|c| crate::users::dept_id(cx.dir(), c))
                 .transpose()?;
             crate::listing::refresh(cx)?;
-            let labels = Labels::of(cx.dir(), cx.now);
-            let mut out = Vec::new();
-            for entry in &cx.listing.entries {
-                let Some(h) = &entry.header else {
-                    if cx.actor.can_see(&entry.hint.facts())
-                        && search.is_none()
-                        && tag.is_none()
-                        && dept.is_none()
-                    {
-                        out.push(labels.damaged(entry.id, &entry.hint));
+            let filtered = search.is_some() || tag.is_some() || dept.is_some();
+            // Pick the rows to show from their decoded headers and
+            // decrypted metadata, then check just those.
+            let mut picks = Vec::new();
+            for (i, entry) in cx.listing.entries.iter().enumerate() {
+                let h = match (&entry.header, entry.check) {
+                    (Some(h), Check::Pending | Check::Passed) => h,
+                    _ => {
+                        if !filtered && cx.actor.can_see(&entry.hint.facts()) {
+                            picks.push(i);
+                        }
+                        continue;
                     }
-                    continue;
                 };
                 if !cx.actor.can_see(&h.scope())
                     || dept.is_some_and(|d| !h.all_depts && !h.depts.contains(&d))
@@ -310,7 +311,7 @@ impl Vault {
                 {
                     continue;
                 }
-                let meta = match &entry.meta {
+                match &entry.meta {
                     MetaState::Unshared => continue,
                     MetaState::Ok { meta, haystack } => {
                         let tag_ok = tag
@@ -319,15 +320,35 @@ impl Vault {
                         let search_ok = search
                             .as_ref()
                             .is_none_or(|s| haystack.contains(s.as_str()));
-                        if !(tag_ok && search_ok) {
-                            continue;
+                        if tag_ok && search_ok {
+                            picks.push(i);
                         }
-                        Some(meta)
                     }
-                    _ if search.is_some() || tag.is_some() => continue,
-                    _ => None,
-                };
-                out.push(labels.summary(&cx.actor, h, meta));
+                    _ if search.is_some() || tag.is_some() => {}
+                    _ => picks.push(i),
+                }
+            }
+            crate::listing::check(cx, &picks)?;
+            let labels = Labels::of(cx.dir(), cx.now);
+            let mut out = Vec::with_capacity(picks.len());
+            for i in picks {
+                let entry = &cx.listing.entries[i];
+                match entry.checked() {
+                    Some(h) => {
+                        let meta = match &entry.meta {
+                            MetaState::Ok { meta, .. } => Some(meta),
+                            _ => None,
+                        };
+                        out.push(labels.summary(&cx.actor, h, meta));
+                    }
+                    // A row that failed its check shows as damaged, and
+                    // only when no filter is set (one bad row never hides
+                    // the rest, and a search never matches a damaged one).
+                    None if !filtered && cx.actor.can_see(&entry.hint.facts()) => {
+                        out.push(labels.damaged(entry.id, &entry.hint));
+                    }
+                    None => {}
+                }
             }
             Ok(out)
         })

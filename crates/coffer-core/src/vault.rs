@@ -23,7 +23,7 @@ use crate::model::{KdfProfile, Role, SessionInfo, Timestamp};
 use crate::policy::Actor;
 use crate::store;
 use crate::time::now_ms;
-use crate::trust::device::{DELETED, DeviceStore, default_state_dir};
+use crate::trust::device::{DELETED, DeviceStore, Seen, default_state_dir};
 use crate::trust::log::{Change, Entry, apply, check_change};
 use crate::trust::state::{Config, DeptEntry, Identity as DirIdentity, Scope, State, UserEntry};
 use crate::trust::{self, fingerprint};
@@ -89,7 +89,7 @@ pub(crate) struct Cx<'a> {
     dir: Arc<State>,
     changes: Vec<Change>,
     /// Secret revisions read or written, for this device's memory.
-    seen: Vec<(i64, i64)>,
+    seen: Vec<Seen>,
 }
 
 impl Cx<'_> {
@@ -138,18 +138,33 @@ impl Cx<'_> {
         if known.get(&id).is_some_and(|k| *k > revision) {
             return Err(Error::secret_rollback(id));
         }
-        self.seen.push((id, revision));
+        self.saw(id, revision);
         Ok(())
     }
 
     /// Remembers a revision this transaction wrote (or read and checked).
     pub(crate) fn saw(&mut self, id: i64, revision: i64) {
-        self.seen.push((id, revision));
+        self.seen.push(Seen {
+            id,
+            revision,
+            verified: None,
+        });
+    }
+
+    /// Remembers a revision whose header signature this device verified
+    /// (`stamp`: the digest of header and signature), so it need not be
+    /// verified again while unchanged.
+    pub(crate) fn saw_verified(&mut self, id: i64, revision: i64, stamp: crate::crypto::Hash) {
+        self.seen.push(Seen {
+            id,
+            revision,
+            verified: Some(stamp),
+        });
     }
 
     /// Remembers that this device deleted a secret: it must not come back.
     pub(crate) fn deleted(&mut self, id: i64) {
-        self.seen.push((id, DELETED));
+        self.saw(id, DELETED);
     }
 
     /// Signs this transaction's directory changes into one entry and

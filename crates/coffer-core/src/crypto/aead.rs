@@ -6,7 +6,9 @@
 
 use aes_gcm::aead::{Aead as _, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use std::sync::OnceLock;
+
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{BLOB_V1, CryptoError, Plaintext, random_bytes};
 
@@ -15,24 +17,26 @@ const TAG_LEN: usize = 16;
 const OVERHEAD: usize = 1 + NONCE_LEN + TAG_LEN;
 
 /// A 256-bit symmetric key: a data key, a department key, the all-users key,
-/// a personal key or a password-derived key. Wiped on drop; never printed.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub(crate) struct SymKey([u8; 32]);
+/// a personal key or a password-derived key. Wiped on drop (the expanded
+/// cipher too: aes-gcm is built with `zeroize`); never printed.
+pub(crate) struct SymKey(Zeroizing<[u8; 32]>, OnceLock<Aes256Gcm>);
 
 impl SymKey {
     pub(crate) fn generate() -> Self {
-        Self(random_bytes())
+        Self::from_bytes(random_bytes())
     }
 
     /// Takes ownership of raw key bytes (from a KDF or an unwrapped blob).
-    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+    pub(crate) fn from_bytes(mut bytes: [u8; 32]) -> Self {
+        let key = Self(Zeroizing::new(bytes), OnceLock::new());
+        bytes.zeroize();
+        key
     }
 
     /// Rebuilds a key from an unwrapped plaintext of exactly 32 bytes.
     pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
         let arr: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::Unauthentic)?;
-        Ok(Self(arr))
+        Ok(Self::from_bytes(arr))
     }
 
     /// The raw key bytes, for wrapping this key under another one or for
@@ -86,10 +90,13 @@ impl SymKey {
             .map_err(|_| CryptoError::Unauthentic)
     }
 
-    fn cipher(&self) -> Aes256Gcm {
+    /// The expanded cipher, made once per key: a scope key opens thousands
+    /// of wraps when the table loads.
+    fn cipher(&self) -> &Aes256Gcm {
         // A 32-byte slice is always a valid AES-256 key.
         #[allow(clippy::expect_used)]
-        Aes256Gcm::new_from_slice(&self.0).expect("32-byte key")
+        self.1
+            .get_or_init(|| Aes256Gcm::new_from_slice(self.0.as_slice()).expect("32-byte key"))
     }
 }
 

@@ -27,8 +27,9 @@ use crate::error::{Error, Result};
 use crate::model::Timestamp;
 use crate::trust::state::{State, decode_state, encode_state};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE vaults (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE vaults (
         vault_id TEXT PRIMARY KEY,
         genesis  BLOB NOT NULL,
         epoch    INTEGER NOT NULL,
@@ -52,11 +53,24 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         last_failed_at INTEGER,
         PRIMARY KEY (vault_id, user_id)
      ) WITHOUT ROWID;",
-)];
+    ),
+    // The digest of the header and signature last verified at that
+    // revision, so an unchanged row is not verified again.
+    M::up("ALTER TABLE revisions ADD COLUMN verified BLOB;"),
+];
 
 /// A revision that marks a secret this device deleted: it must not come
 /// back.
 pub(crate) const DELETED: i64 = i64::MAX;
+
+/// A secret's revision seen, with the digest of its header and signature
+/// if this device verified that signature.
+#[derive(Clone, Copy)]
+pub(crate) struct Seen {
+    pub id: i64,
+    pub revision: i64,
+    pub verified: Option<Hash>,
+}
 
 /// The folder for this device's memory: `COFFER_STATE_DIR` if set, else the
 /// platform's state folder (`$XDG_STATE_HOME/coffer` on Linux).
@@ -229,21 +243,59 @@ impl DeviceStore {
         Ok(out)
     }
 
-    /// The highest revision seen of every secret of a vault.
-    pub(crate) fn all_revisions(&self, vault_id: &str) -> Result<HashMap<i64, i64>> {
+    /// The highest revision seen of each of these secrets, and the digest
+    /// of its verified header and signature.
+    pub(crate) fn memory(
+        &self,
+        vault_id: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (i64, Option<Hash>)>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT secret_id, revision FROM revisions WHERE vault_id = ?1")
+            .prepare_cached(
+                "SELECT revision, verified FROM revisions WHERE vault_id = ?1 AND secret_id = ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for &id in ids {
+            let row: Option<(i64, Option<Vec<u8>>)> = stmt
+                .query_row(params![vault_id, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some((rev, verified)) = row {
+                out.insert(id, (rev, verified.and_then(|v| v.try_into().ok())));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The highest revision seen of every secret of a vault, and the
+    /// digest of its verified header and signature.
+    pub(crate) fn all_revisions(
+        &self,
+        vault_id: &str,
+    ) -> Result<HashMap<i64, (i64, Option<Hash>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT secret_id, revision, verified FROM revisions WHERE vault_id = ?1",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([vault_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<i64, i64>>>())
+            .query_map([vault_id], |r| {
+                let verified: Option<Vec<u8>> = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    (r.get(1)?, verified.and_then(|v| v.try_into().ok())),
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<i64, (i64, Option<Hash>)>>>())
             .map_err(|e| self.err(e))?;
         Ok(rows)
     }
 
     /// Remembers revisions seen (keeping the highest of each).
-    pub(crate) fn record_revisions(&self, vault_id: &str, seen: &[(i64, i64)]) -> Result<()> {
+    pub(crate) fn record_revisions(&self, vault_id: &str, seen: &[Seen]) -> Result<()> {
         if seen.is_empty() {
             return Ok(());
         }
@@ -251,12 +303,23 @@ impl DeviceStore {
             let tx = self.conn.unchecked_transaction()?;
             {
                 let mut stmt = tx.prepare_cached(
-                    "INSERT INTO revisions (vault_id, secret_id, revision) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (vault_id, secret_id) DO UPDATE SET revision = excluded.revision
-                      WHERE excluded.revision > revisions.revision",
+                    "INSERT INTO revisions (vault_id, secret_id, revision, verified) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (vault_id, secret_id) DO UPDATE
+                        SET revision = excluded.revision,
+                            verified = ifnull(excluded.verified,
+                                              CASE WHEN excluded.revision = revisions.revision
+                                                   THEN revisions.verified END)
+                      WHERE excluded.revision > revisions.revision
+                         OR (excluded.revision = revisions.revision AND excluded.verified IS NOT NULL
+                             AND excluded.verified IS NOT revisions.verified)",
                 )?;
-                for (id, rev) in seen {
-                    stmt.execute(params![vault_id, id, rev])?;
+                for s in seen {
+                    stmt.execute(params![
+                        vault_id,
+                        s.id,
+                        s.revision,
+                        s.verified.map(|h| h.to_vec())
+                    ])?;
                 }
             }
             tx.commit()
@@ -335,16 +398,46 @@ mod tests {
     fn revisions_only_go_up_and_failures_count() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = DeviceStore::open(dir.path()).expect("open");
+        let seen = |id, revision| Seen {
+            id,
+            revision,
+            verified: None,
+        };
         store
-            .record_revisions("v", &[(1, 3), (2, 1)])
+            .record_revisions("v", &[seen(1, 3), seen(2, 1)])
             .expect("record");
         store
-            .record_revisions("v", &[(1, 2), (2, 5)])
+            .record_revisions("v", &[seen(1, 2), seen(2, 5)])
             .expect("record");
+        store
+            .record_revisions(
+                "v",
+                &[Seen {
+                    verified: Some([9; 32]),
+                    ..seen(2, 5)
+                }],
+            )
+            .expect("record");
+        assert_eq!(
+            store.all_revisions("v").expect("read")[&2],
+            (5, Some([9; 32]))
+        );
+        store.record_revisions("v", &[seen(2, 1)]).expect("record");
+        assert_eq!(
+            store.all_revisions("v").expect("read")[&2],
+            (5, Some([9; 32])),
+            "never goes down"
+        );
         let revs = store.revisions("v", &[1, 2, 3]).expect("read");
         assert_eq!(
             (revs.get(&1), revs.get(&2), revs.get(&3)),
             (Some(&3), Some(&5), None)
+        );
+        store.record_revisions("v", &[seen(2, 6)]).expect("record");
+        assert_eq!(
+            store.all_revisions("v").expect("read")[&2],
+            (6, None),
+            "a new revision is not verified yet"
         );
         assert_eq!(store.all_revisions("other").expect("read").len(), 0);
         store.record_failure("v", 7, 100).expect("fail");
@@ -354,6 +447,6 @@ mod tests {
         assert_eq!(store.failures("v", 7).expect("read"), (0, None));
         // A second handle (another process) sees the same memory.
         let again = DeviceStore::open(dir.path()).expect("open");
-        assert_eq!(again.revisions("v", &[2]).expect("read").get(&2), Some(&5));
+        assert_eq!(again.revisions("v", &[2]).expect("read").get(&2), Some(&6));
     }
 }
