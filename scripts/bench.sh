@@ -43,13 +43,13 @@ for i in $(seq 1 100); do echo "value-$i" | pass insert -e "bench/KEY_$i" >/dev/
 printf 'kdbx-pass\nkdbx-pass\n' | keepassxc-cli db-create -p "$WORK/bench.kdbx" >/dev/null 2>&1
 for i in $(seq 1 20); do printf 'kdbx-pass\nvalue-%s\n' "$i" | keepassxc-cli add -q -p "$WORK/bench.kdbx" "KEY_$i" >/dev/null 2>&1; done
 
-hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/get.md" \
+hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/get.md" --export-json "$OUT/get.json" \
   -n "coffer get (device key, 10k secrets)" "$C get BENCH_04242" \
   -n "pass show" "pass show bench/KEY_42" \
   -n "keepassxc-cli show" "printf 'kdbx-pass\n' | keepassxc-cli show -q -s -a password $WORK/bench.kdbx KEY_7"
-hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/list.md" \
+hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/list.md" --export-json "$OUT/list.json" \
   -n "coffer list --search (10k secrets)" "$C list --search 'number 424'"
-COFFER_PASSWORD=bench-owner-password hyperfine --style basic --warmup 1 --runs 10 --export-markdown "$OUT/unlock.md" \
+COFFER_PASSWORD=bench-owner-password hyperfine --style basic --warmup 1 --runs 10 --export-markdown "$OUT/unlock.md" --export-json "$OUT/unlock.json" \
   -n "coffer get (password, calibrated Argon2id)" "$C get BENCH_04242"
 
 start=$(date +%s.%N)
@@ -79,5 +79,12 @@ env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME=
   echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
   echo
   for f in get list unlock add; do cat "$out_dir/$f.md"; echo; done
+  echo "Medians (ms):"
+  python3 - "$out_dir" <<'PY'
+import json, sys
+for f in ("get", "list", "unlock"):
+    for r in json.load(open(f"{sys.argv[1]}/{f}.json"))["results"]:
+        print(f"- {r['command']}: {r['median'] * 1000:.1f}")
+PY
 } > "$out_dir/results.md"
 cat "$out_dir/results.md"

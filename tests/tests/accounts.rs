@@ -145,3 +145,49 @@ fn a_terminal_prompt_is_the_last_resort() {
         explicit.stdout
     );
 }
+
+#[test]
+fn a_new_member_makes_keys_at_first_sign_in_and_gets_the_departments_keys_next() {
+    let env = Env::new();
+    env.dept("FIN");
+    env.add(OWNER, &["FIN_DB", "--value", "fin-value", "--dept", "FIN"]);
+    env.cmd(&[
+        "user",
+        "add",
+        "nia",
+        "--role",
+        "member",
+        "--dept",
+        "FIN",
+        "--new-password-stdin",
+    ])
+    .signed_in_as(OWNER)
+    .stdin("nia-initial-1\n")
+    .run()
+    .ok();
+    // The initial password only lets nia choose hers (and make her keys).
+    env.cmd(&["get", "FIN_DB"])
+        .env("COFFER_USER", "nia")
+        .env("COFFER_PASSWORD", "nia-initial-1")
+        .run()
+        .fails(4);
+    env.cmd(&["passwd", "--new-password-stdin"])
+        .env("COFFER_USER", "nia")
+        .env("COFFER_PASSWORD", "nia-initial-1")
+        .stdin(format!("{}\n", password_of("nia")))
+        .run()
+        .ok();
+    // Until a holder of FIN's key signs in, nia sees nothing there, and is
+    // told why.
+    let early = env.run("nia", &["get", "FIN_DB"]);
+    assert_eq!(early.code, 1, "{}", early.stderr);
+    assert!(
+        early.stderr.contains("not been shared with you yet"),
+        "{}",
+        early.stderr
+    );
+    env.run(OWNER, &["list"]).ok();
+    let later = env.run("nia", &["get", "FIN_DB"]);
+    assert_eq!(later.ok(), "fin-value\n");
+    assert!(!later.stderr.contains("warning"), "{}", later.stderr);
+}

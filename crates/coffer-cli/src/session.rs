@@ -53,8 +53,21 @@ pub fn username(global: &Global, vault: &Vault) -> CliResult<String> {
     })
 }
 
-/// Opens the vault and signs the acting user in.
+/// Opens the vault and signs the acting user in, warning when some keys
+/// have not been shared with them yet (a new member sees less until then).
 pub fn sign_in(global: &Global) -> CliResult<(Vault, SessionInfo)> {
+    let (vault, info) = sign_in_any(global)?;
+    if info.keys_pending {
+        crate::error::warn(
+            "some keys have not been shared with you yet, so some secrets are not visible: \
+             they are shared the next time an admin (or another holder) signs in",
+            global.json,
+        );
+    }
+    Ok((vault, info))
+}
+
+fn sign_in_any(global: &Global) -> CliResult<(Vault, SessionInfo)> {
     let mut vault = open(global)?;
     let user = username(global, &vault)?;
     if let Some(pw) = password::explicit(global.password_file.as_deref())? {
