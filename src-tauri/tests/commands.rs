@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use coffer_app::state::AppState;
 use coffer_core::{
     CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, NewSecret,
-    NewUser, Reveal, Role, Scope, SecretString, UserScope, Vault, VaultOptions,
+    NewUser, Reveal, Role, SecretString, UserScope, Vault, VaultOptions,
 };
 use serde_json::{Value, json};
 use tauri::test::{
@@ -59,15 +59,13 @@ fn secret(key: &str, dept: &str, private: bool) -> NewSecret {
     NewSecret {
         key: key.into(),
         fields: vec![FieldInput::set("value", format!("{key}-value"))],
-        scope: Scope {
-            departments: DeptScope::Departments {
-                codes: vec![dept.into()],
-            },
-            users: if private {
-                UserScope::Creator
-            } else {
-                UserScope::All
-            },
+        departments: Some(DeptScope::Departments {
+            codes: vec![dept.into()],
+        }),
+        users: if private {
+            UserScope::Creator
+        } else {
+            UserScope::All
         },
         description: String::new(),
         tags: vec![],

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use coffer_core::{
     DeptScope, ErrorCode, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery,
-    MembershipUpdate, NewSecret, NewUsage, NewUser, Reveal, Role, Scope, SecretString,
-    SecretUpdate, SecretValue, UserScope, Vault, VaultOptions,
+    MembershipUpdate, NewSecret, NewUsage, NewUser, Reveal, Role, SecretString, SecretUpdate,
+    SecretValue, UserScope, Vault, VaultOptions,
 };
 
 fn golden_dir(version: &str) -> PathBuf {
@@ -230,18 +230,16 @@ fn new_secret(key: &str, value: &str, dept: Option<&str>, private: bool) -> NewS
     NewSecret {
         key: key.into(),
         fields: vec![FieldInput::set("value", value)],
-        scope: Scope {
-            departments: match dept {
-                None => DeptScope::All,
-                Some(d) => DeptScope::Departments {
-                    codes: vec![d.into()],
-                },
+        departments: Some(match dept {
+            None => DeptScope::All,
+            Some(d) => DeptScope::Departments {
+                codes: vec![d.into()],
             },
-            users: if private {
-                UserScope::Creator
-            } else {
-                UserScope::All
-            },
+        }),
+        users: if private {
+            UserScope::Creator
+        } else {
+            UserScope::All
         },
         description: String::new(),
         tags: vec![],
@@ -326,21 +324,23 @@ fn make_golden_v2() {
     v.update_secret(
         db,
         SecretUpdate {
-            fields: Some(vec![
-                FieldInput {
-                    name: "host".into(),
-                    value: coffer_core::FieldValue::Keep {
-                        from: "host".into(),
+            fields: Some(coffer_core::FieldsUpdate::Replace {
+                fields: vec![
+                    FieldInput {
+                        name: "host".into(),
+                        value: coffer_core::FieldValue::Keep {
+                            from: "host".into(),
+                        },
                     },
-                },
-                FieldInput {
-                    name: "port".into(),
-                    value: coffer_core::FieldValue::Keep {
-                        from: "port".into(),
+                    FieldInput {
+                        name: "port".into(),
+                        value: coffer_core::FieldValue::Keep {
+                            from: "port".into(),
+                        },
                     },
-                },
-                FieldInput::set("password", "fin-pw-2"),
-            ]),
+                    FieldInput::set("password", "fin-pw-2"),
+                ],
+            }),
             ..Default::default()
         },
     )

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 use coffer_core::{
     DecidingRule, DeptScope, ErrorCode, ExposeSecret, FieldInput, InitOptions, KdfChoice,
-    NewSecret, NewUser, Reveal, Role, Scope, SecretString, SecretValue, UserScope, Vault,
+    NewSecret, NewUser, Reveal, Role, SecretString, SecretValue, UserScope, Vault,
 };
 use proptest::prelude::*;
 
@@ -231,19 +231,17 @@ fn build(vault: &mut Vault, w: &World) -> Vec<Made> {
         let created = vault.create_secret(NewSecret {
             key: KEY.into(),
             fields: vec![FieldInput::set("value", value.clone())],
-            scope: Scope {
-                departments: if s.all_depts {
-                    DeptScope::All
-                } else {
-                    DeptScope::Departments {
-                        codes: codes(&depts),
-                    }
-                },
-                users: if s.private {
-                    UserScope::Creator
-                } else {
-                    UserScope::All
-                },
+            departments: Some(if s.all_depts {
+                DeptScope::All
+            } else {
+                DeptScope::Departments {
+                    codes: codes(&depts),
+                }
+            }),
+            users: if s.private {
+                UserScope::Creator
+            } else {
+                UserScope::All
             },
             description: String::new(),
             tags: Vec::new(),

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use coffer_core::{
     CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery,
-    NewSecret, Reveal, Scope, SecretString, UserScope, Vault,
+    NewSecret, Reveal, SecretString, UserScope, Vault,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -42,19 +42,17 @@ fn secret(i: usize) -> NewSecret {
     NewSecret {
         key: format!("SERVICE_{i:05}_TOKEN"),
         fields: vec![FieldInput::set("value", format!("value-{i}"))],
-        scope: Scope {
-            departments: if i.is_multiple_of(3) {
-                DeptScope::All
-            } else {
-                DeptScope::Departments {
-                    codes: vec!["DEFAULT".into()],
-                }
-            },
-            users: if i.is_multiple_of(7) {
-                UserScope::Creator
-            } else {
-                UserScope::All
-            },
+        departments: Some(if i.is_multiple_of(3) {
+            DeptScope::All
+        } else {
+            DeptScope::Departments {
+                codes: vec!["DEFAULT".into()],
+            }
+        }),
+        users: if i.is_multiple_of(7) {
+            UserScope::Creator
+        } else {
+            UserScope::All
         },
         description: format!("token for service {i}"),
         tags: vec![format!("team-{}", i % 20)],

@@ -3,9 +3,7 @@
 //! Keys are `BENCH_00000`..; every third is for all departments, the rest
 //! for the user's primary department.
 
-use coffer_core::{
-    DeptScope, FieldInput, NewSecret, Reveal, Scope, SecretString, UserScope, Vault,
-};
+use coffer_core::{DeptScope, FieldInput, NewSecret, Reveal, SecretString, UserScope, Vault};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -14,26 +12,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let password = std::env::var("COFFER_PASSWORD").map_err(|_| "set COFFER_PASSWORD")?;
     let mut vault = Vault::open(std::path::Path::new(path))?;
-    let session = vault.unlock_with_password(user, &SecretString::from(password))?;
-    let primary = session
-        .user
-        .primary_department
-        .unwrap_or_else(|| "DEFAULT".into());
+    vault.unlock_with_password(user, &SecretString::from(password))?;
     let count: usize = count.parse()?;
     for i in 0..count {
         vault.create_secret(NewSecret {
             key: format!("BENCH_{i:05}"),
             fields: vec![FieldInput::set("value", format!("bench-value-{i}"))],
-            scope: Scope {
-                departments: if i.is_multiple_of(3) {
-                    DeptScope::All
-                } else {
-                    DeptScope::Departments {
-                        codes: vec![primary.clone()],
-                    }
-                },
-                users: UserScope::All,
-            },
+            // Every third secret for all departments, the rest for the
+            // user's primary department (the default).
+            departments: i.is_multiple_of(3).then_some(DeptScope::All),
+            users: UserScope::All,
             description: format!("benchmark secret number {i}"),
             tags: vec![format!("team-{}", i % 20)],
             expires_at: None,

@@ -13,7 +13,6 @@
 //! whoever knows it (the admin who set it) cannot read what the user later
 //! keeps.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
@@ -24,6 +23,7 @@ use crate::crypto::{
 use crate::error::{Error, Result};
 use crate::keys::Identity;
 use crate::model::KdfProfile;
+use crate::store::Store;
 use crate::trust::state::{Config, UserEntry};
 
 /// Password hashing parameters as stored for a user: refused below the
@@ -125,22 +125,14 @@ impl PasswordLock {
     }
 
     /// Stores this lock and the bundle it seals on a user's row.
-    pub(crate) fn store(&self, conn: &Connection, user_id: i64, identity: &Identity) -> Result<()> {
-        conn.execute(
-            "UPDATE users SET kdf_salt = ?2, kdf_m = ?3, kdf_t = ?4, kdf_p = ?5, password_bundle = ?6,
-                    public_key = ?7, enroll_seal = NULL
-              WHERE id = ?1",
-            params![
-                user_id,
-                self.salt.to_vec(),
-                self.params.m_kib,
-                self.params.t,
-                self.params.p,
-                self.seal(user_id, identity),
-                identity.enc.public_bytes().to_vec(),
-            ],
-        )?;
-        Ok(())
+    pub(crate) fn store(&self, db: &dyn Store, user_id: i64, identity: &Identity) -> Result<()> {
+        db.set_bundle(
+            user_id,
+            &self.salt,
+            self.params,
+            &self.seal(user_id, identity),
+            identity.enc.public_bytes(),
+        )
     }
 }
 
@@ -167,40 +159,21 @@ pub(crate) struct StoredLock {
     pub enroll_seal: Option<Vec<u8>>,
 }
 
-pub(crate) fn stored_lock(conn: &Connection, user_id: i64) -> Result<Option<StoredLock>> {
-    let row = conn
-        .query_row(
-            "SELECT kdf_salt, kdf_m, kdf_t, kdf_p, password_bundle, enroll_seal FROM users WHERE id = ?1",
-            [user_id],
-            |r| {
-                Ok((
-                    r.get_ref(0)?.as_blob().map(<[u8]>::to_vec).ok(),
-                    r.get::<_, i64>(1).ok(),
-                    r.get::<_, i64>(2).ok(),
-                    r.get::<_, i64>(3).ok(),
-                    r.get_ref(4)?.as_blob().map(<[u8]>::to_vec).ok(),
-                    r.get_ref(5)?.as_blob().map(<[u8]>::to_vec).ok(),
-                ))
-            },
-        )
-        .optional()?;
-    let Some((salt, m, t, p, bundle, enroll_seal)) = row else {
+pub(crate) fn stored_lock(db: &dyn Store, user_id: i64) -> Result<Option<StoredLock>> {
+    let Some(row) = db.password_lock(user_id)? else {
         return Ok(None);
     };
     // A damaged row is that account's problem alone, reported when used.
-    let param = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-    let (Some(salt), Some(m_kib), Some(t), Some(p), Some(bundle)) =
-        (salt, param(m), param(t), param(p), bundle)
-    else {
+    let (Some(salt), Some(params), Some(bundle)) = (row.salt, row.params, row.bundle) else {
         return Err(Error::Integrity(
             "your account's stored password data".into(),
         ));
     };
     Ok(Some(StoredLock {
         salt,
-        params: KdfParams { m_kib, t, p },
+        params,
         bundle,
-        enroll_seal,
+        enroll_seal: row.enroll_seal,
     }))
 }
 

@@ -9,11 +9,12 @@
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::record::{Fields, Meta};
+use crate::plain::{Fields, Meta, UsageLabel};
 use crate::wire::{Reader, Writer};
 
 const META_V1: u8 = b'M';
 const FIELDS_V1: u8 = b'F';
+const USAGE_V1: u8 = b'U';
 
 pub(crate) fn encode_meta(m: &Meta) -> Zeroizing<Vec<u8>> {
     let strings = m.tags.iter().chain(&m.field_names);
@@ -66,6 +67,28 @@ pub(crate) fn decode_fields(bytes: &[u8]) -> Option<Fields> {
     r.done(Fields(out))
 }
 
+pub(crate) fn encode_usage(u: &UsageLabel) -> Zeroizing<Vec<u8>> {
+    let mut w = Writer::new(USAGE_V1, 16 + u.name.len() + u.kind.len());
+    w.str(&u.name).str(&u.kind);
+    match &u.field {
+        Some(f) => w.u8(1).str(f),
+        None => w.u8(0),
+    };
+    w.finish()
+}
+
+pub(crate) fn decode_usage(bytes: &[u8]) -> Option<UsageLabel> {
+    let mut r = Reader::new(bytes, USAGE_V1)?;
+    let name = r.str()?.to_string();
+    let kind = r.str()?.to_string();
+    let field = match r.u8()? {
+        0 => None,
+        1 => Some(r.str()?.to_string()),
+        _ => return None,
+    };
+    r.done(UsageLabel { name, kind, field })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +118,39 @@ mod tests {
         trailing.push(0);
         assert!(decode_meta(&trailing).is_none());
         assert!(decode_meta(&[META_V1, 0xff, 0xff, 0xff, 0xff]).is_none());
+    }
+
+    #[test]
+    fn usages_round_trip_and_reject_garbage() {
+        let u = UsageLabel {
+            name: "nightly".into(),
+            kind: "pipeline".into(),
+            field: Some("password".into()),
+        };
+        let enc = encode_usage(&u);
+        let back = decode_usage(&enc).expect("decode");
+        assert_eq!(
+            (
+                back.name.as_str(),
+                back.kind.as_str(),
+                back.field.as_deref()
+            ),
+            ("nightly", "pipeline", Some("password"))
+        );
+        assert!(decode_usage(&enc[..enc.len() - 1]).is_none());
+        assert!(
+            decode_usage(&encode_meta(&Meta {
+                key: String::new(),
+                description: String::new(),
+                tags: vec![],
+                field_names: vec![]
+            }))
+            .is_none()
+        );
+        let mut bad_flag = enc.to_vec();
+        let last = bad_flag.len() - "password".len() - 5;
+        bad_flag[last] = 7;
+        assert!(decode_usage(&bad_flag).is_none());
     }
 
     #[test]

@@ -10,15 +10,17 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{OptionalExtension, params};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::account;
 use crate::crypto::SymKey;
+use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::model::SessionInfo;
-use crate::vault::Vault;
+use crate::keys::Identity;
+use crate::model::DeviceInfo;
+use crate::store::Store;
+use crate::trust::state::{State, UserEntry};
 
 /// Where device keys are kept. [`OsKeyring`] in the product; tests may use
 /// their own.
@@ -108,20 +110,6 @@ impl DeviceCredential {
     }
 }
 
-/// A remembered device of the signed-in user, as `coffer device list`
-/// and the app's settings show it.
-#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct DeviceInfo {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub label: String,
-    #[ts(type = "number")]
-    pub created_at: crate::model::Timestamp,
-    /// This is the device the session was unlocked with.
-    pub current: bool,
-}
-
 /// The id of the device remembered for `username` in `store`, if any.
 pub(crate) fn remembered_device_id(
     store: &dyn CredentialStore,
@@ -137,155 +125,133 @@ pub(crate) fn remembered_device_id(
         .map(|c| c.device_id)
 }
 
-impl Vault {
-    /// Remembers this device for the signed-in user, replacing any earlier
-    /// remembered key for them on this device.
-    pub fn remember_device(&mut self, store: &dyn CredentialStore, label: &str) -> Result<()> {
-        let label: String = label
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(100)
-            .collect();
-        let vault_id = self.id().to_string();
-        self.write(|cx| {
-            let account = account_name(&vault_id, &cx.actor.username);
-            if let Some(old) = store
-                .load(&account)?
-                .as_ref()
-                .and_then(DeviceCredential::decode)
-            {
-                cx.conn.execute(
-                    "DELETE FROM devices WHERE id = ?1 AND user_id = ?2",
-                    params![old.device_id, cx.actor.id],
-                )?;
-            }
-            cx.conn.execute(
-                "INSERT INTO devices (user_id, label, created_at, bundle) VALUES (?1, ?2, ?3, x'')",
-                params![cx.actor.id, label, cx.now],
-            )?;
-            let cred = DeviceCredential {
-                device_id: cx.conn.last_insert_rowid(),
-                key: SymKey::generate(),
-            };
-            let me =
-                cx.dir().user(cx.actor.id).cloned().ok_or_else(|| {
-                    Error::AuthFailed("your account is not in the directory".into())
-                })?;
-            let bundle =
-                account::seal_for_device(&cred.key, cred.device_id, &me, cx.keys.identity()?);
-            cx.conn.execute(
-                "UPDATE devices SET bundle = ?2 WHERE id = ?1",
-                params![cred.device_id, bundle],
-            )?;
-            store.save(&account, &cred.encode())
-        })
+/// Remembers this device for the signed-in user, replacing any earlier
+/// remembered key for them on this device.
+pub(crate) fn remember(cx: &mut Cx, store: &dyn CredentialStore, label: &str) -> Result<()> {
+    let label: String = label
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let db = cx.db();
+    let account = account_name(cx.vault_id(), &cx.actor().username);
+    if let Some(old) = store
+        .load(&account)?
+        .as_ref()
+        .and_then(DeviceCredential::decode)
+    {
+        db.delete_device(old.device_id, Some(cx.actor().id))?;
     }
+    let cred = DeviceCredential {
+        device_id: db.insert_device(cx.actor().id, &label, cx.now())?,
+        key: SymKey::generate(),
+    };
+    let me = cx
+        .dir()
+        .user(cx.actor().id)
+        .cloned()
+        .ok_or_else(|| Error::AuthFailed("your account is not in the directory".into()))?;
+    let bundle = account::seal_for_device(&cred.key, cred.device_id, &me, cx.identity()?);
+    db.set_device_bundle(cred.device_id, &bundle)?;
+    store.save(&account, &cred.encode())
+}
 
-    /// Signs in with this device's remembered key. `Ok(None)` when none is
-    /// remembered for this user; an error when one is but no longer works
-    /// (it is then forgotten, so the next attempt asks for the password).
-    pub fn unlock_with_device(
-        &mut self,
-        store: &dyn CredentialStore,
-        username: &str,
-    ) -> Result<Option<SessionInfo>> {
-        self.lock();
-        let account = account_name(self.id(), username);
-        let Some(stored) = store.load(&account)? else {
-            return Ok(None);
-        };
-        let stale = || {
-            Error::AuthFailed(
+/// What a remembered device opened: the user, their keys, the device id.
+pub(crate) struct Opened {
+    pub user: UserEntry,
+    pub identity: Identity,
+    pub device_id: i64,
+}
+
+/// Opens the keys this device remembers for `username`. `Ok(None)` when
+/// none are remembered; an error when they are but no longer work (the
+/// keyring entry is then forgotten, so the next attempt asks for the
+/// password).
+pub(crate) fn open_remembered(
+    db: &dyn Store,
+    dir: &State,
+    store: &dyn CredentialStore,
+    username: &str,
+) -> Result<Option<Opened>> {
+    let account = account_name(&dir.config.vault_id, username);
+    let Some(stored) = store.load(&account)? else {
+        return Ok(None);
+    };
+    let opened = (|| {
+        let cred = DeviceCredential::decode(&stored)?;
+        let user = dir.user_named(username)?.clone();
+        let bundle = db.device_bundle(cred.device_id, user.id).ok()??;
+        let identity = account::open_for_device(&cred.key, cred.device_id, &user, &bundle)?;
+        Some(Opened {
+            user,
+            identity,
+            device_id: cred.device_id,
+        })
+    })();
+    match opened {
+        Some(o) => Ok(Some(o)),
+        None => {
+            let _ = store.delete(&account);
+            Err(Error::AuthFailed(
                 "this device's remembered key no longer works: sign in with your password (and remember the device again)"
                     .into(),
-            )
-        };
-        let Some(dir) = self.directory()? else {
-            return Err(Error::AuthFailed(
-                "this vault is being upgraded to a new format: sign in with your password".into(),
-            ));
-        };
-        let opened = (|| {
-            let cred = DeviceCredential::decode(&stored)?;
-            let user = dir.user_named(username)?.clone();
-            let bundle: Vec<u8> = self
-                .conn()
-                .query_row(
-                    "SELECT bundle FROM devices WHERE id = ?1 AND user_id = ?2",
-                    params![cred.device_id, user.id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .ok()??;
-            let identity = account::open_for_device(&cred.key, cred.device_id, &user, &bundle)?;
-            Some((user, identity, cred.device_id))
-        })();
-        let Some((user, identity, device_id)) = opened else {
-            let _ = store.delete(&account);
-            return Err(stale());
-        };
-        self.start_session(&user, Some(identity), Some(device_id))
-            .map(Some)
-    }
-
-    /// Forgets this device for a user: deletes the keyring entry and the
-    /// bundle it opened. Needs no sign-in. Returns whether anything was
-    /// remembered.
-    pub fn forget_device(&mut self, store: &dyn CredentialStore, username: &str) -> Result<bool> {
-        let account = account_name(self.id(), username);
-        let Some(stored) = store.load(&account)? else {
-            return Ok(false);
-        };
-        if let Some(cred) = DeviceCredential::decode(&stored) {
-            self.conn()
-                .execute("DELETE FROM devices WHERE id = ?1", [cred.device_id])?;
+            ))
         }
-        store.delete(&account)
     }
+}
 
-    /// Whether a device key is remembered for this user (without using it).
-    pub fn device_remembered(&self, store: &dyn CredentialStore, username: &str) -> Result<bool> {
-        Ok(store.load(&account_name(self.id(), username))?.is_some())
+/// Forgets this device for a user: deletes the keyring entry and the
+/// bundle it opened. Returns whether anything was remembered.
+pub(crate) fn forget(
+    db: &dyn Store,
+    store: &dyn CredentialStore,
+    vault_id: &str,
+    username: &str,
+) -> Result<bool> {
+    let account = account_name(vault_id, username);
+    let Some(stored) = store.load(&account)? else {
+        return Ok(false);
+    };
+    if let Some(cred) = DeviceCredential::decode(&stored) {
+        db.delete_device(cred.device_id, None)?;
     }
+    store.delete(&account)
+}
 
-    /// The signed-in user's remembered devices.
-    pub fn devices(&mut self) -> Result<Vec<DeviceInfo>> {
-        let current = self.session_device();
-        self.read(|cx| {
-            let mut stmt = cx.conn.prepare(
-                "SELECT id, label, created_at FROM devices WHERE user_id = ?1 ORDER BY id",
-            )?;
-            let list = stmt
-                .query_map([cx.actor.id], |r| {
-                    let id: i64 = r.get(0)?;
-                    Ok(DeviceInfo {
-                        id,
-                        label: r.get_ref(1)?.as_str().unwrap_or("").to_string(),
-                        created_at: r.get_ref(2)?.as_i64().unwrap_or(0),
-                        current: Some(id) == current,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(list)
+/// Whether a device key is remembered for this user (without using it).
+pub(crate) fn remembered(
+    store: &dyn CredentialStore,
+    vault_id: &str,
+    username: &str,
+) -> Result<bool> {
+    Ok(store.load(&account_name(vault_id, username))?.is_some())
+}
+
+/// The signed-in user's remembered devices (`current`: the one this
+/// session was unlocked with).
+pub(crate) fn list(cx: &Cx, current: Option<i64>) -> Result<Vec<DeviceInfo>> {
+    Ok(cx
+        .db()
+        .devices(cx.actor().id)?
+        .into_iter()
+        .map(|d| DeviceInfo {
+            id: d.id,
+            label: d.label,
+            created_at: d.created_at,
+            current: Some(d.id) == current,
         })
-    }
+        .collect())
+}
 
-    /// Signs a remembered device of the signed-in user out, from any
-    /// machine: its sealed keys are deleted, so its keyring entry opens
-    /// nothing. (A device that was stolen with its keyring may have copied
-    /// the keys already: change the password too, and see docs/SECURITY.md.)
-    pub fn revoke_device(&mut self, device_id: i64) -> Result<()> {
-        self.write(|cx| {
-            let n = cx.conn.execute(
-                "DELETE FROM devices WHERE id = ?1 AND user_id = ?2",
-                params![device_id, cx.actor.id],
-            )?;
-            if n == 0 {
-                return Err(Error::not_found(
-                    "you have no remembered device with that id: see `coffer device list`",
-                ));
-            }
-            Ok(())
-        })
+/// Signs a remembered device of the signed-in user out, from any machine:
+/// its sealed keys are deleted, so its keyring entry opens nothing. (A
+/// device that was stolen with its keyring may have copied the keys
+/// already: change the password too, and see docs/SECURITY.md.)
+pub(crate) fn revoke(cx: &Cx, device_id: i64) -> Result<()> {
+    if cx.db().delete_device(device_id, Some(cx.actor().id))? == 0 {
+        return Err(Error::not_found(
+            "you have no remembered device with that id: see `coffer device list`",
+        ));
     }
+    Ok(())
 }

@@ -16,15 +16,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
-
-use crate::crypto::{Aad, Hash, IndexKey, KeyPair, MAX_KEY_USES, SignKey, SymKey, key_commitment};
+use crate::crypto::{Aad, Hash, KeyPair, MAX_KEY_USES, SignKey, SymKey, key_commitment};
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
+use crate::store::Store;
 use crate::trust::state::{KeyRef, Scope, State, UserEntry};
-
-/// Purpose of the blind-index key derived from each scope key.
-const BLIND_INDEX: &str = "coffer/blind-index/v2";
 
 /// A user's private keys: the identity (signing) key and the X25519 key
 /// grants are sealed to. Wiped on drop.
@@ -137,7 +133,7 @@ impl KeyCache {
     /// error; a key that is not current is never used.
     pub(crate) fn get(
         &mut self,
-        conn: &Connection,
+        db: &dyn Store,
         dir: &State,
         key_id: i64,
     ) -> Result<Option<&SymKey>> {
@@ -148,14 +144,7 @@ impl KeyCache {
             let Some(identity) = self.identity.as_ref() else {
                 return Ok(None);
             };
-            let row: Option<(Vec<u8>, Option<i64>)> = conn
-                .prepare_cached(
-                    "SELECT sealed, sender_id FROM key_grants WHERE key_id = ?1 AND user_id = ?2",
-                )?
-                .query_row(params![key_id, self.user_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?;
+            let row = db.grant(key_id, self.user_id)?;
             let Some((sealed, Some(sender_id))) = row else {
                 return Ok(None);
             };
@@ -202,7 +191,7 @@ impl KeyCache {
     /// The current key of a scope, which the user must hold.
     pub(crate) fn current(
         &mut self,
-        conn: &Connection,
+        db: &dyn Store,
         dir: &State,
         scope: Scope,
     ) -> Result<(KeyRef, &SymKey)> {
@@ -212,25 +201,13 @@ impl KeyCache {
                 scope_name(scope)
             ))
         })?;
-        let key = self.get(conn, dir, kref.id)?.ok_or_else(|| {
+        let key = self.get(db, dir, kref.id)?.ok_or_else(|| {
             Error::PermissionDenied(format!(
                 "you do not hold the key of {} yet: a holder of it must sign in once to share it with you",
                 scope_name(scope)
             ))
         })?;
         Ok((kref, key))
-    }
-
-    /// The blind-index key of a scope key the user holds.
-    pub(crate) fn blind_key(
-        &mut self,
-        conn: &Connection,
-        dir: &State,
-        key_id: i64,
-    ) -> Result<Option<IndexKey>> {
-        Ok(self
-            .get(conn, dir, key_id)?
-            .map(|k| IndexKey::derive(k, BLIND_INDEX)))
     }
 }
 
@@ -252,7 +229,7 @@ pub(crate) struct Sender<'a> {
 
 /// Seals a scope key to a holder, from `from` (the granting user).
 pub(crate) fn grant(
-    conn: &Connection,
+    db: &dyn Store,
     dir: &State,
     from: Sender,
     scope: Scope,
@@ -277,33 +254,19 @@ pub(crate) fn grant(
         .enc
         .seal_from(pk, &aad, key.expose_bytes())
         .map_err(|_| Error::Integrity(format!("the public key of user {}", recipient.id)))?;
-    conn.execute(
-        "INSERT INTO key_grants (key_id, user_id, sealed, sender_id) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (key_id, user_id) DO UPDATE SET sealed = excluded.sealed, sender_id = excluded.sender_id",
-        params![kref.id, recipient.id, sealed, sender_id],
-    )?;
-    Ok(())
+    db.put_grant(kref.id, recipient.id, &sealed, sender_id)
 }
 
 /// Allocates a new key for a scope (its row, a random key and the
 /// commitment the directory will record). Nothing is granted yet.
 pub(crate) fn new_key(
-    conn: &Connection,
+    db: &dyn Store,
     vault_id: &str,
     scope: Scope,
     generation: i64,
     now: Timestamp,
 ) -> Result<(KeyRef, SymKey)> {
-    let (kind, dept, owner) = match scope {
-        Scope::All => ("all", None, None),
-        Scope::Dept(d) => ("dept", Some(d), None),
-        Scope::Personal(u) => ("personal", None, Some(u)),
-    };
-    conn.execute(
-        "INSERT INTO scope_keys (kind, dept_id, owner_id, retired, created_at) VALUES (?1, ?2, ?3, 1, ?4)",
-        params![kind, dept, owner, now],
-    )?;
-    let id = conn.last_insert_rowid();
+    let id = db.insert_scope_key(scope, now)?;
     let key = SymKey::generate();
     let kref = KeyRef {
         id,
@@ -313,32 +276,11 @@ pub(crate) fn new_key(
     Ok((kref, key))
 }
 
-/// Marks which key rows are current (a convenience for SQL; devices go by
-/// the directory).
-pub(crate) fn mark_current(conn: &Connection, old: Option<i64>, new: i64) -> Result<()> {
-    if let Some(old) = old {
-        conn.execute("UPDATE scope_keys SET retired = 1 WHERE id = ?1", [old])?;
-    }
-    conn.execute("UPDATE scope_keys SET retired = 0 WHERE id = ?1", [new])?;
-    Ok(())
-}
-
-/// Counts `n` encryptions made with a scope key.
-pub(crate) fn count_uses(conn: &Connection, key_id: i64, n: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE scope_keys SET uses = uses + ?2 WHERE id = ?1",
-        params![key_id, n],
-    )?;
-    Ok(())
-}
-
 /// Keys (among `ids`) that have reached their encryption budget.
-pub(crate) fn worn(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT uses FROM scope_keys WHERE id = ?1")?;
+pub(crate) fn worn(db: &dyn Store, ids: &[i64]) -> Result<Vec<i64>> {
     let mut out = Vec::new();
     for &id in ids {
-        let uses: Option<i64> = stmt.query_row([id], |r| r.get(0)).optional()?;
-        if uses.is_some_and(|u| u >= MAX_KEY_USES) {
+        if db.key_uses(id)?.is_some_and(|u| u >= MAX_KEY_USES) {
             out.push(id);
         }
     }
@@ -346,16 +288,9 @@ pub(crate) fn worn(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
 }
 
 /// Which users hold a grant of each of these keys.
-pub(crate) fn holders_of(conn: &Connection, key_ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT user_id FROM key_grants WHERE key_id = ?1 AND sender_id IS NOT NULL",
-    )?;
-    let mut out = HashMap::new();
-    for &id in key_ids {
-        let users = stmt
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        out.insert(id, users);
-    }
-    Ok(out)
+pub(crate) fn holders_of(db: &dyn Store, key_ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>> {
+    key_ids
+        .iter()
+        .map(|&id| Ok((id, db.grant_holders(id)?)))
+        .collect()
 }

@@ -4,110 +4,48 @@
 //! held, and secrets with associated data over their plaintext columns. The
 //! upgrade trusts what it finds here once (trust on first use, documented
 //! in docs/SECURITY.md), checks every MAC and tag it can, and re-signs it
-//! all in format 2. Nothing else reads these formats.
+//! all in format 2. Nothing else reads these formats. Rows come from
+//! `store::legacy`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::codec;
 use crate::crypto::{Aad, IndexKey, KdfParams, KeyPair, SALT_LEN, SymKey, derive_password_key};
 use crate::error::{Error, Result};
-use crate::model::{Reveal, Role, Timestamp};
-use crate::record::{Fields, Meta};
+use crate::model::{Reveal, Timestamp};
+use crate::plain::{Fields, Meta};
+use crate::store::legacy as rows;
 
-/// A format-1 user row.
-pub(crate) struct User {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub primary: Option<i64>,
-    pub disabled: bool,
-    pub must_change_password: bool,
-    pub public_key: Vec<u8>,
-    pub created_at: Timestamp,
-    pub record_mac: Vec<u8>,
-    pub depts: BTreeSet<i64>,
-}
+pub(crate) use rows::{SecretRow as Row, UserRow as User};
 
-impl User {
-    fn mac_input(&self) -> Vec<Vec<u8>> {
-        let mut parts = vec![
-            b"user/v1".to_vec(),
-            self.id.to_le_bytes().to_vec(),
-            self.username.to_lowercase().into_bytes(),
-            self.display_name.as_bytes().to_vec(),
-            self.role.as_str().as_bytes().to_vec(),
-            self.public_key.clone(),
-            vec![u8::from(self.disabled), u8::from(self.must_change_password)],
-            self.primary.unwrap_or(0).to_le_bytes().to_vec(),
-        ];
-        parts.extend(self.depts.iter().map(|d| d.to_le_bytes().to_vec()));
-        parts
-    }
-}
-
-const USER_COLUMNS: &str = "id, username, display_name, role, primary_dept_id, disabled, \
-                            must_change_password, public_key, created_at, record_mac";
-
-fn user_from(r: &rusqlite::Row) -> rusqlite::Result<User> {
-    let role: String = r.get(3)?;
-    Ok(User {
-        id: r.get(0)?,
-        username: r.get(1)?,
-        display_name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Member),
-        primary: r.get(4)?,
-        disabled: r.get(5)?,
-        must_change_password: r.get(6)?,
-        public_key: r.get(7)?,
-        created_at: r.get(8)?,
-        record_mac: r.get(9)?,
-        depts: BTreeSet::new(),
-    })
-}
-
-fn damaged_users() -> Error {
-    Error::Integrity("the vault's users table (format 1)".into())
+fn mac_input(u: &User) -> Vec<Vec<u8>> {
+    let mut parts = vec![
+        b"user/v1".to_vec(),
+        u.id.to_le_bytes().to_vec(),
+        u.username.to_lowercase().into_bytes(),
+        u.display_name.as_bytes().to_vec(),
+        u.role.as_str().as_bytes().to_vec(),
+        u.public_key.clone(),
+        vec![u8::from(u.disabled), u8::from(u.must_change_password)],
+        u.primary.unwrap_or(0).to_le_bytes().to_vec(),
+    ];
+    parts.extend(u.depts.iter().map(|d| d.to_le_bytes().to_vec()));
+    parts
 }
 
 pub(crate) fn find_user(conn: &Connection, username: &str) -> Result<Option<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
-    let user = conn
-        .query_row(&sql, [username], user_from)
-        .optional()
-        .map_err(|_| damaged_users())?;
-    user.map(|mut u| {
-        u.depts = memberships(conn, u.id)?;
-        Ok(u)
-    })
-    .transpose()
-}
-
-fn memberships(conn: &Connection, user_id: i64) -> Result<BTreeSet<i64>> {
-    let mut stmt = conn.prepare("SELECT dept_id FROM memberships WHERE user_id = ?1")?;
-    let depts = stmt
-        .query_map([user_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|_| damaged_users())?;
-    Ok(depts)
+    rows::find_user(conn, username)
 }
 
 /// Every user, each checked against the format-1 directory MAC.
 pub(crate) fn users(conn: &Connection, directory_mac: &IndexKey) -> Result<Vec<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
-    let mut stmt = conn.prepare(&sql)?;
-    let users = stmt
-        .query_map([], user_from)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|_| damaged_users())?;
-    users
+    rows::users(conn)?
         .into_iter()
-        .map(|mut u| {
-            u.depts = memberships(conn, u.id)?;
-            let input = u.mac_input();
+        .map(|u| {
+            let input = mac_input(&u);
             let refs: Vec<&[u8]> = input.iter().map(Vec::as_slice).collect();
             if directory_mac.verify(&refs, &u.record_mac) {
                 Ok(u)
@@ -121,14 +59,8 @@ pub(crate) fn users(conn: &Connection, directory_mac: &IndexKey) -> Result<Vec<U
         .collect()
 }
 
-/// Departments as stored: (id, code, name, created_at).
 pub(crate) fn departments(conn: &Connection) -> Result<Vec<(i64, String, String, Timestamp)>> {
-    let mut stmt =
-        conn.prepare("SELECT id, code, name, created_at FROM departments ORDER BY id")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    rows::departments(conn)
 }
 
 /// Opens a format-1 password bundle: the user's X25519 key pair, and the
@@ -138,13 +70,7 @@ pub(crate) fn open_password_bundle(
     user_id: i64,
     password: &SecretString,
 ) -> Result<Option<(KeyPair, KdfParams)>> {
-    let (salt, m, t, p, bundle, public_key): (Vec<u8>, u32, u32, u32, Vec<u8>, Vec<u8>) = conn
-        .query_row(
-            "SELECT kdf_salt, kdf_m, kdf_t, kdf_p, password_bundle, public_key FROM users WHERE id = ?1",
-            [user_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
-        .map_err(|_| Error::Integrity("your account's stored password data".into()))?;
+    let (salt, m, t, p, bundle, public_key) = rows::password_row(conn, user_id)?;
     let params = KdfParams { m_kib: m, t, p };
     let salt: [u8; SALT_LEN] = salt
         .as_slice()
@@ -196,26 +122,8 @@ pub(crate) fn open_grants(
     user_id: i64,
     pair: &KeyPair,
 ) -> Result<Vec<(i64, Kind, bool, SymKey)>> {
-    let mut stmt = conn.prepare(
-        "SELECT k.id, k.kind, k.dept_id, k.owner_id, k.retired, g.sealed
-           FROM key_grants g JOIN scope_keys k ON k.id = g.key_id
-          WHERE g.user_id = ?1 AND g.sender_id IS NULL",
-    )?;
-    let rows = stmt
-        .query_map([user_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, Vec<u8>>(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|_| Error::Integrity("the format-1 key table".into()))?;
     let mut out = Vec::new();
-    for (id, kind, dept, owner, retired, sealed) in rows {
+    for (id, kind, dept, owner, retired, sealed) in rows::grants(conn, user_id)? {
         let kind = match (kind.as_str(), dept, owner) {
             ("all", None, None) => Kind::All,
             ("dept", Some(d), None) => Kind::Dept(d),
@@ -241,113 +149,40 @@ pub(crate) fn directory_mac(index: &SymKey) -> IndexKey {
     IndexKey::derive(index, "coffer/directory-mac/v1")
 }
 
-/// A format-1 secret's plaintext columns.
-pub(crate) struct Row {
-    pub id: i64,
-    pub key_index: Vec<u8>,
-    pub all_depts: bool,
-    pub private: bool,
-    pub creator_id: i64,
-    pub active: bool,
-    pub reveal: Reveal,
-    pub expires_at: Option<Timestamp>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub updated_by: i64,
-    pub version: i64,
-    pub dek_gen: i64,
-    pub meta: Vec<u8>,
-    pub fields: Vec<u8>,
-    pub depts: Vec<i64>,
-}
-
-impl Row {
-    fn header(&self) -> Vec<u8> {
-        let mut h = Vec::with_capacity(160);
-        h.extend_from_slice(b"secret-header/v1");
-        h.extend_from_slice(&(self.key_index.len() as u32).to_le_bytes());
-        h.extend_from_slice(&self.key_index);
-        h.push(u8::from(self.all_depts));
-        h.push(u8::from(self.private));
-        h.push(u8::from(self.active));
-        h.push(u8::from(self.reveal == Reveal::Never));
-        for n in [
-            self.creator_id,
-            self.expires_at.unwrap_or(i64::MIN),
-            self.created_at,
-            self.updated_at,
-            self.updated_by,
-            self.dek_gen,
-            self.depts.len() as i64,
-        ] {
-            h.extend_from_slice(&n.to_le_bytes());
-        }
-        for d in &self.depts {
-            h.extend_from_slice(&d.to_le_bytes());
-        }
-        h
+/// The associated data format 1 bound into a secret's ciphertexts: its
+/// plaintext columns.
+fn header(row: &Row) -> Vec<u8> {
+    let mut h = Vec::with_capacity(160);
+    h.extend_from_slice(b"secret-header/v1");
+    h.extend_from_slice(&(row.key_index.len() as u32).to_le_bytes());
+    h.extend_from_slice(&row.key_index);
+    h.push(u8::from(row.all_depts));
+    h.push(u8::from(row.private));
+    h.push(u8::from(row.active));
+    h.push(u8::from(row.reveal == Reveal::Never));
+    for n in [
+        row.creator_id,
+        row.expires_at.unwrap_or(i64::MIN),
+        row.created_at,
+        row.updated_at,
+        row.updated_by,
+        row.dek_gen,
+        row.depts.len() as i64,
+    ] {
+        h.extend_from_slice(&n.to_le_bytes());
     }
+    for d in &row.depts {
+        h.extend_from_slice(&d.to_le_bytes());
+    }
+    h
 }
 
-/// Ids of format-1 secrets (no signed header yet); with `creator`, only
-/// that user's private ones.
 pub(crate) fn secret_ids(conn: &Connection, private_of: Option<i64>) -> Result<Vec<i64>> {
-    let ids = match private_of {
-        Some(u) => conn
-            .prepare("SELECT id FROM secrets WHERE header IS NULL AND private = 1 AND creator_id = ?1 ORDER BY id")?
-            .query_map([u], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?,
-        None => conn
-            .prepare("SELECT id FROM secrets WHERE header IS NULL ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?,
-    };
-    Ok(ids)
+    rows::secret_ids(conn, private_of)
 }
 
 pub(crate) fn load(conn: &Connection, id: i64) -> Result<Option<Row>> {
-    let row = conn
-        .query_row(
-            "SELECT id, key_index, all_depts, private, creator_id, active, reveal, expires_at, created_at,
-                    updated_at, updated_by, version, dek_gen, meta, fields
-               FROM secrets WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(Row {
-                    id: r.get(0)?,
-                    key_index: r.get(1)?,
-                    all_depts: r.get(2)?,
-                    private: r.get(3)?,
-                    creator_id: r.get(4)?,
-                    active: r.get(5)?,
-                    reveal: if r.get::<_, String>(6)? == "allowed" {
-                        Reveal::Allowed
-                    } else {
-                        Reveal::Never
-                    },
-                    expires_at: r.get(7)?,
-                    created_at: r.get(8)?,
-                    updated_at: r.get(9)?,
-                    updated_by: r.get(10)?,
-                    version: r.get(11)?,
-                    dek_gen: r.get(12)?,
-                    meta: r.get(13)?,
-                    fields: r.get(14)?,
-                    depts: Vec::new(),
-                })
-            },
-        )
-        .optional()
-        .ok()
-        .flatten();
-    let Some(mut row) = row else {
-        return Ok(None);
-    };
-    row.depts = conn
-        .prepare("SELECT dept_id FROM secret_departments WHERE secret_id = ?1 ORDER BY dept_id")?
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(row))
+    rows::secret(conn, id)
 }
 
 /// The data key of a format-1 secret, with any of `keys` (by key id).
@@ -356,13 +191,7 @@ pub(crate) fn dek(
     row: &Row,
     keys: &HashMap<i64, SymKey>,
 ) -> Result<Option<SymKey>> {
-    let mut stmt = conn.prepare("SELECT key_id, wrapped FROM secret_wraps WHERE secret_id = ?1")?;
-    let wraps = stmt
-        .query_map([row.id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for (key_id, wrapped) in wraps {
+    for (key_id, wrapped) in rows::wraps(conn, row.id)? {
         let Some(key) = keys.get(&key_id) else {
             continue;
         };
@@ -379,8 +208,8 @@ pub(crate) fn dek(
 }
 
 pub(crate) fn open_meta(dek: &SymKey, row: &Row) -> Result<Meta> {
-    let header = row.header();
-    let aad = Aad::new("secrets", row.id, "meta", row.version).with_extra(&header);
+    let h = header(row);
+    let aad = Aad::new("secrets", row.id, "meta", row.version).with_extra(&h);
     let plain = dek
         .open(&aad, &row.meta)
         .map_err(|_| Error::secret_integrity(row.id))?;
@@ -388,8 +217,8 @@ pub(crate) fn open_meta(dek: &SymKey, row: &Row) -> Result<Meta> {
 }
 
 pub(crate) fn open_fields(dek: &SymKey, row: &Row) -> Result<Fields> {
-    let header = row.header();
-    let aad = Aad::new("secrets", row.id, "fields", row.version).with_extra(&header);
+    let h = header(row);
+    let aad = Aad::new("secrets", row.id, "fields", row.version).with_extra(&h);
     let plain = dek
         .open(&aad, &row.fields)
         .map_err(|_| Error::secret_integrity(row.id))?;
@@ -407,20 +236,8 @@ pub(crate) fn usages(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<U
         kind: String,
         field: Option<String>,
     }
-    let mut stmt = conn.prepare(
-        "SELECT id, sealed, created_by, created_at FROM usages WHERE secret_id = ?1 ORDER BY id",
-    )?;
-    let raw = stmt
-        .query_map([row.id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    raw.into_iter()
+    rows::usages(conn, row.id)?
+        .into_iter()
         .map(|(id, blob, by, at)| {
             let extra = row.id.to_le_bytes();
             let aad = Aad::new("usages", id, "sealed", row.dek_gen).with_extra(&extra);
@@ -439,21 +256,8 @@ pub(crate) type Version = (i64, Timestamp, i64, Meta, Fields);
 
 /// Format-1 history rows, oldest first.
 pub(crate) fn history(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<Version>> {
-    let mut stmt = conn.prepare(
-        "SELECT version, updated_at, updated_by, meta, fields FROM secret_versions WHERE secret_id = ?1 ORDER BY version",
-    )?;
-    let raw = stmt
-        .query_map([row.id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-                r.get::<_, Vec<u8>>(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    raw.into_iter()
+    rows::versions(conn, row.id)?
+        .into_iter()
         .map(|(version, at, by, m, f)| {
             let extra: Vec<u8> = [row.dek_gen, at, by]
                 .iter()
@@ -481,13 +285,4 @@ pub(crate) fn history(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<
             ))
         })
         .collect()
-}
-
-/// Grants and key rows of format 1 that nothing needs any more.
-pub(crate) fn drop_grants_of(conn: &Connection, user_id: i64) -> Result<()> {
-    conn.execute(
-        "DELETE FROM key_grants WHERE user_id = ?1 AND sender_id IS NULL",
-        params![user_id],
-    )?;
-    Ok(())
 }

@@ -5,37 +5,51 @@
 //! the [`Error`]'s [`ErrorCode`]. Nothing here prints, and nothing here
 //! knows about Tauri or clap.
 //!
-//! Layout: `crypto` is the only module that touches raw primitives;
-//! `wire` and `codec` are the binary encodings; `store` owns the SQLite
-//! file; `trust` is the signed directory and this device's memory of it;
-//! `keys`, `account` and `enroll` manage who holds which key; `header` and
-//! `record` sign and seal secrets; `policy` and `resolve` are the pure
-//! rules; `secrets`, `lookup`, `users`, `usages` and `device` are the
-//! operations; `legacy` and `upgrade` read and upgrade vaults of format 1.
+//! Layout, in layers that only point down:
+//!
+//! 1. `crypto` (the only module that touches raw primitives), `error`,
+//!    `time`, `model` (the types front ends see), `plain` (the plaintexts
+//!    Coffer encrypts), `wire` and `codec` (their binary encodings).
+//! 2. `store`: every SQL statement, behind the `Store` trait.
+//! 3. `seal`: signed headers, associated data, and sealing and opening
+//!    every encrypted column. `trust`: the signed directory and this
+//!    device's memory of it.
+//! 4. `keys`, `account`: who holds which key; `cx`: the transaction
+//!    context; `record`: one secret as stored, the one way to write a
+//!    revision and to make a new version; `rekey`: sharing and replacing
+//!    keys as the directory changes.
+//! 5. `policy` and `resolve` (the pure rules) and `access` (who may see,
+//!    edit and use a secret as stored).
+//! 6. Features, which do not import each other: `secrets`, `usages`,
+//!    `history`, `lookup`, `users`, `device`; with `listing` (the
+//!    session's decrypted table) and `legacy` (reading vaults of format 1).
+//! 7. `vault`: opening a vault, running transactions, signing in,
+//!    enrollment and upgrades, and every public operation.
 
+mod access;
 mod account;
 mod codec;
 mod crypto;
+mod cx;
 mod device;
-mod enroll;
 mod error;
-mod header;
 mod history;
 mod keys;
 mod legacy;
 mod listing;
 mod lookup;
 mod model;
+mod plain;
 mod policy;
 pub mod prefs;
 mod record;
 mod rekey;
 mod resolve;
+mod seal;
 mod secrets;
 mod store;
 pub mod time;
 mod trust;
-mod upgrade;
 mod usages;
 mod users;
 mod validate;
@@ -46,13 +60,11 @@ mod wire;
 mod adversary;
 
 pub use crypto::{Fingerprint, KdfParams};
-pub use device::{CredentialStore, DeviceInfo, OsKeyring};
+pub use device::{CredentialStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
-pub use history::VersionInfo;
 pub use model::*;
 pub use secrecy::{ExposeSecret, SecretString};
-pub use trust::device::default_state_dir;
-pub use usages::{NewUsage, Usage};
+pub use store::device::default_state_dir;
 pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};
 
 /// A random password for a new user's first sign-in: 20 characters from an

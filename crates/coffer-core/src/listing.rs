@@ -17,15 +17,17 @@
 //! again. Metadata is decrypted only for rows the user may see, in
 //! parallel, and everything is wiped when the session ends.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use crate::crypto::{Hash, SymKey};
+use crate::cx::Cx;
 use crate::error::Result;
-use crate::header::Header;
-use crate::record::{self, Hint, Meta, Stored};
-use crate::vault::Cx;
+use crate::plain::Meta;
+use crate::record;
+use crate::seal::{self, header::Header};
+use crate::store::{Hint, SecretRow};
 
 /// A row's decrypted metadata, as far as it is known.
 pub(crate) enum MetaState {
@@ -61,7 +63,7 @@ pub(crate) struct Entry {
     pub meta: MetaState,
     /// The row as stored (without values), to check it and to tell whether
     /// it changed.
-    stored: Stored,
+    stored: SecretRow,
 }
 
 impl Entry {
@@ -79,8 +81,8 @@ pub(crate) struct ListCache {
 }
 
 fn decrypt(key: &SymKey, h: &Header, meta: &[u8], key_id: i64, wrapped: &[u8]) -> MetaState {
-    let opened = record::unwrap_dek(key, h, key_id, wrapped)
-        .and_then(|dek| record::open_meta_blob(&dek, h, meta));
+    let opened =
+        seal::unwrap_dek(key, h, key_id, wrapped).and_then(|dek| seal::open_meta(&dek, h, meta));
     match opened {
         Err(_) => MetaState::Damaged,
         Ok(meta) => {
@@ -96,26 +98,23 @@ fn decrypt(key: &SymKey, h: &Header, meta: &[u8], key_id: i64, wrapped: &[u8]) -
     }
 }
 
-fn same_bytes(a: &Stored, b: &Stored) -> bool {
+fn same_bytes(a: &SecretRow, b: &SecretRow) -> bool {
     a.header == b.header && a.signature == b.signature && a.meta == b.meta
 }
 
 /// Brings the view up to date: rows loaded and decoded, metadata decrypted
 /// where the user may see it. Checks come later ([`check`]).
-pub(crate) fn refresh(cx: &mut Cx) -> Result<()> {
+pub(crate) fn refresh(cx: &mut Cx, cache: &mut ListCache) -> Result<()> {
     let dir = cx.dir_arc();
-    let data_version: i64 = cx
-        .conn
-        .pragma_query_value(None, "data_version", |r| r.get(0))?;
-    let built = (data_version, cx.epoch, dir.head);
-    let cache = &mut *cx.listing;
+    let db = cx.db();
+    let built = (db.data_version()?, cx.epoch(), dir.head);
     if cache.built_at != Some(built) {
         // A new directory may change what each signer may write: every
         // row is checked again (its signature, if unchanged, is not).
         let same_directory = cache.built_at.is_some_and(|b| b.2 == dir.head);
         let mut previous: HashMap<i64, Entry> =
             cache.entries.drain(..).map(|e| (e.id, e)).collect();
-        let rows = record::load_listing(cx.conn)?;
+        let rows = db.secrets_for_listing()?;
         cache.entries = rows
             .into_iter()
             .map(|s| match previous.remove(&s.id) {
@@ -157,39 +156,41 @@ pub(crate) fn refresh(cx: &mut Cx) -> Result<()> {
             .iter_mut()
             .filter(|e| e.check == Check::Failed)
         {
-            e.hint = record::hint_of(cx.conn, e.id, &e.hint)?;
+            e.hint = record::hint_of(db, e.id, &e.hint)?;
         }
         cache.built_at = Some(built);
     }
-    decrypt_visible(cx)
+    decrypt_visible(cx, cache)
 }
 
 /// Checks the rows at `indices` that are not checked yet (in parallel), and
 /// remembers on this device the revisions seen and the signatures verified.
 /// A row that fails, or is older than this device has seen, is damaged.
-pub(crate) fn check(cx: &mut Cx, indices: &[usize]) -> Result<()> {
+pub(crate) fn check(cx: &mut Cx, cache: &mut ListCache, indices: &[usize]) -> Result<()> {
     let pending: Vec<usize> = indices
         .iter()
         .copied()
-        .filter(|i| cx.listing.entries[*i].check == Check::Pending)
+        .filter(|i| cache.entries[*i].check == Check::Pending)
         .collect();
     if pending.is_empty() {
         return Ok(());
     }
     let dir = cx.dir_arc();
     let vault_id = dir.config.vault_id.clone();
-    let ids: Vec<i64> = pending.iter().map(|i| cx.listing.entries[*i].id).collect();
+    let db = cx.db();
+    let device = cx.device();
+    let ids: Vec<i64> = pending.iter().map(|i| cache.entries[*i].id).collect();
     let memory = if pending.len() > 64 {
-        cx.device.all_revisions(&vault_id)?
+        device.all_revisions(&vault_id)?
     } else {
-        cx.device.memory(&vault_id, &ids)?
+        device.memory(&vault_id, &ids)?
     };
-    let entries = &cx.listing.entries;
+    let entries = &cache.entries;
     let results: Vec<(usize, bool, Option<Hash>)> = pending
         .par_iter()
         .map(|&i| {
             let e = &entries[i];
-            let stamp = record::stamp(&e.stored);
+            let stamp = seal::stamp(&e.stored);
             let known = memory.get(&e.id);
             let verified_before = stamp.is_some() && known.and_then(|k| k.1) == stamp;
             let ok = record::check(&dir, &e.stored, verified_before)
@@ -199,7 +200,7 @@ pub(crate) fn check(cx: &mut Cx, indices: &[usize]) -> Result<()> {
         .collect();
     let mut news = Vec::new();
     for (i, ok, stamp) in results {
-        let e = &mut cx.listing.entries[i];
+        let e = &mut cache.entries[i];
         if ok {
             e.check = Check::Passed;
             if let Some(h) = &e.header
@@ -210,7 +211,7 @@ pub(crate) fn check(cx: &mut Cx, indices: &[usize]) -> Result<()> {
         } else {
             e.check = Check::Failed;
             e.meta = MetaState::Damaged;
-            e.hint = record::hint_of(cx.conn, e.id, &e.hint)?;
+            e.hint = record::hint_of(db, e.id, &e.hint)?;
         }
     }
     for (id, rev, stamp) in news {
@@ -226,22 +227,23 @@ pub(crate) fn check(cx: &mut Cx, indices: &[usize]) -> Result<()> {
 /// decrypted yet (new or changed rows, or rows that just came into view).
 /// First pick, per row, a wrap under a key the user holds (opening those
 /// keys as needed); then decrypt all rows in parallel.
-fn decrypt_visible(cx: &mut Cx) -> Result<()> {
-    let actor = cx.actor.clone();
+fn decrypt_visible(cx: &mut Cx, cache: &mut ListCache) -> Result<()> {
+    let actor = cx.actor().clone();
     let wanted = |e: &Entry| {
         matches!(e.meta, MetaState::Unknown | MetaState::Unshared)
             && e.check != Check::Failed
             && e.header.as_ref().is_some_and(|h| actor.can_see(&h.scope()))
     };
-    if !cx.listing.entries.iter().any(wanted) {
+    if !cache.entries.iter().any(wanted) {
         return Ok(());
     }
     let dir = cx.dir_arc();
-    let wraps = record::all_wraps(cx.conn)?;
-    let mut jobs: Vec<(usize, Option<(i64, usize)>)> = Vec::new();
+    let wraps = cx.db().all_wraps()?;
+    // Per wanted row, its wraps (index into `wraps`) under keys its header
+    // names, in order.
+    let mut candidates: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut w = 0;
-    let mut held: HashSet<i64> = HashSet::new();
-    for (i, e) in cx.listing.entries.iter().enumerate() {
+    for (i, e) in cache.entries.iter().enumerate() {
         while w < wraps.len() && wraps[w].0 < e.id {
             w += 1;
         }
@@ -253,23 +255,36 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
             .as_ref()
             .map(|h| h.wraps.as_slice())
             .unwrap_or_default();
-        let mut chosen = None;
         let mut k = w;
+        let mut mine = Vec::new();
         while k < wraps.len() && wraps[k].0 == e.id {
-            let key_id = wraps[k].1;
-            if named.contains(&key_id)
-                && (held.contains(&key_id) || cx.keys.get(cx.conn, &dir, key_id)?.is_some())
-            {
-                held.insert(key_id);
-                chosen = Some((key_id, k));
-                break;
+            if named.contains(&wraps[k].1) {
+                mine.push(k);
             }
             k += 1;
         }
-        jobs.push((i, chosen));
+        candidates.push((i, mine));
     }
-    let keys = &*cx.keys;
-    let entries = &cx.listing.entries;
+    // Which of those keys the user holds (opening each once).
+    let mut held: HashMap<i64, bool> = HashMap::new();
+    for k in candidates.iter().flat_map(|(_, ks)| ks) {
+        let key_id = wraps[*k].1;
+        if let std::collections::hash_map::Entry::Vacant(slot) = held.entry(key_id) {
+            slot.insert(cx.key(key_id)?.is_some());
+        }
+    }
+    let jobs: Vec<(usize, Option<(i64, usize)>)> = candidates
+        .into_iter()
+        .map(|(i, ks)| {
+            let chosen = ks
+                .into_iter()
+                .find(|k| held.get(&wraps[*k].1) == Some(&true))
+                .map(|k| (wraps[k].1, k));
+            (i, chosen)
+        })
+        .collect();
+    let keys = cx.keys();
+    let entries = &cache.entries;
     let me = dir.user(actor.id);
     let entitled = |h: &Header| {
         h.wraps.iter().any(|id| {
@@ -295,7 +310,7 @@ fn decrypt_visible(cx: &mut Cx) -> Result<()> {
         })
         .collect();
     for (i, state) in results {
-        cx.listing.entries[i].meta = state;
+        cache.entries[i].meta = state;
     }
     Ok(())
 }

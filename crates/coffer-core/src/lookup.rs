@@ -6,15 +6,15 @@
 
 use std::collections::BTreeSet;
 
-use crate::error::Result;
-use crate::model::{Candidate, Explanation, RevealedField, SecretValue};
+use crate::access::{self, Labels, scope_of};
+use crate::cx::Cx;
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::{Candidate, Explanation, SecretValue};
 use crate::policy::{Actor, Use};
 use crate::record::{self, Secret};
 use crate::resolve::{self, Context, Facts, Outcome};
-use crate::secrets::{Labels, scope_of, visible};
+use crate::seal;
 use crate::trust::state::Scope;
-use crate::validate;
-use crate::vault::{Cx, Vault};
 
 struct Lookup {
     rows: Vec<Secret>,
@@ -26,39 +26,38 @@ struct Lookup {
 /// the rows the signed-in user may see. Private rows are considered only
 /// when the target is the signed-in user (nobody else can see them).
 fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> Result<Lookup> {
-    let own = target.id == cx.actor.id;
+    let own = target.id == cx.actor().id;
     let dir = cx.dir_arc();
+    let db = cx.db();
     // The scope keys whose secrets could be candidates: everything the
     // signed-in user holds (admins explaining for someone else hold every
     // department's key), and their own personal key.
     let mut scopes: Vec<Scope> = dir.shared.keys().copied().collect();
     if own {
-        scopes.push(Scope::Personal(cx.actor.id));
+        scopes.push(Scope::Personal(cx.actor().id));
     }
     let mut ids = BTreeSet::new();
     for scope in scopes {
         let Some(kref) = dir.current_key(scope) else {
             continue;
         };
-        let Some(blind) = cx.keys.blind_key(cx.conn, &dir, kref.id)? else {
+        let Some(scope_key) = cx.key(kref.id)? else {
             continue;
         };
-        ids.extend(record::ids_by_blind(cx.conn, kref.id, &blind.blind(key))?);
+        let blind = seal::blind(scope_key, key);
+        ids.extend(db.secrets_by_blind(kref.id, &blind)?);
     }
     let mut rows = Vec::new();
     for id in ids {
-        let secret = match visible(cx, id) {
+        let secret = match access::visible(cx, id) {
             Ok(s) => s,
-            Err(e) if e.code() == crate::ErrorCode::NotFound => continue,
+            Err(e) if e.code() == ErrorCode::NotFound => continue,
             Err(e) => return Err(e),
         };
         if secret.header.private && !own {
             continue;
         }
-        let meta = record::open_meta(
-            &record::require_dek(cx.conn, cx.keys, &dir, &secret)?,
-            &secret,
-        )?;
+        let meta = record::open_meta(&record::require_dek(cx, &secret)?, &secret)?;
         if meta.key == key {
             rows.push(secret);
         }
@@ -86,7 +85,7 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
             }
         })
         .collect();
-    let outcome = resolve::resolve(&facts, &context, cx.now);
+    let outcome = resolve::resolve(&facts, &context, cx.now());
     Ok(Lookup {
         rows,
         outcome,
@@ -94,106 +93,80 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
     })
 }
 
-impl Vault {
-    /// The value of the most specific secret with this key for the
-    /// signed-in user, or `None` when nothing matches (SPEC §3).
-    pub fn get_secret(
-        &mut self,
-        key: &str,
-        department: Option<&str>,
-    ) -> Result<Option<SecretValue>> {
-        validate::secret_key(key)?;
-        self.read(|cx| {
-            let actor = cx.actor.clone();
-            let found = lookup(cx, key, department, &actor)?;
-            let Some(w) = found.outcome.winner else {
-                return Ok(None);
-            };
-            let secret = &found.rows[w];
-            let h = &secret.header;
-            cx.actor
-                .check_use(&h.scope(), &h.state(), Use::Get, cx.now)?;
-            let dir = cx.dir_arc();
-            let mut fields = record::open_fields(
-                &record::require_dek(cx.conn, cx.keys, &dir, secret)?,
-                secret,
-            )?
-            .0;
-            Ok(Some(if fields.len() == 1 {
-                let (name, value) = fields.remove(0);
-                SecretValue::Single(RevealedField { name, value })
-            } else {
-                SecretValue::Fields(
-                    fields
-                        .into_iter()
-                        .map(|(name, value)| RevealedField { name, value })
-                        .collect(),
-                )
-            }))
-        })
-    }
+/// The value of the most specific secret with this key for the signed-in
+/// user, or `None` when nothing matches (SPEC §3).
+pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<SecretValue>> {
+    let actor = cx.actor().clone();
+    let found = lookup(cx, key, department, &actor)?;
+    let Some(w) = found.outcome.winner else {
+        return Ok(None);
+    };
+    let secret = &found.rows[w];
+    let h = &secret.header;
+    cx.actor()
+        .check_use(&h.scope(), &h.state(), Use::Get, cx.now())?;
+    let dek = record::require_dek(cx, secret)?;
+    let mut fields = record::open_fields(&dek, secret)?.into_revealed();
+    Ok(Some(if fields.len() == 1 {
+        SecretValue::Single(fields.remove(0))
+    } else {
+        SecretValue::Fields(fields)
+    }))
+}
 
-    /// Every candidate for `key`, which one wins and the rule that decided,
-    /// for the signed-in user or (admins) for `as_user`. Never values.
-    pub fn explain(
-        &mut self,
-        key: &str,
-        department: Option<&str>,
-        as_user: Option<&str>,
-    ) -> Result<Explanation> {
-        validate::secret_key(key)?;
-        self.read(|cx| {
-            let target = match as_user {
-                Some(name) if !name.eq_ignore_ascii_case(&cx.actor.username) => {
-                    cx.actor.check_manage_directory().map_err(|_| {
-                        crate::Error::denied(
-                            "only admins and the owner can explain resolution for another user",
-                        )
-                    })?;
-                    let user = cx.dir().user_named(name).ok_or_else(|| {
-                        crate::Error::not_found(
-                            "no user with that username: see `coffer user list`",
-                        )
-                    })?;
-                    Actor::of(user)
-                }
-                _ => cx.actor.clone(),
-            };
-            let found = lookup(cx, key, department, &target)?;
-            let labels = Labels::of(cx.dir(), cx.now);
-            let candidates = found
-                .rows
-                .iter()
-                .zip(&found.outcome.standings)
-                .map(|(s, (standing, rank))| Candidate {
-                    id: s.header.secret_id,
-                    scope: scope_of(&s.header.scope(), &labels.codes),
-                    creator: labels
-                        .users
-                        .get(&s.header.creator)
-                        .cloned()
-                        .unwrap_or_default(),
-                    active: s.header.active,
-                    expires_at: s.header.expires_at,
-                    updated_at: s.header.updated_at,
-                    standing: *standing,
-                    rank: *rank,
-                })
-                .collect();
-            Ok(Explanation {
-                for_user: target.username.clone(),
-                context_department: found
-                    .context
-                    .asked
-                    .or(found.context.primary)
-                    .and_then(|d| labels.codes.get(&d).cloned())
-                    .or_else(|| department.map(|d| d.trim().to_uppercase())),
-                candidates,
-                winner: found.outcome.winner.map(|w| found.rows[w].header.secret_id),
-                rule: found.outcome.rule,
-                private_secrets_hidden: target.id != cx.actor.id,
-                not_a_member: found.context.asked.is_some() && !found.context.member_of_asked,
-            })
+/// Every candidate for `key`, which one wins and the rule that decided,
+/// for the signed-in user or (admins) for `as_user`. Never values.
+pub(crate) fn explain(
+    cx: &mut Cx,
+    key: &str,
+    department: Option<&str>,
+    as_user: Option<&str>,
+) -> Result<Explanation> {
+    let target = match as_user {
+        Some(name) if !name.eq_ignore_ascii_case(&cx.actor().username) => {
+            cx.actor().check_manage_directory().map_err(|_| {
+                Error::denied("only admins and the owner can explain resolution for another user")
+            })?;
+            let user = cx.dir().user_named(name).ok_or_else(|| {
+                Error::not_found("no user with that username: see `coffer user list`")
+            })?;
+            Actor::of(user)
+        }
+        _ => cx.actor().clone(),
+    };
+    let found = lookup(cx, key, department, &target)?;
+    let labels = Labels::of(cx.dir(), cx.now());
+    let candidates = found
+        .rows
+        .iter()
+        .zip(&found.outcome.standings)
+        .map(|(s, (standing, rank))| Candidate {
+            id: s.header.secret_id,
+            scope: scope_of(&s.header.scope(), &labels.codes),
+            creator: labels
+                .users
+                .get(&s.header.creator)
+                .cloned()
+                .unwrap_or_default(),
+            active: s.header.active,
+            expires_at: s.header.expires_at,
+            updated_at: s.header.updated_at,
+            standing: *standing,
+            rank: *rank,
         })
-    }
+        .collect();
+    Ok(Explanation {
+        for_user: target.username.clone(),
+        context_department: found
+            .context
+            .asked
+            .or(found.context.primary)
+            .and_then(|d| labels.codes.get(&d).cloned())
+            .or_else(|| department.map(|d| d.trim().to_uppercase())),
+        candidates,
+        winner: found.outcome.winner.map(|w| found.rows[w].header.secret_id),
+        rule: found.outcome.rule,
+        private_secrets_hidden: target.id != cx.actor().id,
+        not_a_member: found.context.asked.is_some() && !found.context.member_of_asked,
+    })
 }

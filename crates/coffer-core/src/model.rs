@@ -198,7 +198,12 @@ impl FieldInput {
 pub struct NewSecret {
     pub key: String,
     pub fields: Vec<FieldInput>,
-    pub scope: Scope,
+    /// The departments; by default the creator's primary department.
+    #[serde(default)]
+    pub departments: Option<DeptScope>,
+    /// Every user of those departments (the default), or only the creator.
+    #[serde(default = "all_users")]
+    pub users: UserScope,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -210,6 +215,10 @@ pub struct NewSecret {
     pub active: bool,
     #[serde(default)]
     pub reveal: Reveal,
+}
+
+fn all_users() -> UserScope {
+    UserScope::All
 }
 
 fn yes() -> bool {
@@ -236,9 +245,13 @@ pub struct SecretUpdate {
     #[serde(default)]
     pub key: Option<String>,
     #[serde(default)]
-    pub fields: Option<Vec<FieldInput>>,
+    pub fields: Option<FieldsUpdate>,
+    /// New departments (the users half stays unless `users` is given).
     #[serde(default)]
-    pub scope: Option<Scope>,
+    pub departments: Option<DeptScope>,
+    /// Shared with the departments' users, or private to the creator.
+    #[serde(default)]
+    pub users: Option<UserScope>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -247,6 +260,30 @@ pub struct SecretUpdate {
     pub expires: Option<ExpiryUpdate>,
     #[serde(default)]
     pub reveal: Option<Reveal>,
+    /// Activate or deactivate it in the same change (admins).
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// How an update changes a secret's fields. Both forms are applied to the
+/// current version inside the change's transaction, so an edit never
+/// works on a stale copy.
+#[derive(Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum FieldsUpdate {
+    /// The complete new list, in order: new values, or values kept from
+    /// fields of the current version (to rename or reorder them).
+    Replace { fields: Vec<FieldInput> },
+    /// Sets these fields (replacing a field of the same name in place,
+    /// adding others at the end) and removes those; the rest stay as they
+    /// are.
+    Edit {
+        #[serde(default)]
+        set: Vec<FieldInput>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
 }
 
 /// A field with its value, as revealed to someone allowed to read it.
@@ -263,6 +300,62 @@ pub struct RevealedField {
 pub enum SecretValue {
     Single(RevealedField),
     Fields(Vec<RevealedField>),
+}
+
+/// One usage of a secret (SPEC §5), as shown to users.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Usage {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub secret_id: SecretId,
+    pub name: String,
+    pub kind: String,
+    pub field: Option<String>,
+    pub created_by: String,
+    #[ts(type = "number")]
+    pub created_at: Timestamp,
+}
+
+/// A usage to record.
+#[derive(Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct NewUsage {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+/// One version of a secret, metadata only.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VersionInfo {
+    #[ts(type = "number")]
+    pub version: i64,
+    pub current: bool,
+    pub key: String,
+    pub field_names: Vec<String>,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub updated_by: String,
+    #[ts(type = "number")]
+    pub updated_at: Timestamp,
+}
+
+/// A remembered device of the signed-in user, as `coffer device list`
+/// and the app's settings show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DeviceInfo {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub label: String,
+    #[ts(type = "number")]
+    pub created_at: Timestamp,
+    /// This is the device the session was unlocked with.
+    pub current: bool,
 }
 
 /// Filters for the secrets table.
@@ -467,16 +560,29 @@ redacted_debug!(SecretSummary {
     id, scope, expires_at, expiry, active, reveal, created_by, created_at, updated_by, updated_at, version, damaged, can
 } hides { key, field_names, description, tags });
 redacted_debug!(FieldInput {} hides { name, value });
-redacted_debug!(NewSecret { scope, expires_at, active, reveal } hides { key, fields, description, tags });
-redacted_debug!(SecretUpdate { scope, expires, reveal } hides { key, fields, description, tags });
+redacted_debug!(NewSecret { departments, users, expires_at, active, reveal } hides { key, fields, description, tags });
+redacted_debug!(SecretUpdate { departments, users, expires, reveal, active } hides { key, fields, description, tags });
 redacted_debug!(RevealedField {} hides { name, value });
 redacted_debug!(ListQuery { department, include_inactive } hides { search, tag });
+redacted_debug!(Usage { id, secret_id, created_by, created_at } hides { name, kind, field });
+redacted_debug!(NewUsage {} hides { name, kind, field });
+redacted_debug!(VersionInfo { version, current, updated_by, updated_at }
+    hides { key, field_names, description, tags });
 
 impl std::fmt::Debug for FieldValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Set { .. } => "Set([redacted])",
             Self::Keep { .. } => "Keep([redacted])",
+        })
+    }
+}
+
+impl std::fmt::Debug for FieldsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Replace { .. } => "Replace([redacted])",
+            Self::Edit { .. } => "Edit([redacted])",
         })
     }
 }
@@ -494,10 +600,6 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_keys_names_or_values() {
-        let scope = Scope {
-            departments: DeptScope::All,
-            users: UserScope::All,
-        };
         let field = FieldInput::set(CANARY, CANARY);
         leaks(format!("{field:?}"));
         leaks(format!(
@@ -508,8 +610,11 @@ mod tests {
         ));
         let new = NewSecret {
             key: CANARY.into(),
-            fields: vec![field],
-            scope: scope.clone(),
+            fields: vec![field.clone()],
+            departments: Some(DeptScope::Departments {
+                codes: vec!["OPS".into()],
+            }),
+            users: UserScope::All,
             description: CANARY.into(),
             tags: vec![CANARY.into()],
             expires_at: None,
@@ -520,6 +625,10 @@ mod tests {
         let upd = SecretUpdate {
             key: Some(CANARY.into()),
             tags: Some(vec![CANARY.into()]),
+            fields: Some(FieldsUpdate::Edit {
+                set: vec![field],
+                remove: vec![CANARY.into()],
+            }),
             ..Default::default()
         };
         leaks(format!("{upd:?}"));
@@ -551,7 +660,10 @@ mod tests {
             id: 1,
             key: CANARY.into(),
             field_names: vec![CANARY.into()],
-            scope,
+            scope: Scope {
+                departments: DeptScope::All,
+                users: UserScope::All,
+            },
             description: CANARY.into(),
             tags: vec![CANARY.into()],
             expires_at: None,

@@ -18,14 +18,7 @@ pub(crate) struct Actor {
     pub primary: Option<i64>,
 }
 
-/// A secret's scope.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ScopeFacts<'a> {
-    pub creator: i64,
-    pub private: bool,
-    pub all_depts: bool,
-    pub depts: &'a [i64],
-}
+pub(crate) use crate::plain::ScopeFacts;
 
 /// The state that decides whether a value may be used.
 #[derive(Debug, Clone, Copy)]

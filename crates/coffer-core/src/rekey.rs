@@ -1,7 +1,13 @@
-//! Re-keying: replacing scope keys when someone must lose access (a member
-//! leaves a department, a user is disabled, an admin is demoted) or when a
-//! key has reached its encryption budget; and re-signing what someone
-//! losing their rights had signed.
+//! Who holds which scope key, kept right as the directory changes.
+//!
+//! Sharing: a user entitled to a shared key who lacks a grant of it (a new
+//! member, or everyone after a format upgrade) receives it from the next
+//! holder who writes; admins share a new department's key at once.
+//!
+//! Re-keying: scope keys are replaced when someone must lose access (a
+//! member leaves a department, a user is disabled, an admin is demoted) or
+//! when a key has reached its encryption budget; and what someone losing
+//! their rights had signed is re-signed.
 //!
 //! A new key becomes current in the directory (signed, with a commitment)
 //! and is granted to the scope's holders under the directory as this
@@ -14,61 +20,159 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::params;
-
+use crate::crypto::SymKey;
+use crate::cx::Cx;
 use crate::error::{ErrorCode, Result};
 use crate::keys;
 use crate::record;
+use crate::seal;
 use crate::trust::log::Change;
-use crate::trust::state::Scope;
-use crate::vault::Cx;
+use crate::trust::state::{KeyRef, Scope};
+
+// ---------------------------------------------------------------- sharing
+
+/// Grants `key` (of `scope`, `kref`) to every active user the directory
+/// (as this transaction leaves it) entitles to it, or only to `only`.
+fn grant_to_entitled(
+    cx: &mut Cx,
+    scope: Scope,
+    kref: &KeyRef,
+    key: &SymKey,
+    only: Option<i64>,
+) -> Result<()> {
+    let dir = cx.dir_arc();
+    let sender = cx.sender()?;
+    for user in dir.users.values() {
+        if only.is_some_and(|id| id != user.id) || !user.is_active() || !dir.entitled(user, scope) {
+            continue;
+        }
+        keys::grant(cx.db(), &dir, sender, scope, kref, key, user)?;
+    }
+    Ok(())
+}
+
+/// A new key for `scope` (the first of a new department, or the next
+/// generation of an existing one): made, recorded in the directory as
+/// current, granted to the scope's holders, and kept for this session.
+pub(crate) fn new_scope_key(cx: &mut Cx, scope: Scope, old: Option<KeyRef>) -> Result<KeyRef> {
+    let generation = old.map_or(1, |k| k.generation + 1);
+    let (kref, key) = keys::new_key(cx.db(), cx.vault_id(), scope, generation, cx.now())?;
+    cx.change(match scope {
+        Scope::Personal(u) => Change::PersonalKey(u, kref),
+        shared => Change::SharedKey(shared, kref),
+    })?;
+    cx.db().mark_current_key(old.map(|k| k.id), kref.id)?;
+    grant_to_entitled(cx, scope, &kref, &key, None)?;
+    cx.keep_key(kref.id, key);
+    Ok(kref)
+}
+
+/// Users entitled to a shared key the signed-in user holds, who have keys
+/// of their own but no grant of it yet: (scope, user id).
+fn missing(cx: &mut Cx) -> Result<Vec<(Scope, i64)>> {
+    let dir = cx.dir_arc();
+    let held: Vec<(Scope, i64)> = dir.shared.iter().map(|(s, k)| (*s, k.id)).collect();
+    let ids: Vec<i64> = held.iter().map(|h| h.1).collect();
+    let holders = keys::holders_of(cx.db(), &ids)?;
+    let mut out = Vec::new();
+    for (scope, key_id) in held {
+        let have = holders.get(&key_id).cloned().unwrap_or_default();
+        let lacking: Vec<i64> = dir
+            .users
+            .values()
+            .filter(|u| u.is_active() && dir.entitled(u, scope) && !have.contains(&u.id))
+            .map(|u| u.id)
+            .collect();
+        if lacking.is_empty() || cx.key(key_id)?.is_none() {
+            continue;
+        }
+        out.extend(lacking.into_iter().map(|u| (scope, u)));
+    }
+    Ok(out)
+}
+
+/// Whether the signed-in user is entitled to a shared key nobody has
+/// shared with them yet.
+pub(crate) fn keys_pending(cx: &mut Cx) -> Result<bool> {
+    let dir = cx.dir_arc();
+    let Some(me) = dir.user(cx.actor().id) else {
+        return Ok(false);
+    };
+    if !me.is_active() {
+        return Ok(false);
+    }
+    let wanted: Vec<i64> = dir
+        .shared
+        .iter()
+        .filter(|(s, _)| dir.entitled(me, **s))
+        .map(|(_, k)| k.id)
+        .collect();
+    let holders = keys::holders_of(cx.db(), &wanted)?;
+    Ok(wanted
+        .iter()
+        .any(|id| !holders.get(id).is_some_and(|h| h.contains(&me.id))))
+}
+
+/// Whether the signed-in user could share keys someone is still missing.
+pub(crate) fn grants_missing(cx: &mut Cx) -> Result<bool> {
+    Ok(!missing(cx)?.is_empty())
+}
+
+/// The current key of a scope, if the signed-in user holds it: a copy,
+/// so it can be granted while the transaction goes on.
+fn held(cx: &mut Cx, scope: Scope) -> Result<Option<(KeyRef, SymKey)>> {
+    let Some(kref) = cx.dir().current_key(scope) else {
+        return Ok(None);
+    };
+    Ok(cx
+        .key(kref.id)?
+        .map(|k| (kref, SymKey::from_bytes(*k.expose_bytes()))))
+}
+
+/// Shares every shared key the signed-in user holds with the users
+/// entitled to it who lack it. Runs after every write, and at sign-in when
+/// something is missing: this is how a new member receives their keys once
+/// they have made their own (which the admin who created them could not).
+pub(crate) fn grant_missing(cx: &mut Cx) -> Result<()> {
+    for (scope, user_id) in missing(cx)? {
+        if let Some((kref, key)) = held(cx, scope)? {
+            grant_to_entitled(cx, scope, &kref, &key, Some(user_id))?;
+        }
+    }
+    Ok(())
+}
+
+/// Grants a user every shared key their entry now entitles them to (that
+/// the signed-in user holds).
+pub(crate) fn grant_entitled(cx: &mut Cx, user_id: i64) -> Result<()> {
+    let scopes: Vec<Scope> = cx.dir().shared.keys().copied().collect();
+    for scope in scopes {
+        if let Some((kref, key)) = held(cx, scope)? {
+            grant_to_entitled(cx, scope, &kref, &key, Some(user_id))?;
+        }
+    }
+    Ok(())
+}
+
+// --------------------------------------------------------------- re-keying
 
 /// Replaces the current keys of `scopes` (the caller must hold them).
 pub(crate) fn rotate(cx: &mut Cx, scopes: &[Scope]) -> Result<()> {
     let mut old_ids = Vec::new();
     for &scope in scopes {
-        let dir = cx.dir_arc();
-        let Some(old) = dir.current_key(scope) else {
+        let Some(old) = cx.dir().current_key(scope) else {
             continue;
         };
         // Opened (and checked) before anything changes: re-keying a scope
         // whose key the user does not hold would lose its secrets.
-        cx.keys.current(cx.conn, &dir, scope)?;
-        let (kref, key) = keys::new_key(cx.conn, cx.vault_id(), scope, old.generation + 1, cx.now)?;
-        cx.change(match scope {
-            Scope::Personal(u) => Change::PersonalKey(u, kref),
-            shared => Change::SharedKey(shared, kref),
-        })?;
-        keys::mark_current(cx.conn, Some(old.id), kref.id)?;
-        let dir = cx.dir_arc();
-        let sender = cx.keys.identity()?;
-        for user in dir.users.values() {
-            if user.is_active() && dir.entitled(user, scope) {
-                keys::grant(
-                    cx.conn,
-                    &dir,
-                    keys::Sender {
-                        id: cx.actor.id,
-                        identity: sender,
-                    },
-                    scope,
-                    &kref,
-                    &key,
-                    user,
-                )?;
-            }
-        }
-        cx.keys.insert(kref.id, key);
+        cx.current_key(scope)?;
+        new_scope_key(cx, scope, Some(old))?;
         old_ids.push(old.id);
     }
+    let db = cx.db();
     let mut affected = BTreeSet::new();
     for &id in &old_ids {
-        let ids: Vec<i64> = cx
-            .conn
-            .prepare_cached("SELECT DISTINCT secret_id FROM secret_wraps WHERE key_id = ?1")?
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        affected.extend(ids);
+        affected.extend(db.secrets_wrapped_under(id)?);
     }
     for id in affected {
         match rotate_secret(cx, id, &old_ids) {
@@ -80,12 +184,7 @@ pub(crate) fn rotate(cx: &mut Cx, scopes: &[Scope]) -> Result<()> {
         }
     }
     for &id in &old_ids {
-        cx.conn
-            .execute("DELETE FROM secret_wraps WHERE key_id = ?1", [id])?;
-        cx.conn
-            .execute("DELETE FROM key_grants WHERE key_id = ?1", [id])?;
-        cx.conn
-            .execute("DELETE FROM scope_keys WHERE id = ?1", [id])?;
+        db.delete_key(id)?;
     }
     Ok(())
 }
@@ -94,28 +193,21 @@ pub(crate) fn rotate(cx: &mut Cx, scopes: &[Scope]) -> Result<()> {
 /// directory as it was before this transaction. The old keys are still in
 /// this session's cache, so the old wraps open.
 fn rotate_secret(cx: &mut Cx, id: i64, old_ids: &[i64]) -> Result<()> {
-    let Some(stored) = record::load(cx.conn, id)? else {
+    let db = cx.db();
+    let Some(row) = db.secret(id)? else {
         return Ok(());
     };
-    let before = std::sync::Arc::new(cx.before().clone());
-    let secret = record::verify(&before, &stored)?;
+    let before = cx.before();
+    let secret = record::verify(&before, &row)?;
     cx.fresh(id, secret.header.revision)?;
     let mut dek = None;
     for &key_id in &secret.header.wraps {
-        let key = match cx.keys.loaded(key_id) {
+        let key = match cx.loaded_key(key_id) {
             Some(k) if old_ids.contains(&key_id) || before.scope_of_key(key_id).is_some() => k,
             _ => continue,
         };
-        let wrapped: Option<Vec<u8>> = cx
-            .conn
-            .query_row(
-                "SELECT wrapped FROM secret_wraps WHERE secret_id = ?1 AND key_id = ?2",
-                params![id, key_id],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some(w) = wrapped {
-            dek = Some(record::unwrap_dek(key, &secret.header, key_id, &w)?);
+        if let Some(w) = db.wrap(id, key_id)? {
+            dek = Some(seal::unwrap_dek(key, &secret.header, key_id, &w)?);
             break;
         }
     }
@@ -132,15 +224,16 @@ fn rotate_secret(cx: &mut Cx, id: i64, old_ids: &[i64]) -> Result<()> {
 /// for that, far below AES-GCM's 2^32.)
 pub(crate) fn rotate_worn(cx: &mut Cx) -> Result<()> {
     let dir = cx.dir_arc();
+    let me = cx.actor().id;
     let mut mine: Vec<(Scope, i64)> = Vec::new();
-    if cx.actor.is_admin() {
+    if cx.actor().is_admin() {
         mine.extend(dir.shared.iter().map(|(s, k)| (*s, k.id)));
     }
-    if let Some(k) = dir.current_key(Scope::Personal(cx.actor.id)) {
-        mine.push((Scope::Personal(cx.actor.id), k.id));
+    if let Some(k) = dir.current_key(Scope::Personal(me)) {
+        mine.push((Scope::Personal(me), k.id));
     }
     let ids: Vec<i64> = mine.iter().map(|m| m.1).collect();
-    let worn = keys::worn(cx.conn, &ids)?;
+    let worn = keys::worn(cx.db(), &ids)?;
     let scopes: Vec<Scope> = mine
         .into_iter()
         .filter(|(_, id)| worn.contains(id))
@@ -155,21 +248,17 @@ pub(crate) fn rotate_worn(cx: &mut Cx) -> Result<()> {
 
 /// Re-signs, as the signed-in admin, every shared secret whose current
 /// revision `user` signed, after checking each against the directory as it
-/// was before this transaction (while `user` still had their rights). Run
-/// when a user loses rights their signatures relied on (demotion,
-/// disabling): their valid writes stay valid.
+/// was before this transaction (while `user` still had their rights), and
+/// the usages they signed. Run when a user loses rights their signatures
+/// relied on (demotion, disabling): their valid writes stay valid.
 pub(crate) fn reattest(cx: &mut Cx, user: i64) -> Result<()> {
-    let ids: Vec<i64> = cx
-        .conn
-        .prepare_cached("SELECT id FROM secrets WHERE signer_id = ?1 AND header IS NOT NULL")?
-        .query_map([user], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let before = std::sync::Arc::new(cx.before().clone());
-    for id in ids {
-        let Some(stored) = record::load(cx.conn, id)? else {
+    let db = cx.db();
+    let before = cx.before();
+    for id in db.secrets_signed_by(user)? {
+        let Some(row) = db.secret(id)? else {
             continue;
         };
-        let Ok(secret) = record::verify(&before, &stored) else {
+        let Ok(secret) = record::verify(&before, &row) else {
             continue;
         };
         if secret.header.private || secret.header.signer != user {
@@ -178,5 +267,15 @@ pub(crate) fn reattest(cx: &mut Cx, user: i64) -> Result<()> {
         cx.fresh(id, secret.header.revision)?;
         record::resign(cx, &secret.header)?;
     }
-    crate::usages::reattest(cx, user)
+    // The usages they signed, of secrets that check out.
+    for usage in db.usages_signed_by(user)? {
+        let Some(row) = db.secret(usage.secret_id)? else {
+            continue;
+        };
+        let Ok(secret) = record::verify(cx.dir(), &row) else {
+            continue;
+        };
+        record::usages::resign(cx, &usage, secret.header.dek_gen)?;
+    }
+    Ok(())
 }

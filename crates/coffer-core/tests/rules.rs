@@ -5,8 +5,8 @@
 mod common;
 
 use coffer_core::{
-    ErrorCode, ExpiryUpdate, FieldInput, FieldValue, ListQuery, NewUsage, Reveal, Role,
-    SecretString, SecretUpdate, time::now_ms,
+    ErrorCode, ExpiryUpdate, FieldInput, FieldValue, FieldsUpdate, ListQuery, NewUsage, Reveal,
+    Role, SecretString, SecretUpdate, time::now_ms,
 };
 use common::*;
 
@@ -276,7 +276,9 @@ fn expired_and_write_only_secrets() {
     );
     let replace = SecretUpdate {
         reveal: Some(Reveal::Allowed),
-        fields: Some(vec![FieldInput::set("value", "new")]),
+        fields: Some(FieldsUpdate::Replace {
+            fields: vec![FieldInput::set("value", "new")],
+        }),
         ..SecretUpdate::default()
     };
     w.vault
@@ -300,11 +302,13 @@ fn fields_can_be_kept_renamed_and_replaced() {
         value: FieldValue::Keep { from: from.into() },
     };
     let upd = SecretUpdate {
-        fields: Some(vec![
-            keep("host", "hostname"),
-            keep("port", "port"),
-            FieldInput::set("password", "pw2"),
-        ]),
+        fields: Some(FieldsUpdate::Replace {
+            fields: vec![
+                keep("host", "hostname"),
+                keep("port", "port"),
+                FieldInput::set("password", "pw2"),
+            ],
+        }),
         ..SecretUpdate::default()
     };
     w.vault.update_secret(id, upd).expect("update");
@@ -313,7 +317,9 @@ fn fields_can_be_kept_renamed_and_replaced() {
         Some("hostname=db.internal;port=5432;password=pw2")
     );
     let bad = SecretUpdate {
-        fields: Some(vec![keep("nope", "x")]),
+        fields: Some(FieldsUpdate::Replace {
+            fields: vec![keep("nope", "x")],
+        }),
         ..SecretUpdate::default()
     };
     assert_eq!(
@@ -491,5 +497,154 @@ fn wrong_passwords_are_throttled() {
         ),
         ErrorCode::AuthFailed,
         "unknown users get the same answer"
+    );
+}
+
+/// An update is merged with the current version inside the core's
+/// transaction: field edits, one half of the scope, and a change of active
+/// state all arrive as one operation (the CLI and the app hold no rules).
+#[test]
+fn updates_are_merged_in_the_core_in_one_operation() {
+    let mut w = team();
+    w.login_as("max");
+    let mut s = secret("CFG", "", scope(Some(&["OPS"]), false));
+    s.departments = None;
+    s.fields = vec![
+        FieldInput::set("host", "h"),
+        FieldInput::set("user", "u"),
+        FieldInput::set("pw", "p"),
+    ];
+    let id = w.vault.create_secret(s).expect("create");
+    let meta = w.vault.secret(id).expect("meta");
+    assert_eq!(
+        meta.scope.departments,
+        coffer_core::DeptScope::Departments {
+            codes: vec!["OPS".into()]
+        },
+        "without departments a secret goes to the creator's primary department"
+    );
+
+    // Edit: set one field in place, add one, remove one; the rest stay.
+    let edit = |set: Vec<FieldInput>, remove: &[&str]| SecretUpdate {
+        fields: Some(FieldsUpdate::Edit {
+            set,
+            remove: remove.iter().map(|r| r.to_string()).collect(),
+        }),
+        ..SecretUpdate::default()
+    };
+    w.vault
+        .update_secret(
+            id,
+            edit(
+                vec![FieldInput::set("pw", "new"), FieldInput::set("port", "1")],
+                &["user"],
+            ),
+        )
+        .expect("edit fields");
+    assert_eq!(
+        get(&mut w.vault, "CFG", None).as_deref(),
+        Some("host=h;pw=new;port=1")
+    );
+    let before = w.vault.secret(id).expect("meta").version;
+    assert_eq!(
+        code(w.vault.update_secret(id, edit(vec![], &["nope"]))),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        code(
+            w.vault
+                .update_secret(id, edit(vec![FieldInput::set("x", "1")], &["nope"]))
+        ),
+        ErrorCode::InvalidInput,
+        "removing a field that does not exist changes nothing"
+    );
+    assert_eq!(w.vault.secret(id).expect("meta").version, before);
+    assert_eq!(
+        get(&mut w.vault, "CFG", None).as_deref(),
+        Some("host=h;pw=new;port=1")
+    );
+
+    // One half of the scope: the other half stays as it is.
+    w.vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                users: Some(coffer_core::UserScope::Creator),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("make private");
+    let meta = w.vault.secret(id).expect("meta");
+    assert_eq!(meta.scope.users, coffer_core::UserScope::Creator);
+    assert_eq!(
+        meta.scope.departments,
+        coffer_core::DeptScope::Departments {
+            codes: vec!["OPS".into()]
+        }
+    );
+    w.vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                departments: Some(coffer_core::DeptScope::All),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("widen");
+    let meta = w.vault.secret(id).expect("meta");
+    assert_eq!(
+        meta.scope.users,
+        coffer_core::UserScope::Creator,
+        "still private"
+    );
+    assert_eq!(meta.scope.departments, coffer_core::DeptScope::All);
+    w.vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                users: Some(coffer_core::UserScope::All),
+                departments: Some(coffer_core::DeptScope::Departments {
+                    codes: vec!["OPS".into()],
+                }),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("share again");
+
+    // Active state travels with the rest, for admins only.
+    let deactivate_and_describe = || SecretUpdate {
+        description: Some("rotated".into()),
+        active: Some(false),
+        ..SecretUpdate::default()
+    };
+    assert_eq!(
+        code(w.vault.update_secret(id, deactivate_and_describe())),
+        ErrorCode::PermissionDenied,
+        "a member cannot deactivate through an edit"
+    );
+    assert_eq!(w.vault.secret(id).expect("meta").description, "");
+    w.login_as("ada");
+    let version = w.vault.secret(id).expect("meta").version;
+    let after = w
+        .vault
+        .update_secret(id, deactivate_and_describe())
+        .expect("admin edits and deactivates at once");
+    assert!(!after.active);
+    assert_eq!(after.description, "rotated");
+    assert_eq!(after.version, version + 1, "one new version");
+    let reactivated = w
+        .vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                active: Some(true),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("reactivate");
+    assert!(reactivated.active);
+    assert_eq!(
+        reactivated.version, after.version,
+        "a change of state alone is not a new version of the content"
     );
 }

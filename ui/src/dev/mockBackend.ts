@@ -298,8 +298,10 @@ export function createMockBackend(): Backend {
       return { field: a.field, clear_after_secs: settings.clipboard_clear_secs };
     },
     create_secret: (a) => {
-      const s = a.secret as NewSecret;
+      const n = a.secret as NewSecret;
       const u = me();
+      const departments = n.departments ?? { kind: "departments", codes: u.primary_department === null ? [] : [u.primary_department] };
+      const s = { ...n, scope: { departments, users: n.users } };
       if ([...secrets.values()].some((m) => m.summary.key === s.key && JSON.stringify(m.summary.scope) === JSON.stringify(s.scope))) {
         fail("conflict", "a secret with this key and scope already exists");
       }
@@ -312,8 +314,21 @@ export function createMockBackend(): Backend {
       const u = a.update as SecretUpdate;
       bump(m);
       if (u.key !== null) m.summary.key = u.key;
-      if (u.fields !== null) applyFields(m, u.fields);
-      if (u.scope !== null) m.summary.scope = u.scope;
+      if (u.active !== null && u.active !== m.summary.active && !isAdmin(me())) fail("permission_denied", "only admins can activate or deactivate secrets");
+      if (u.fields?.kind === "replace") applyFields(m, u.fields.fields);
+      if (u.fields?.kind === "edit") {
+        const { set, remove } = u.fields;
+        const kept: FieldInput[] = m.summary.field_names.filter((n) => !remove.includes(n)).map((n) => ({ name: n, value: { kind: "keep", from: n } }));
+        for (const f of set) {
+          const i = kept.findIndex((k) => k.name === f.name);
+          if (i >= 0) kept[i] = f;
+          else kept.push(f);
+        }
+        applyFields(m, kept);
+      }
+      if (u.departments !== null) m.summary.scope = { ...m.summary.scope, departments: u.departments };
+      if (u.users !== null) m.summary.scope = { ...m.summary.scope, users: u.users };
+      if (u.active !== null) m.summary.active = u.active;
       if (u.description !== null) m.summary.description = u.description;
       if (u.tags !== null) m.summary.tags = u.tags;
       if (u.expires !== null) m.summary.expires_at = u.expires.kind === "never" ? null : u.expires.at;

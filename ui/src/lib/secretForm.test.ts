@@ -99,7 +99,8 @@ describe("toNewSecret", () => {
     expect(toNewSecret(form)).toEqual({
       key: "DB_PASSWORD",
       fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
-      scope: { departments: { kind: "departments", codes: ["FIN", "OPS"] }, users: "creator" },
+      departments: { kind: "departments", codes: ["FIN", "OPS"] },
+      users: "creator",
       description: "Primary",
       tags: ["prod"],
       expires_at: endOfLocalDay("2030-03-31"),
@@ -110,7 +111,7 @@ describe("toNewSecret", () => {
 
   it("sends no expiry when the toggle is off, whatever the date", () => {
     expect(toNewSecret(filled({ expiryEnabled: false, expiresOn: "2030-03-31" })).expires_at).toBeNull();
-    expect(toNewSecret(filled({ allDepartments: true })).scope.departments).toEqual({ kind: "all" });
+    expect(toNewSecret(filled({ allDepartments: true })).departments).toEqual({ kind: "all" });
   });
 });
 
@@ -146,12 +147,16 @@ describe("toSecretUpdate", () => {
     if (!host || !password) throw new Error("fixture");
     const form = { ...initial, fields: [host, { ...password, value: "new-pass" }] };
     const u = toSecretUpdate(form, initial);
-    expect(u.fields).toEqual([
-      { name: "host", value: { kind: "keep", from: "host" } },
-      { name: "password", value: { kind: "set", value: "new-pass" } },
-    ]);
+    expect(u.fields).toEqual({
+      kind: "replace",
+      fields: [
+        { name: "host", value: { kind: "keep", from: "host" } },
+        { name: "password", value: { kind: "set", value: "new-pass" } },
+      ],
+    });
     expect(u.key).toBeNull();
-    expect(u.scope).toBeNull();
+    expect(u.departments).toBeNull();
+    expect(u.users).toBeNull();
     expect(u.expires).toBeNull();
   });
 
@@ -160,7 +165,7 @@ describe("toSecretUpdate", () => {
     const [host] = initial.fields;
     if (!host) throw new Error("fixture");
     const u = toSecretUpdate({ ...initial, fields: [{ ...host, name: "hostname" }] }, initial);
-    expect(u.fields).toEqual([{ name: "hostname", value: { kind: "keep", from: "host" } }]);
+    expect(u.fields).toEqual({ kind: "replace", fields: [{ name: "hostname", value: { kind: "keep", from: "host" } }] });
   });
 
   it("sends only the changed metadata", () => {
@@ -172,12 +177,23 @@ describe("toSecretUpdate", () => {
     expect(u).toEqual({
       key: "warehouse",
       fields: null,
-      scope: { departments: { kind: "all" }, users: "all" },
+      departments: { kind: "all" },
+      users: null,
       description: null,
       tags: ["prod", "etl"],
       expires: { kind: "never" },
       reveal: "never",
+      active: null,
     });
+  });
+
+  it("sends the users half alone when only it changed, and a change of active state with the rest", () => {
+    const initial = formFromSummary(s);
+    const u = toSecretUpdate({ ...initial, userScope: "creator", active: false }, initial);
+    expect(u.departments).toBeNull();
+    expect(u.users).toBe("creator");
+    expect(u.active).toBe(false);
+    expect(isEmptyUpdate(toSecretUpdate({ ...initial, active: false }, initial))).toBe(false);
   });
 
   it("sets a new expiry date as the end of that local day", () => {
@@ -189,6 +205,6 @@ describe("toSecretUpdate", () => {
   it("treats the same departments in another order as unchanged", () => {
     const two = summary({ ...s, scope: { departments: { kind: "departments", codes: ["FIN", "OPS"] }, users: "all" } });
     const initial = formFromSummary(two);
-    expect(toSecretUpdate({ ...initial, departments: ["OPS", "FIN"] }, initial).scope).toBeNull();
+    expect(toSecretUpdate({ ...initial, departments: ["OPS", "FIN"] }, initial).departments).toBeNull();
   });
 });

@@ -201,10 +201,12 @@ function fieldInputs(form: SecretForm, mode: "create" | "edit"): FieldInput[] {
 }
 
 export function toNewSecret(form: SecretForm): NewSecret {
+  const scope = scopeOf(form);
   return {
     key: form.key,
     fields: fieldInputs(form, "create"),
-    scope: scopeOf(form),
+    departments: scope.departments,
+    users: scope.users,
     description: form.description,
     tags: [...form.tags],
     expires_at: expiresAtOf(form),
@@ -225,28 +227,29 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * Only the parts that differ from `initial` (the form as it was opened);
- * `null` everywhere means nothing to save. Active state is not part of an
- * update: it goes through `set_secret_active`.
+ * `null` everywhere means nothing to save. A change of active state goes in
+ * the same update, so the core applies everything in one transaction.
  */
 export function toSecretUpdate(form: SecretForm, initial: SecretForm): SecretUpdate {
   const fieldsUnchanged =
     form.fields.length === initial.fields.length &&
     form.fields.every((row, i) => row.value === "" && row.original !== null && row.original === row.name && initial.fields[i]?.original === row.original);
-  const scopeUnchanged =
-    form.userScope === initial.userScope &&
-    form.allDepartments === initial.allDepartments &&
-    (form.allDepartments || sameSet(form.departments, initial.departments));
+  const departmentsUnchanged =
+    form.allDepartments === initial.allDepartments && (form.allDepartments || sameSet(form.departments, initial.departments));
   const expiryUnchanged =
     form.expiryEnabled === initial.expiryEnabled && (!form.expiryEnabled || form.expiresOn === initial.expiresOn);
   const at = expiresAtOf(form);
+  const scope = scopeOf(form);
   return {
     key: form.key === initial.key ? null : form.key,
-    fields: fieldsUnchanged ? null : fieldInputs(form, "edit"),
-    scope: scopeUnchanged ? null : scopeOf(form),
+    fields: fieldsUnchanged ? null : { kind: "replace", fields: fieldInputs(form, "edit") },
+    departments: departmentsUnchanged ? null : scope.departments,
+    users: form.userScope === initial.userScope ? null : scope.users,
     description: form.description === initial.description ? null : form.description,
     tags: sameList(form.tags, initial.tags) ? null : [...form.tags],
     expires: expiryUnchanged ? null : at === null ? { kind: "never" } : { kind: "at", at },
     reveal: form.neverReveal === initial.neverReveal ? null : form.neverReveal ? "never" : "allowed",
+    active: form.active === initial.active ? null : form.active,
   };
 }
 

@@ -5,8 +5,8 @@
 //! to stderr.
 
 use coffer_core::{
-    DeptScope, ExpiryUpdate, ExposeSecret, FieldInput, FieldValue, ListQuery, NewSecret, Reveal,
-    Scope, SecretSummary, SecretUpdate, UserScope, time::now_ms,
+    DeptScope, ExpiryUpdate, ExposeSecret, FieldInput, FieldValue, FieldsUpdate, ListQuery,
+    NewSecret, Reveal, SecretSummary, SecretUpdate, UserScope, time::now_ms,
 };
 use serde_json::json;
 
@@ -85,25 +85,17 @@ pub fn add(g: &Global, a: &AddArgs) -> CliResult<()> {
         .as_deref()
         .map(|e| expires(e, g.json))
         .transpose()?;
-    let (mut vault, info) = session::sign_in(g)?;
-    let departments = match dept_scope(&a.scope) {
-        Some(d) => d,
-        None => DeptScope::Departments {
-            codes: vec![info.user.primary_department.clone().ok_or_else(|| {
-                CliError::usage("you have no primary department: pass --dept CODE or --all-depts")
-            })?],
-        },
-    };
+    let (mut vault, _) = session::sign_in(g)?;
     let id = vault.create_secret(NewSecret {
         key: a.key.clone(),
         fields,
-        scope: Scope {
-            departments,
-            users: if a.private {
-                UserScope::Creator
-            } else {
-                UserScope::All
-            },
+        // Without --dept or --all-depts, the core picks the user's primary
+        // department.
+        departments: dept_scope(&a.scope),
+        users: if a.private {
+            UserScope::Creator
+        } else {
+            UserScope::All
         },
         description: a.description.clone().unwrap_or_default(),
         tags: a.tags.clone(),
@@ -237,36 +229,6 @@ pub fn show(g: &Global, a: &ShowArgs) -> CliResult<()> {
     output::out(text.split_once('\n').map_or("", |(_, rest)| rest))
 }
 
-/// `--set-field` and `--remove-field` on top of the current fields, keeping
-/// every untouched value without reading it.
-fn edited_fields(
-    current: &[String],
-    set: &[String],
-    remove: &[String],
-) -> CliResult<Vec<FieldInput>> {
-    if remove.iter().any(|r| !current.contains(r)) {
-        return Err(CliError::usage(
-            "--remove-field names a field this secret does not have (see `coffer show ID`)",
-        ));
-    }
-    let mut out: Vec<FieldInput> = current
-        .iter()
-        .filter(|n| !remove.contains(n))
-        .map(|n| FieldInput {
-            name: n.clone(),
-            value: FieldValue::Keep { from: n.clone() },
-        })
-        .collect();
-    for pair in set {
-        let field = parse_field(pair)?;
-        match out.iter_mut().find(|f| f.name == field.name) {
-            Some(slot) => *slot = field,
-            None => out.push(field),
-        }
-    }
-    Ok(out)
-}
-
 pub fn update(g: &Global, a: &UpdateArgs) -> CliResult<()> {
     let v = &a.value;
     let replaced = given_fields(v.value.as_ref(), v.value_stdin, &v.fields)?;
@@ -277,41 +239,24 @@ pub fn update(g: &Global, a: &UpdateArgs) -> CliResult<()> {
         (None, true) => Some(ExpiryUpdate::Never),
         (None, false) => None,
     };
-    let new_depts = dept_scope(&a.scope);
-    let new_users = match (a.private, a.shared) {
+    // `--set-field` and `--remove-field` edit the current fields; the core
+    // applies them to the current version in the same transaction.
+    let fields = if !a.set_field.is_empty() || !a.remove_field.is_empty() {
+        Some(FieldsUpdate::Edit {
+            set: a
+                .set_field
+                .iter()
+                .map(|p| parse_field(p))
+                .collect::<CliResult<_>>()?,
+            remove: a.remove_field.clone(),
+        })
+    } else {
+        replaced.map(|fields| FieldsUpdate::Replace { fields })
+    };
+    let users = match (a.private, a.shared) {
         (true, _) => Some(UserScope::Creator),
         (_, true) => Some(UserScope::All),
         _ => None,
-    };
-    let edits_fields = !a.set_field.is_empty() || !a.remove_field.is_empty();
-    let (mut vault, _) = session::sign_in(g)?;
-    // The current metadata, needed only to keep what is not being changed.
-    let current = if edits_fields || new_depts.is_some() != new_users.is_some() {
-        Some(vault.secret(a.id)?)
-    } else {
-        None
-    };
-    let fields = match (&current, edits_fields) {
-        (Some(cur), true) => Some(edited_fields(
-            &cur.field_names,
-            &a.set_field,
-            &a.remove_field,
-        )?),
-        _ => replaced,
-    };
-    let scope = match (new_depts, new_users, &current) {
-        (None, None, _) => None,
-        (Some(departments), Some(users), _) => Some(Scope { departments, users }),
-        (Some(departments), None, Some(cur)) => Some(Scope {
-            departments,
-            users: cur.scope.users,
-        }),
-        (None, Some(users), Some(cur)) => Some(Scope {
-            departments: cur.scope.departments.clone(),
-            users,
-        }),
-        // `current` is loaded whenever only half the scope is given.
-        (_, _, None) => None,
     };
     let tags = if a.no_tags {
         Some(Vec::new())
@@ -320,16 +265,19 @@ pub fn update(g: &Global, a: &UpdateArgs) -> CliResult<()> {
     } else {
         Some(a.tags.clone())
     };
+    let (mut vault, _) = session::sign_in(g)?;
     let updated = vault.update_secret(
         a.id,
         SecretUpdate {
             key: a.key.clone(),
             fields,
-            scope,
+            departments: dept_scope(&a.scope),
+            users,
             description: a.description.clone(),
             tags,
             expires,
             reveal: a.write_only.then_some(Reveal::Never),
+            active: None,
         },
     )?;
     print_id(g, updated.id)

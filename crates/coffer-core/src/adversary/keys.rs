@@ -90,7 +90,7 @@ fn an_outsiders_planted_department_key_is_never_used() {
     olga.update_secret(
         lab.secret_id("FIN_DB"),
         SecretUpdate {
-            fields: Some(vec![crate::model::FieldInput::set("value", "new-fin-db")]),
+            fields: super::value_update("new-fin-db"),
             ..Default::default()
         },
     )
@@ -224,9 +224,8 @@ fn narrowing_a_scope_replaces_the_data_key() {
     assert_eq!(get(&mut max, "SHARED"), Ok(Some("before-narrowing".into())));
     let old_dek = max
         .read(|cx| {
-            let s = crate::secrets::visible(cx, id)?;
-            let dir = cx.dir_arc();
-            let dek = crate::record::require_dek(cx.conn, cx.keys, &dir, &s)?;
+            let s = crate::access::visible(cx, id)?;
+            let dek = crate::record::require_dek(cx, &s)?;
             Ok(SymKey::from_bytes(*dek.expose_bytes()))
         })
         .expect("max's data key");
@@ -236,11 +235,9 @@ fn narrowing_a_scope_replaces_the_data_key() {
     olga.update_secret(
         id,
         SecretUpdate {
-            scope: Some(scope(Some(&["FIN"]), false)),
-            fields: Some(vec![crate::model::FieldInput::set(
-                "value",
-                "after-narrowing",
-            )]),
+            departments: Some(scope(Some(&["FIN"]), false).departments),
+            users: Some(scope(Some(&["FIN"]), false).users),
+            fields: super::value_update("after-narrowing"),
             ..Default::default()
         },
     )
@@ -253,7 +250,7 @@ fn narrowing_a_scope_replaces_the_data_key() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("row");
-    let h = crate::header::Header::decode(&header).expect("header");
+    let h = crate::seal::header::Header::decode(&header).expect("header");
     assert!(!h.wraps.contains(&ops_id), "no longer wrapped under OPS");
     for dek_gen in [h.dek_gen, h.dek_gen - 1] {
         let aad = crate::crypto::Aad::new("secrets", id, "fields", dek_gen);
@@ -272,7 +269,7 @@ fn narrowing_a_scope_replaces_the_data_key() {
         .collect::<Result<_, _>>()
         .expect("rows");
     for (key_id, wrapped) in wraps {
-        assert!(crate::record::unwrap_dek(&ops_key, &h, key_id, &wrapped).is_err());
+        assert!(crate::seal::unwrap_dek(&ops_key, &h, key_id, &wrapped).is_err());
     }
     assert_eq!(get(&mut max, "SHARED"), Ok(None), "max is out of scope now");
 }

@@ -67,11 +67,19 @@ pub(crate) fn scope(depts: Option<&[&str]>, private: bool) -> Scope {
     }
 }
 
+/// An update that replaces a single-field secret's value.
+pub(crate) fn value_update(value: &str) -> Option<crate::model::FieldsUpdate> {
+    Some(crate::model::FieldsUpdate::Replace {
+        fields: vec![FieldInput::set("value", value)],
+    })
+}
+
 pub(crate) fn secret(key: &str, value: &str, scope: Scope) -> NewSecret {
     NewSecret {
         key: key.into(),
         fields: vec![FieldInput::set("value", value)],
-        scope,
+        departments: Some(scope.departments),
+        users: scope.users,
         description: String::new(),
         tags: Vec::new(),
         expires_at: None,
@@ -205,7 +213,7 @@ impl Lab {
     pub(crate) fn identity(&self, user: &str) -> Identity {
         let mut v = self.as_user(&format!("{user}-laptop"), user);
         v.read(|cx| {
-            let id = cx.keys.identity()?;
+            let id = cx.identity()?;
             Ok(Identity {
                 sign: SignKey::from_slice(id.sign.expose_seed().as_slice()).expect("seed"),
                 enc: KeyPair::from_private_bytes(id.enc.expose_private_bytes().as_slice())
@@ -219,8 +227,7 @@ impl Lab {
     pub(crate) fn scope_key(&self, user: &str, scope: KeyScope) -> (i64, SymKey) {
         let mut v = self.as_user(&format!("{user}-laptop"), user);
         v.read(|cx| {
-            let dir = cx.dir_arc();
-            let (kref, key) = cx.keys.current(cx.conn, &dir, scope)?;
+            let (kref, key) = cx.current_key(scope)?;
             Ok((kref.id, SymKey::from_bytes(*key.expose_bytes())))
         })
         .expect("scope key")

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use crate::crypto::{Aad, SymKey};
-use crate::header::Header;
-use crate::model::{FieldInput, MembershipUpdate, SecretUpdate};
+use crate::model::{MembershipUpdate, SecretUpdate};
+use crate::seal::header::Header;
 use crate::trust::state::{Scope as KeyScope, State};
 
 use super::*;
@@ -149,13 +149,13 @@ impl World {
             let dir = cx.dir_arc();
             let key_ids: Vec<i64> = dir.shared.values().map(|k| k.id).collect();
             for id in key_ids {
-                if let Some(k) = cx.keys.get(cx.conn, &dir, id)? {
+                if let Some(k) = cx.key(id)? {
                     ring.keys.push((id, SymKey::from_bytes(*k.expose_bytes())));
                 }
             }
             for id in &ids {
-                if let Ok(s) = crate::secrets::visible(cx, *id)
-                    && let Ok(Some(dek)) = crate::record::dek(cx.conn, cx.keys, &dir, &s)
+                if let Ok(s) = crate::access::visible(cx, *id)
+                    && let Ok(Some(dek)) = crate::record::dek(cx, &s)
                 {
                     ring.deks.push(SymKey::from_bytes(*dek.expose_bytes()));
                 }
@@ -244,7 +244,7 @@ impl World {
                             .update_secret(
                                 id,
                                 SecretUpdate {
-                                    fields: Some(vec![FieldInput::set("value", value)]),
+                                    fields: super::value_update(&value),
                                     ..Default::default()
                                 },
                             )
@@ -268,11 +268,9 @@ impl World {
                     .update_secret(
                         id,
                         SecretUpdate {
-                            scope: Some(scope_of(c)),
-                            fields: Some(vec![FieldInput::set(
-                                "value",
-                                format!("rescoped-{s}-{step}"),
-                            )]),
+                            departments: Some(scope_of(c).departments),
+                            users: Some(scope_of(c).users),
+                            fields: super::value_update(&format!("rescoped-{s}-{step}")),
                             ..Default::default()
                         },
                     )
@@ -296,7 +294,7 @@ fn opens(ring: &Ring, w: &Written) -> bool {
     ring.keys.iter().any(|(_, k)| {
         w.wraps
             .iter()
-            .any(|(key_id, wrapped)| crate::record::unwrap_dek(k, h, *key_id, wrapped).is_ok())
+            .any(|(key_id, wrapped)| crate::seal::unwrap_dek(k, h, *key_id, wrapped).is_ok())
     })
 }
 

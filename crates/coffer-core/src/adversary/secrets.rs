@@ -3,9 +3,9 @@
 use crate::codec;
 use crate::crypto::{Aad, IndexKey, SymKey};
 use crate::error::ErrorCode;
-use crate::header::{Header, blob_hash};
-use crate::model::{FieldInput, ListQuery, SecretUpdate};
-use crate::record::{Fields, Meta};
+use crate::model::{ListQuery, SecretUpdate};
+use crate::plain::{Fields, Meta};
+use crate::seal::header::{Header, blob_hash};
 use crate::trust::state::Scope;
 
 use super::*;
@@ -57,7 +57,7 @@ fn an_older_copy_of_a_secret_is_a_rollback() {
     olga.update_secret(
         id,
         SecretUpdate {
-            fields: Some(vec![FieldInput::set("value", "rotated-value")]),
+            fields: super::value_update("rotated-value"),
             ..Default::default()
         },
     )
@@ -96,9 +96,8 @@ fn an_older_copy_of_a_secret_is_a_rollback() {
 fn open_as(lab: &Lab, user: &str, id: i64) -> (Header, SymKey, Meta, Fields) {
     let mut v = lab.as_user(&format!("{user}-laptop"), user);
     v.read(|cx| {
-        let s = crate::secrets::visible(cx, id)?;
-        let dir = cx.dir_arc();
-        let dek = crate::record::require_dek(cx.conn, cx.keys, &dir, &s)?;
+        let s = crate::access::visible(cx, id)?;
+        let dek = crate::record::require_dek(cx, &s)?;
         let meta = crate::record::open_meta(&dek, &s)?;
         let fields = crate::record::open_fields(&dek, &s)?;
         Ok((
@@ -115,7 +114,7 @@ fn open_as(lab: &Lab, user: &str, id: i64) -> (Header, SymKey, Meta, Fields) {
 /// new ciphertexts if given.
 fn rewrite(lab: &Lab, h: &Header, key: &crate::crypto::SignKey, fields_blob: Option<Vec<u8>>) {
     let body = h.encode();
-    let sig = key.sign(crate::header::PURPOSE, &body);
+    let sig = key.sign(crate::seal::header::PURPOSE, &body);
     let raw = lab.raw();
     raw.execute(
         "UPDATE secrets SET header = ?2, signature = ?3, signer_id = ?4, active = ?5 WHERE id = ?1",

@@ -17,7 +17,7 @@ mod sign;
 pub(crate) use aead::{Aad, SymKey};
 pub(crate) use hpke_wrap::{KeyPair, PUBLIC_KEY_LEN};
 pub use index::Fingerprint;
-pub(crate) use index::{IndexKey, key_commitment};
+pub(crate) use index::{BlindIndex, IndexKey, key_commitment};
 pub use kdf::KdfParams;
 pub(crate) use kdf::{SALT_LEN, derive_password_key, derive_seed};
 pub(crate) use sign::{SIGNATURE_LEN, SignKey, SignPublic, Signature, verify};

@@ -8,18 +8,16 @@
 //! each device remembers what it has verified so that an older or
 //! different directory is refused.
 
-pub(crate) mod device;
 pub(crate) mod log;
 pub(crate) mod state;
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension};
-
 use crate::error::{Error, Result};
-use device::DeviceStore;
+use crate::store::Store;
+use crate::store::device::{Checkpoint, DeviceStore};
 use log::{SignedEntry, apply, entry_hash};
-use state::State;
+use state::{State, decode_state, encode_state};
 
 /// A short code for the vault's root of trust (its id and the owner's
 /// identity key), for people to compare out of band: 20 characters of
@@ -54,42 +52,12 @@ fn damaged(epoch: i64, why: &str) -> Error {
     ))
 }
 
-/// The latest entry of the log: (epoch, stored bytes). `None` for a vault
-/// of format 1 that its owner has not upgraded yet.
-fn latest(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>> {
-    Ok(conn
-        .query_row(
-            "SELECT epoch, entry FROM directory_log ORDER BY epoch DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
-}
-
-fn entry_at(conn: &Connection, epoch: i64) -> Result<Option<Vec<u8>>> {
-    Ok(conn
-        .query_row(
-            "SELECT entry FROM directory_log WHERE epoch = ?1",
-            [epoch],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 /// The vault id the latest entry claims (unverified), for forgetting it.
-pub(crate) fn claimed_vault_id(conn: &Connection) -> Result<Option<String>> {
-    Ok(latest(conn)?
+pub(crate) fn claimed_vault_id(db: &dyn Store) -> Result<Option<String>> {
+    Ok(db
+        .log_latest()?
         .and_then(|(_, bytes)| SignedEntry::from_bytes(&bytes))
         .map(|s| s.entry.vault_id))
-}
-
-/// The epoch of the latest entry (0 when there is none).
-pub(crate) fn latest_epoch(conn: &Connection) -> Result<i64> {
-    Ok(
-        conn.query_row("SELECT ifnull(max(epoch), 0) FROM directory_log", [], |r| {
-            r.get(0)
-        })?,
-    )
 }
 
 /// The verified directory of the vault at `location`, using and advancing
@@ -101,12 +69,12 @@ pub(crate) fn latest_epoch(conn: &Connection) -> Result<i64> {
 /// verified, or one whose history differs from it. Refused, as an
 /// integrity error: any entry not signed by someone allowed to make it.
 pub(crate) fn load(
-    conn: &Connection,
+    db: &dyn Store,
     device: &DeviceStore,
     location: &str,
     known: Option<&Arc<State>>,
 ) -> Result<Option<Arc<State>>> {
-    let Some((top, top_bytes)) = latest(conn)? else {
+    let Some((top, top_bytes)) = db.log_latest()? else {
         // A vault this device has seen signed must not come back unsigned
         // (a format-1 copy put back to drop every signature).
         if let Some(known) = device.location(location)?
@@ -136,11 +104,15 @@ pub(crate) fn load(
              if it was replaced on purpose, check its fingerprint with its owner, then run `coffer trust reset`"
         )));
     }
-    let checkpoint = device.checkpoint(&vault_id)?;
+    let checkpoint = device.checkpoint(&vault_id)?.map(|c| {
+        // A state this build cannot read is verified again from the log.
+        let state = decode_state(&c.state).filter(|s| s.epoch == c.epoch);
+        (c, state)
+    });
     // The first entry is this vault's root of trust: a different one is
     // another vault under the same name, whatever its later entries say.
-    if let Some(c) = &checkpoint {
-        let first = entry_at(conn, 1)?.map(|b| entry_hash(&b));
+    if let Some((c, _)) = &checkpoint {
+        let first = db.log_entry(1)?.map(|b| entry_hash(&b));
         if first != Some(c.genesis) {
             return Err(root_changed());
         }
@@ -162,13 +134,13 @@ pub(crate) fn load(
         .chain(
             checkpoint
                 .as_ref()
-                .map(|c| (c.epoch, c.head, c.state.clone())),
+                .map(|(c, state)| (c.epoch, c.head, state.clone())),
         );
     for (epoch, head, state) in candidates {
         if epoch > top {
             return Err(rollback("is older"));
         }
-        match entry_at(conn, epoch)? {
+        match db.log_entry(epoch)? {
             Some(bytes) if entry_hash(&bytes) == head => {
                 if state.is_some() {
                     start = state;
@@ -180,13 +152,7 @@ pub(crate) fn load(
     }
 
     let from = start.as_ref().map_or(0, |s| s.epoch);
-    let mut stmt = conn
-        .prepare_cached("SELECT epoch, entry FROM directory_log WHERE epoch > ?1 ORDER BY epoch")?;
-    let rows = stmt
-        .query_map([from], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = db.log_since(from)?;
     let mut state = start;
     for (epoch, bytes) in rows {
         let signed = SignedEntry::from_bytes(&bytes).ok_or_else(|| damaged(epoch, "unreadable"))?;
@@ -200,14 +166,26 @@ pub(crate) fn load(
     if state.epoch != top || state.head != top_hash {
         return Err(damaged(top, "the log has a gap"));
     }
-    if let Some(c) = &checkpoint
+    if let Some((c, _)) = &checkpoint
         && c.genesis != state.genesis
     {
         return Err(root_changed());
     }
-    device.save_checkpoint(&state)?;
+    remember(device, &state)?;
     device.set_location(location, &vault_id)?;
     Ok(Some(Arc::new(state)))
+}
+
+/// Makes this device remember a directory it verified (unless it
+/// remembers a newer one).
+pub(crate) fn remember(device: &DeviceStore, state: &State) -> Result<()> {
+    device.save_checkpoint(&Checkpoint {
+        vault_id: state.config.vault_id.clone(),
+        genesis: state.genesis,
+        epoch: state.epoch,
+        head: state.head,
+        state: encode_state(state),
+    })
 }
 
 /// The error for a vault whose first entry is not the one this device
@@ -221,17 +199,8 @@ fn root_changed() -> Error {
 }
 
 /// Appends a signed entry (the caller holds the write lock).
-pub(crate) fn append(conn: &Connection, signed: &SignedEntry) -> Result<Vec<u8>> {
+pub(crate) fn append(db: &dyn Store, signed: &SignedEntry) -> Result<Vec<u8>> {
     let bytes = signed.to_bytes();
-    conn.execute(
-        "INSERT INTO directory_log (epoch, entry) VALUES (?1, ?2)",
-        rusqlite::params![signed.entry.epoch, bytes],
-    )
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Error::Conflict("someone else changed the directory at the same time: try again".into())
-        }
-        _ => e.into(),
-    })?;
+    db.log_append(signed.entry.epoch, &bytes)?;
     Ok(bytes)
 }

@@ -90,39 +90,7 @@ pub(crate) struct Config {
     pub kdf: KdfParams,
 }
 
-/// The scope a shared or personal key serves.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub(crate) enum Scope {
-    All,
-    Dept(i64),
-    Personal(i64),
-}
-
-impl Scope {
-    pub(crate) fn encode(self, w: &mut Writer) {
-        match self {
-            Self::All => w.u8(1),
-            Self::Dept(d) => w.u8(2).i64(d),
-            Self::Personal(u) => w.u8(3).i64(u),
-        };
-    }
-
-    pub(crate) fn decode(r: &mut Reader) -> Option<Self> {
-        match r.u8()? {
-            1 => Some(Self::All),
-            2 => Some(Self::Dept(r.i64()?)),
-            3 => Some(Self::Personal(r.i64()?)),
-            _ => None,
-        }
-    }
-
-    /// Canonical bytes for associated data and commitments.
-    pub(crate) fn bytes(self) -> Vec<u8> {
-        let mut w = Writer::new(b'S', 9);
-        self.encode(&mut w);
-        w.finish().to_vec()
-    }
-}
+pub(crate) use crate::plain::Scope;
 
 /// The verified directory at one epoch of the log.
 #[derive(Clone)]

@@ -131,7 +131,8 @@ pub fn secret(key: &str, value: &str, scope: Scope) -> NewSecret {
     NewSecret {
         key: key.into(),
         fields: vec![FieldInput::set("value", value)],
-        scope,
+        departments: Some(scope.departments),
+        users: scope.users,
         description: String::new(),
         tags: Vec::new(),
         expires_at: None,

@@ -8,7 +8,7 @@ import { summary } from "../../test/fixtures";
 vi.mock("../../api", () => ({
   createSecret: vi.fn(),
   updateSecret: vi.fn(),
-  setSecretActive: vi.fn(),
+  listUsages: vi.fn(),
   toApiError: (e: unknown) => e,
 }));
 
@@ -32,6 +32,7 @@ beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(api.createSecret).mockResolvedValue(42);
   vi.mocked(api.updateSecret).mockResolvedValue(summary({ id: 7, key: "K" }));
+  vi.mocked(api.listUsages).mockResolvedValue([]);
 });
 
 describe("secret dialog", () => {
@@ -97,7 +98,8 @@ describe("secret dialog", () => {
     expect(vi.mocked(api.createSecret).mock.calls[0]?.[0]).toEqual({
       key: "DB_PASSWORD",
       fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
-      scope: { departments: { kind: "departments", codes: ["FIN"] }, users: "creator" },
+      departments: { kind: "departments", codes: ["FIN"] },
+      users: "creator",
       description: "",
       tags: ["prod"],
       expires_at: null,
@@ -130,17 +132,39 @@ describe("secret dialog", () => {
       7,
       {
         key: null,
-        fields: [
-          { name: "host", value: { kind: "keep", from: "host" } },
-          { name: "password", value: { kind: "set", value: "new-pass" } },
-        ],
-        scope: null,
+        fields: {
+          kind: "replace",
+          fields: [
+            { name: "host", value: { kind: "keep", from: "host" } },
+            { name: "password", value: { kind: "set", value: "new-pass" } },
+          ],
+        },
+        departments: null,
+        users: null,
         description: null,
         tags: null,
         expires: null,
         reveal: null,
+        active: null,
       },
     ]);
+    expect(api.listUsages).not.toHaveBeenCalled();
+  });
+
+  it("saves an edit and a deactivation as one update, then names the usages that still use it", async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.listUsages).mockResolvedValue([
+      { id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 },
+    ]);
+    const s = summary({ id: 7, key: "K", active: true, can: { reveal: true, copy: true, edit: true, delete: true, activate: true } });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" isAdmin onClose={() => {}} onSaved={() => {}} />);
+    await user.type(screen.getByTestId("secret-description"), "rotated");
+    await user.click(screen.getByTestId("secret-active"));
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(api.updateSecret).toHaveBeenCalledTimes(1));
+    const [, update] = vi.mocked(api.updateSecret).mock.calls[0] ?? [];
+    expect(update).toMatchObject({ description: "rotated", active: false });
+    await waitFor(() => expect(api.listUsages).toHaveBeenCalledWith(7));
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { memo, useCallback, useMemo, useState, type FormEvent } from "react";
 
-import { createSecret, setSecretActive, toApiError, updateSecret } from "../../api";
+import { createSecret, listUsages, toApiError, updateSecret } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { UserScope } from "../../bindings/UserScope";
 import { AppDialog } from "../../components/AppDialog";
@@ -116,9 +116,11 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
       } else if (secret) {
         const u = toSecretUpdate(form, initial);
         if (!isEmptyUpdate(u)) await updateSecret(secret.id, u);
-        if (isAdmin && secret.can.activate && form.active !== initial.active) {
-          const warn = await setSecretActive(secret.id, form.active);
-          if (warn.length > 0) toast("Deactivated a secret in use", { tone: "info", description: `Still used by: ${warn.join(", ")}` });
+        if (u.active === false) {
+          const inUse = await listUsages(secret.id);
+          if (inUse.length > 0) {
+            toast("Deactivated a secret in use", { tone: "info", description: `Still used by: ${inUse.map((x) => x.name).join(", ")}` });
+          }
         }
         toast(`Saved ${form.key}`);
         onSaved(secret.id);

@@ -35,11 +35,7 @@ pub(crate) fn enroll(
     password: &SecretString,
     format1: Option<KeyPair>,
 ) -> Result<()> {
-    let config = vault
-        .directory()?
-        .ok_or_else(|| Error::AuthFailed("this vault must be upgraded by its owner first".into()))?
-        .config
-        .clone();
+    let config = vault.signed_directory()?.config.clone();
     // The slow part runs before taking the write lock.
     let lock = PasswordLock::new(password, new_password_params(&config))?;
     let enroll_public = enroll.public();
@@ -47,7 +43,7 @@ pub(crate) fn enroll(
     vault.bootstrap(
         user.id,
         Identity::generate(),
-        |conn, dir, cache| {
+        |db, dir, cache| {
             let dir = dir.ok_or_else(|| Error::AuthFailed("this vault must be upgraded by its owner first".into()))?;
             let me = dir.user(user.id).ok_or_else(|| Error::not_found("no such user"))?;
             match &me.identity {
@@ -63,12 +59,9 @@ pub(crate) fn enroll(
             let generation = me.personal.map_or(1, |p| p.generation + 1);
             // An account of format 1 may still have a personal key row
             // marked current; the new one replaces it.
-            conn.execute(
-                "UPDATE scope_keys SET retired = 1 WHERE kind = 'personal' AND owner_id = ?1",
-                [user.id],
-            )?;
-            let (kref, key) = keys::new_key(conn, &dir.config.vault_id, Scope::Personal(user.id), generation, now)?;
-            keys::mark_current(conn, None, kref.id)?;
+            db.retire_personal_keys(user.id)?;
+            let (kref, key) = keys::new_key(db, &dir.config.vault_id, Scope::Personal(user.id), generation, now)?;
+            db.mark_current_key(None, kref.id)?;
             let entry = Entry {
                 vault_id: dir.config.vault_id.clone(),
                 epoch: dir.epoch + 1,
@@ -85,7 +78,7 @@ pub(crate) fn enroll(
                 ],
             };
             let signed = entry.sign(&identity.sign, Some(enroll));
-            let stored = trust::append(conn, &signed)?;
+            let stored = trust::append(db, &signed)?;
             apply(Some(dir), &signed, &stored)
                 .map_err(|why| Error::Integrity(format!("your enrollment ({})", why.0)))?;
             *made.borrow_mut() = Some((kref, key));
@@ -97,17 +90,14 @@ pub(crate) fn enroll(
                 .take()
                 .ok_or_else(|| Error::Integrity("your enrollment".into()))?;
             let dir = cx.dir_arc();
-            let me = dir.user(cx.actor.id).cloned().ok_or_else(|| Error::not_found("no such user"))?;
+            let me = dir.user(cx.actor().id).cloned().ok_or_else(|| Error::not_found("no such user"))?;
             let scope = Scope::Personal(me.id);
-            keys::grant(cx.conn, &dir, keys::Sender { id: me.id, identity: cx.keys.identity()? }, scope, &kref, &key, &me)?;
-            cx.keys.insert(kref.id, key);
-            lock.store(cx.conn, me.id, cx.keys.identity()?)?;
-            cx.conn.execute(
-                "UPDATE users SET must_change_password = 0 WHERE id = ?1",
-                [me.id],
-            )?;
+            keys::grant(cx.db(), &dir, cx.sender()?, scope, &kref, &key, &me)?;
+            cx.keep_key(kref.id, key);
+            lock.store(cx.db(), me.id, cx.identity()?)?;
+            cx.db().set_must_change_password(me.id, false)?;
             if let Some(pair) = &format1 {
-                crate::upgrade::carry_over(cx, pair)?;
+                super::upgrade::carry_over(cx, pair)?;
             }
             Ok(())
         },

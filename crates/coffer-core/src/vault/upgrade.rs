@@ -16,23 +16,33 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use secrecy::SecretString;
 
 use crate::account::{PasswordLock, StoredLock};
 use crate::crypto::{Aad, KdfParams, KeyPair, SignKey, SymKey, random_bytes};
+use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::keys::{self, Identity, commitment};
 use crate::legacy::{self, Kind};
 use crate::model::{KdfProfile, Role, SessionInfo};
-use crate::record::{self, Draft, Fields};
+use crate::plain::{Fields, UsageLabel};
+use crate::record::{self, Draft, usages::Recorded};
+use crate::seal::Version;
+use crate::store::Store;
 use crate::time::now_ms;
 use crate::trust;
 use crate::trust::log::{Change, Entry, apply};
 use crate::trust::state::{
     Config, DeptEntry, Identity as DirIdentity, KeyRef, Scope, State, UserEntry,
 };
-use crate::vault::{Cx, Unlocked, Vault};
+use crate::vault::{Unlocked, Vault};
+
+/// A vault of format 1 is always a SQLite file.
+fn format1(db: &dyn Store) -> Result<&Connection> {
+    db.format1()
+        .ok_or_else(|| Error::Integrity("the vault's format (format 1 outside a file)".into()))
+}
 
 fn enroll_aad<'a>(
     vault_id: &str,
@@ -82,14 +92,15 @@ pub(crate) fn open_format1_account(
     lock: &StoredLock,
     password: &SecretString,
 ) -> Result<Option<Unlocked>> {
-    let Some((pair, _)) = legacy::open_password_bundle(vault.conn(), user.id, password)? else {
+    let Some((pair, _)) = legacy::open_password_bundle(format1(vault.store())?, user.id, password)?
+    else {
         return Ok(None);
     };
     let key = open_enroll_seal(dir, user, lock, &pair)?;
-    if crate::store::must_change_password(vault.conn(), user.id)? {
+    if vault.store().must_change_password(user.id)? {
         return Ok(Some(Unlocked::Enroll));
     }
-    crate::enroll::enroll(vault, user, &key, password, Some(pair))?;
+    super::enroll::enroll(vault, user, &key, password, Some(pair))?;
     vault.lock();
     Ok(Some(Unlocked::Upgraded))
 }
@@ -101,7 +112,7 @@ pub(crate) fn sign_in_unsigned(
     username: &str,
     password: &SecretString,
 ) -> Result<SessionInfo> {
-    let Some(owner) = legacy::find_user(vault.conn(), username)? else {
+    let Some(owner) = legacy::find_user(format1(vault.store())?, username)? else {
         crate::account::burn_time(&vault.meta_kdf());
         return Err(Error::WrongPassword {
             retry_after_secs: 0,
@@ -113,9 +124,10 @@ pub(crate) fn sign_in_unsigned(
                 .into(),
         ));
     }
-    let Some((pair, params)) = legacy::open_password_bundle(vault.conn(), owner.id, password)?
+    let Some((pair, params)) =
+        legacy::open_password_bundle(format1(vault.store())?, owner.id, password)?
     else {
-        crate::store::record_failure(vault.conn(), owner.id, now_ms())?;
+        vault.store().record_failure(owner.id, now_ms())?;
         return Err(Error::WrongPassword {
             retry_after_secs: 0,
         });
@@ -141,7 +153,7 @@ fn upgrade(
         KdfProfile::InsecureTest
     };
     let lock = PasswordLock::new(password, params)?;
-    let grants = legacy::open_grants(vault.conn(), owner_id, pair)?;
+    let grants = legacy::open_grants(format1(vault.store())?, owner_id, pair)?;
     let old_keys: HashMap<i64, SymKey> = grants
         .iter()
         .map(|(id, _, _, k)| (*id, SymKey::from_bytes(*k.expose_bytes())))
@@ -150,14 +162,14 @@ fn upgrade(
     vault.bootstrap(
         owner_id,
         Identity::generate(),
-        |conn, found, cache| {
+        |db, found, cache| {
             if found.is_some() {
                 return Err(Error::Conflict(
                     "this vault was upgraded meanwhile: sign in again".into(),
                 ));
             }
             genesis(
-                conn,
+                db,
                 &vault_id,
                 owner_id,
                 profile,
@@ -168,13 +180,11 @@ fn upgrade(
             Ok(())
         },
         |cx| {
-            lock.store(cx.conn, owner_id, cx.keys.identity()?)?;
-            cx.conn.execute(
-                "UPDATE users SET must_change_password = 0 WHERE id = ?1",
-                [owner_id],
-            )?;
-            for id in legacy::secret_ids(cx.conn, None)? {
-                let Some(row) = legacy::load(cx.conn, id)? else {
+            lock.store(cx.db(), owner_id, cx.identity()?)?;
+            cx.db().set_must_change_password(owner_id, false)?;
+            let old = format1(cx.db())?;
+            for id in legacy::secret_ids(old, None)? {
+                let Some(row) = legacy::load(old, id)? else {
                     continue;
                 };
                 if row.private && row.creator_id != owner_id {
@@ -190,7 +200,7 @@ fn upgrade(
 /// Writes the first directory entry of an upgraded vault and the owner's
 /// grants of format 2.
 fn genesis(
-    conn: &Connection,
+    db: &dyn Store,
     vault_id: &str,
     owner_id: i64,
     profile: KdfProfile,
@@ -204,6 +214,7 @@ fn genesis(
         .ok_or_else(|| {
             Error::Integrity("the format-1 directory (no index key for the owner)".into())
         })?;
+    let conn = format1(db)?;
     let users = legacy::users(conn, &legacy::directory_mac(&index.3))?;
     let owner = users
         .iter()
@@ -265,10 +276,7 @@ fn genesis(
             .enc
             .seal_from(&u.public_key, &aad, seed.as_slice())
             .map_err(|_| Error::Integrity(format!("the format-1 public key of user {}", u.id)))?;
-        conn.execute(
-            "UPDATE users SET enroll_seal = ?2 WHERE id = ?1",
-            params![u.id, seal],
-        )?;
+        db.set_enroll_seal(u.id, &seal)?;
         changes.push(Change::User(entry_of(u, DirIdentity::Pending { enroll })));
     }
     let mut made: Vec<(Scope, KeyRef, &SymKey)> = Vec::new();
@@ -299,16 +307,16 @@ fn genesis(
         changes,
     };
     let signed = entry.sign(&identity.sign, None);
-    let stored = trust::append(conn, &signed)?;
+    let stored = trust::append(db, &signed)?;
     let state = apply(None, &signed, &stored)
         .map_err(|why| Error::Integrity(format!("the upgraded directory ({})", why.0)))?;
     let me = state
         .user(owner_id)
         .ok_or_else(|| Error::Integrity("the upgraded directory".into()))?;
-    legacy::drop_grants_of(conn, owner_id)?;
+    db.drop_format1_grants(owner_id)?;
     for (scope, kref, key) in &made {
         keys::grant(
-            conn,
+            db,
             &state,
             keys::Sender {
                 id: owner_id,
@@ -321,12 +329,7 @@ fn genesis(
         )?;
     }
     // The index key of format 1 is not used any more.
-    conn.execute(
-        "DELETE FROM key_grants WHERE key_id IN (SELECT id FROM scope_keys WHERE kind = 'index')",
-        [],
-    )?;
-    conn.execute("DELETE FROM scope_keys WHERE kind = 'index'", [])?;
-    Ok(())
+    db.drop_index_keys()
 }
 
 /// Re-seals one format-1 secret in format 2, signed by the signed-in user,
@@ -335,37 +338,41 @@ fn genesis(
 /// with its metadata and values that fail their check, so it stays an
 /// integrity error for that secret alone.
 pub(crate) fn adopt(cx: &mut Cx, row: legacy::Row, keys: &HashMap<i64, SymKey>) -> Result<()> {
-    let Some(dek) = legacy::dek(cx.conn, &row, keys).ok().flatten() else {
+    let db = cx.db();
+    let old = format1(db)?;
+    let Some(dek) = legacy::dek(old, &row, keys).ok().flatten() else {
         return Ok(());
     };
     let Ok(meta) = legacy::open_meta(&dek, &row) else {
         return Ok(());
     };
     let fields = legacy::open_fields(&dek, &row).ok();
-    let Ok(usages) = legacy::usages(cx.conn, &dek, &row) else {
+    let Ok(usages) = legacy::usages(old, &dek, &row) else {
         return Ok(());
     };
-    let history = legacy::history(cx.conn, &dek, &row).unwrap_or_default();
+    let history = legacy::history(old, &dek, &row).unwrap_or_default();
     let id = row.id;
     let new = SymKey::generate();
-    cx.conn
-        .execute("DELETE FROM secret_versions WHERE secret_id = ?1", [id])?;
-    for (version, updated_at, updated_by, m, f) in &history {
-        record::push_history_as(
-            cx.conn,
-            &new,
-            id,
-            1,
-            *version,
-            *updated_at,
-            *updated_by,
-            m,
-            f,
-        )?;
+    db.delete_versions(id)?;
+    for (version, updated_at, updated_by, meta, fields) in history {
+        let v = Version {
+            version,
+            updated_at,
+            updated_by,
+            meta,
+            fields,
+        };
+        record::history::store(db, &new, id, 1, &v)?;
     }
-    crate::usages::adopt(cx, id, &new, 1, &usages)?;
-    cx.conn
-        .execute("DELETE FROM secret_wraps WHERE secret_id = ?1", [id])?;
+    for (usage_id, name, kind, field, by, at) in usages {
+        let recorded = Recorded {
+            id: usage_id,
+            secret_id: id,
+            by,
+            at,
+        };
+        record::usages::store(cx, recorded, &new, 1, &UsageLabel { name, kind, field })?;
+    }
     let draft = Draft {
         private: row.private,
         all_depts: row.all_depts,
@@ -389,8 +396,7 @@ pub(crate) fn adopt(cx: &mut Cx, row: legacy::Row, keys: &HashMap<i64, SymKey>) 
         record::DekPlan::Given(&new),
     )?;
     if fields.is_none() {
-        cx.conn
-            .execute("UPDATE secrets SET fields = x'' WHERE id = ?1", [id])?;
+        db.break_fields(id)?;
     }
     Ok(())
 }
@@ -399,14 +405,16 @@ pub(crate) fn adopt(cx: &mut Cx, row: legacy::Row, keys: &HashMap<i64, SymKey>) 
 /// against the directory's commitment) are granted again to its new key,
 /// and its private secrets are re-sealed under its new personal key.
 pub(crate) fn carry_over(cx: &mut Cx, pair: &KeyPair) -> Result<()> {
-    let me = cx.actor.id;
+    let me = cx.actor().id;
+    let db = cx.db();
+    let old = format1(db)?;
     let dir = cx.dir_arc();
     let user = dir
         .user(me)
         .cloned()
         .ok_or_else(|| Error::not_found("no such user"))?;
     let mut old_personal = HashMap::new();
-    for (id, kind, _, key) in legacy::open_grants(cx.conn, me, pair)? {
+    for (id, kind, _, key) in legacy::open_grants(old, me, pair)? {
         let scope = match kind {
             Kind::All => Scope::All,
             Kind::Dept(d) => Scope::Dept(d),
@@ -423,24 +431,13 @@ pub(crate) fn carry_over(cx: &mut Cx, pair: &KeyPair) -> Result<()> {
             && commitment(&dir.config.vault_id, id, scope, kref.generation, &key)
                 == kref.commitment;
         if matches && dir.entitled(&user, scope) {
-            keys::grant(
-                cx.conn,
-                &dir,
-                keys::Sender {
-                    id: me,
-                    identity: cx.keys.identity()?,
-                },
-                scope,
-                &kref,
-                &key,
-                &user,
-            )?;
+            keys::grant(db, &dir, cx.sender()?, scope, &kref, &key, &user)?;
         }
     }
-    for id in legacy::secret_ids(cx.conn, Some(me))? {
-        if let Some(row) = legacy::load(cx.conn, id)? {
+    for id in legacy::secret_ids(old, Some(me))? {
+        if let Some(row) = legacy::load(old, id)? {
             adopt(cx, row, &old_personal)?;
         }
     }
-    legacy::drop_grants_of(cx.conn, me)
+    db.drop_format1_grants(me)
 }

@@ -8,7 +8,7 @@
 //! and write the storage can still not turn it active, change its scope or
 //! swap its value, because a header signed by them for that is refused.
 //! The revision goes up with every change, so a device that has seen a
-//! revision refuses an older one (see `trust::device`).
+//! revision refuses an older one (see `store::device`).
 
 use crate::crypto::{Hash, digest, verify};
 use crate::model::{Reveal, Role, Timestamp};

@@ -14,6 +14,7 @@
 //!   guesses on this device.
 //!
 //! Nothing here is secret: it holds what the vault file holds in plaintext.
+//! This module only stores it; `trust` decides what it means.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +26,6 @@ use rusqlite_migration::{M, Migrations};
 use crate::crypto::Hash;
 use crate::error::{Error, Result};
 use crate::model::Timestamp;
-use crate::trust::state::{State, decode_state, encode_state};
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(
@@ -86,12 +86,14 @@ pub fn default_state_dir() -> Option<PathBuf> {
     )
 }
 
-/// A directory this device verified.
+/// A directory this device verified: its first entry's hash, its epoch
+/// and head hash, and the state as `trust` encoded it.
 pub(crate) struct Checkpoint {
+    pub vault_id: String,
     pub genesis: Hash,
     pub epoch: i64,
     pub head: Hash,
-    pub state: Option<State>,
+    pub state: Vec<u8>,
 }
 
 pub(crate) struct DeviceStore {
@@ -154,29 +156,23 @@ impl DeviceStore {
             .optional()
             .map_err(|e| self.err(e))?;
         Ok(row.map(|(genesis, epoch, head, state)| Checkpoint {
+            vault_id: vault_id.to_string(),
             genesis: blob32(genesis),
             epoch,
             head: blob32(head),
-            // A state this build cannot read is re-verified from the log.
-            state: decode_state(&state).filter(|s| s.epoch == epoch),
+            state,
         }))
     }
 
     /// Remembers a verified directory, unless a newer one is remembered.
-    pub(crate) fn save_checkpoint(&self, state: &State) -> Result<()> {
+    pub(crate) fn save_checkpoint(&self, c: &Checkpoint) -> Result<()> {
         self.conn
             .execute(
                 "INSERT INTO vaults (vault_id, genesis, epoch, head, state) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (vault_id) DO UPDATE SET epoch = excluded.epoch, head = excluded.head,
                         state = excluded.state
                   WHERE excluded.epoch > vaults.epoch AND excluded.genesis = vaults.genesis",
-                params![
-                    state.config.vault_id,
-                    state.genesis.to_vec(),
-                    state.epoch,
-                    state.head.to_vec(),
-                    encode_state(state)
-                ],
+                params![c.vault_id, c.genesis.to_vec(), c.epoch, c.head.to_vec(), c.state],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

@@ -1,0 +1,280 @@
+//! The storage: every SQL statement Coffer runs on a vault is here, behind
+//! one interface, [`Store`]. It deals in rows and blobs; nothing above it
+//! writes SQL. SQLite (a file, `sqlite`) is the one backend today; the
+//! PostgreSQL one will implement the same trait.
+//!
+//! Nothing returned here is trusted: every row is untrusted input, checked
+//! by the layers above (signatures, commitments, associated data). Rows are
+//! read leniently, so a column of the wrong type makes that row fail its
+//! check instead of failing the whole query.
+
+pub(crate) mod device;
+pub(crate) mod legacy;
+pub(crate) mod sqlite;
+
+use std::collections::BTreeSet;
+
+use rusqlite::Connection;
+
+use crate::crypto::KdfParams;
+use crate::error::Result;
+use crate::model::{Role, Timestamp};
+use crate::plain::Scope;
+
+pub(crate) use sqlite::{create, open};
+
+/// `vault_meta` as stored (unverified): id, KDF profile and parameters.
+pub(crate) struct MetaRow {
+    pub vault_id: String,
+    pub kdf_profile: String,
+    pub kdf: KdfParams,
+}
+
+/// A user's stored password data.
+pub(crate) struct LockRow {
+    pub salt: Option<Vec<u8>>,
+    pub params: Option<KdfParams>,
+    pub bundle: Option<Vec<u8>>,
+    /// For an account of format 1 being upgraded: its enrollment seed,
+    /// sealed by the owner to its old key.
+    pub enroll_seal: Option<Vec<u8>>,
+}
+
+/// A `secrets` row, before any check.
+pub(crate) struct SecretRow {
+    pub id: i64,
+    pub header: Option<Vec<u8>>,
+    pub signature: Option<Vec<u8>>,
+    pub meta: Option<Vec<u8>>,
+    /// Absent when loaded for the table.
+    pub fields: Option<Vec<u8>>,
+    /// The scope its plaintext columns claim (departments only on request).
+    pub hint: Hint,
+}
+
+/// A row's scope as its plaintext columns say (unverified: used only to
+/// decide who sees that a row failed its check, which reveals nothing).
+#[derive(Clone, Default)]
+pub(crate) struct Hint {
+    pub private: bool,
+    pub creator: i64,
+    pub all_depts: bool,
+    pub depts: Vec<i64>,
+}
+
+impl Hint {
+    pub(crate) fn facts(&self) -> crate::plain::ScopeFacts<'_> {
+        crate::plain::ScopeFacts {
+            creator: self.creator,
+            private: self.private,
+            all_depts: self.all_depts,
+            depts: &self.depts,
+        }
+    }
+}
+
+/// What a write stores of a secret: the signed header and ciphertexts, and
+/// the plaintext columns kept for lookups (`key_index` and `scope_sig`
+/// keep (key, scope) unique).
+pub(crate) struct SecretColumns<'a> {
+    pub id: i64,
+    pub key_index: Option<&'a [u8]>,
+    pub scope_sig: &'a str,
+    pub all_depts: bool,
+    pub private: bool,
+    pub depts: &'a [i64],
+    pub creator: i64,
+    pub active: bool,
+    pub reveal: &'a str,
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub updated_by: i64,
+    pub version: i64,
+    pub dek_gen: i64,
+    /// The data key is new: its use counter starts again.
+    pub new_dek: bool,
+    pub meta: &'a [u8],
+    pub fields: &'a [u8],
+    pub header: &'a [u8],
+    pub signature: &'a [u8],
+    pub signer: i64,
+}
+
+/// One wrap of a data key: (scope key id, wrapped key, blind index).
+pub(crate) struct WrapRow {
+    pub key_id: i64,
+    pub wrapped: Vec<u8>,
+    pub blind: Vec<u8>,
+}
+
+/// One earlier version of a secret.
+pub(crate) struct VersionRow {
+    pub version: i64,
+    pub updated_at: Timestamp,
+    pub updated_by: i64,
+    pub meta: Vec<u8>,
+    pub fields: Vec<u8>,
+}
+
+/// One usage as stored.
+pub(crate) struct UsageRow {
+    pub id: i64,
+    pub secret_id: i64,
+    pub sealed: Vec<u8>,
+    pub created_by: i64,
+    pub created_at: Timestamp,
+    pub signer: i64,
+    pub signature: Vec<u8>,
+}
+
+/// One remembered device.
+pub(crate) struct DeviceRow {
+    pub id: i64,
+    pub label: String,
+    pub created_at: Timestamp,
+}
+
+/// Every operation on a vault's storage, within the caller's transaction.
+pub(crate) trait Store {
+    // --- the vault --------------------------------------------------------
+    fn insert_meta(
+        &self,
+        vault_id: &str,
+        profile: &str,
+        kdf: KdfParams,
+        now: Timestamp,
+    ) -> Result<()>;
+    fn meta(&self) -> Result<MetaRow>;
+    /// Changes some other connection committed since the last call moves it.
+    fn data_version(&self) -> Result<i64>;
+
+    // --- the directory log --------------------------------------------------
+    fn log_latest(&self) -> Result<Option<(i64, Vec<u8>)>>;
+    fn log_entry(&self, epoch: i64) -> Result<Option<Vec<u8>>>;
+    fn log_since(&self, epoch: i64) -> Result<Vec<(i64, Vec<u8>)>>;
+    fn log_top(&self) -> Result<i64>;
+    /// Fails with a conflict if another writer took the epoch.
+    fn log_append(&self, epoch: i64, entry: &[u8]) -> Result<()>;
+
+    // --- users (columns for lookups; password data; sign-in counters) --------
+    fn insert_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        primary: Option<i64>,
+        now: Timestamp,
+    ) -> Result<i64>;
+    fn set_user_columns(
+        &self,
+        id: i64,
+        display_name: &str,
+        role: Role,
+        primary: Option<i64>,
+        disabled: bool,
+        depts: &BTreeSet<i64>,
+    ) -> Result<()>;
+    fn set_enrollment_kdf(&self, id: i64, salt: &[u8], params: KdfParams) -> Result<()>;
+    fn set_bundle(
+        &self,
+        id: i64,
+        salt: &[u8],
+        params: KdfParams,
+        bundle: &[u8],
+        enc_public: &[u8],
+    ) -> Result<()>;
+    fn set_enroll_seal(&self, id: i64, seal: &[u8]) -> Result<()>;
+    fn password_lock(&self, id: i64) -> Result<Option<LockRow>>;
+    fn failures(&self, id: i64) -> Result<(i64, Option<Timestamp>)>;
+    fn record_failure(&self, id: i64, at: Timestamp) -> Result<()>;
+    fn clear_failures(&self, id: i64) -> Result<()>;
+    fn must_change_password(&self, id: i64) -> Result<bool>;
+    fn set_must_change_password(&self, id: i64, must: bool) -> Result<()>;
+
+    // --- departments ------------------------------------------------------
+    fn insert_dept(&self, code: &str, name: &str, now: Timestamp) -> Result<i64>;
+    fn rename_dept(&self, id: i64, name: &str) -> Result<()>;
+
+    // --- scope keys and grants ----------------------------------------------
+    fn insert_scope_key(&self, scope: Scope, now: Timestamp) -> Result<i64>;
+    /// Marks which key rows are current (a convenience: devices go by the
+    /// directory).
+    fn mark_current_key(&self, old: Option<i64>, new: i64) -> Result<()>;
+    fn retire_personal_keys(&self, user: i64) -> Result<()>;
+    fn count_key_uses(&self, id: i64, n: i64) -> Result<()>;
+    fn key_uses(&self, id: i64) -> Result<Option<i64>>;
+    /// Deletes a key with its grants and every wrap under it.
+    fn delete_key(&self, id: i64) -> Result<()>;
+    fn put_grant(&self, key: i64, user: i64, sealed: &[u8], sender: i64) -> Result<()>;
+    /// A grant: (sealed key, sender; `None` for a grant of format 1).
+    fn grant(&self, key: i64, user: i64) -> Result<Option<(Vec<u8>, Option<i64>)>>;
+    /// Users holding a grant (of format 2) of a key.
+    fn grant_holders(&self, key: i64) -> Result<Vec<i64>>;
+    /// Drops a user's grants of format 1.
+    fn drop_format1_grants(&self, user: i64) -> Result<()>;
+    /// Drops format 1's index key (not used by format 2).
+    fn drop_index_keys(&self) -> Result<()>;
+
+    // --- secrets ------------------------------------------------------------
+    fn secret(&self, id: i64) -> Result<Option<SecretRow>>;
+    /// Every row, without `fields`, ordered by id.
+    fn secrets_for_listing(&self) -> Result<Vec<SecretRow>>;
+    fn secret_depts(&self, id: i64) -> Result<Vec<i64>>;
+    /// A placeholder row for a new secret: its id.
+    fn insert_secret(&self, creator: i64) -> Result<i64>;
+    /// Fails with a conflict if the key and scope exist already.
+    fn save_secret(&self, row: &SecretColumns) -> Result<()>;
+    fn set_secret_header(
+        &self,
+        id: i64,
+        header: &[u8],
+        signature: &[u8],
+        signer: i64,
+    ) -> Result<()>;
+    /// Stores values that will never open (a format-1 secret whose values
+    /// failed their check when it was upgraded).
+    fn break_fields(&self, id: i64) -> Result<()>;
+    fn delete_secret(&self, id: i64) -> Result<()>;
+    fn secrets_signed_by(&self, user: i64) -> Result<Vec<i64>>;
+    fn dek_uses(&self, id: i64) -> Result<i64>;
+    fn add_dek_uses(&self, id: i64, n: i64) -> Result<()>;
+
+    // --- wraps ----------------------------------------------------------------
+    fn replace_wraps(&self, secret: i64, wraps: &[WrapRow]) -> Result<()>;
+    fn wrap(&self, secret: i64, key: i64) -> Result<Option<Vec<u8>>>;
+    /// Every wrap as (secret id, key id, wrapped key), ordered by secret id.
+    fn all_wraps(&self) -> Result<Vec<(i64, i64, Vec<u8>)>>;
+    fn secrets_by_blind(&self, key: i64, blind: &[u8]) -> Result<Vec<i64>>;
+    fn secrets_wrapped_under(&self, key: i64) -> Result<Vec<i64>>;
+
+    // --- history --------------------------------------------------------------
+    fn put_version(&self, secret: i64, v: &VersionRow) -> Result<()>;
+    fn prune_versions(&self, secret: i64, up_to: i64) -> Result<()>;
+    /// Earlier versions, oldest first.
+    fn versions(&self, secret: i64) -> Result<Vec<VersionRow>>;
+    fn delete_versions(&self, secret: i64) -> Result<()>;
+
+    // --- usages ---------------------------------------------------------------
+    fn insert_usage(&self, secret: i64, by: i64, at: Timestamp) -> Result<i64>;
+    fn set_usage(&self, id: i64, sealed: &[u8], signer: i64, signature: &[u8]) -> Result<()>;
+    fn set_usage_signature(&self, id: i64, signer: i64, signature: &[u8]) -> Result<()>;
+    fn usages(&self, secret: i64) -> Result<Vec<UsageRow>>;
+    fn usages_signed_by(&self, user: i64) -> Result<Vec<UsageRow>>;
+    fn usage_secret(&self, id: i64) -> Result<Option<i64>>;
+    fn delete_usage(&self, id: i64) -> Result<()>;
+
+    // --- remembered devices ---------------------------------------------------
+    fn insert_device(&self, user: i64, label: &str, now: Timestamp) -> Result<i64>;
+    fn set_device_bundle(&self, id: i64, bundle: &[u8]) -> Result<()>;
+    fn device_bundle(&self, id: i64, user: i64) -> Result<Option<Vec<u8>>>;
+    /// Deletes a device (of `user`, if given); how many were deleted.
+    fn delete_device(&self, id: i64, user: Option<i64>) -> Result<usize>;
+    /// Deletes a user's devices but `keep`.
+    fn delete_devices_of(&self, user: i64, keep: Option<i64>) -> Result<()>;
+    fn devices(&self, user: i64) -> Result<Vec<DeviceRow>>;
+
+    /// The SQLite connection, for reading a vault of format 1 (only ever a
+    /// file).
+    fn format1(&self) -> Option<&Connection>;
+}

@@ -1,0 +1,349 @@
+//! Every public operation on a vault, in one place. Each is a thin call:
+//! check the input (outside any transaction: bad input changes nothing),
+//! then run one feature function in one transaction.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use super::{InitOptions, Vault, VaultOptions};
+use crate::device::{self, CredentialStore};
+use crate::error::Result;
+use crate::model::{
+    Department, DeviceInfo, Explanation, KdfProfile, ListQuery, MembershipUpdate, NewSecret,
+    NewUsage, NewUser, RevealedField, Role, SecretId, SecretSummary, SecretUpdate, SecretValue,
+    SessionInfo, Usage, UserInfo, VersionInfo,
+};
+use crate::trust::{self, fingerprint};
+use crate::users::Enrollment;
+use crate::{account, history, lookup, secrets, usages, users, validate};
+
+impl Vault {
+    // --- opening ------------------------------------------------------------
+
+    /// `$XDG_DATA_HOME/coffer/vault.db` on Linux, the platform data folder
+    /// elsewhere.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "coffer").map(|d| d.data_dir().join("vault.db"))
+    }
+
+    /// Creates a vault with its owner (a member of `DEFAULT`) and signs the
+    /// owner in.
+    pub fn create(path: &Path, opts: InitOptions) -> Result<Self> {
+        Self::create_at(path, opts, &VaultOptions::default())
+    }
+
+    pub fn create_with(path: &Path, opts: InitOptions, vault_opts: &VaultOptions) -> Result<Self> {
+        Self::create_at(path, opts, vault_opts)
+    }
+
+    /// Opens an existing vault, signed out.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_at(path, &VaultOptions::default())
+    }
+
+    pub fn open_with(path: &Path, opts: &VaultOptions) -> Result<Self> {
+        Self::open_at(path, opts)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A random id naming this vault (keyring entries are per vault).
+    pub fn id(&self) -> &str {
+        self.dir
+            .as_ref()
+            .map_or(&self.meta_id, |d| &d.config.vault_id)
+    }
+
+    /// How password hashing is set up (as the signed configuration says,
+    /// once the directory has been verified).
+    pub fn kdf_profile(&self) -> KdfProfile {
+        self.dir
+            .as_ref()
+            .map_or(self.meta_profile, |d| d.config.kdf_profile)
+    }
+
+    /// The vault's root-of-trust fingerprint, for people to compare out of
+    /// band (`None` until the owner has upgraded a format-1 vault).
+    pub fn fingerprint(&mut self) -> Result<Option<String>> {
+        Ok(self.directory()?.map(|d| fingerprint(&d)))
+    }
+
+    /// Forgets what this device remembers of this vault (its pinned root,
+    /// directory and secret revisions), after its owner confirmed out of
+    /// band that a replaced or restored vault is the right one.
+    pub fn reset_trust(&mut self) -> Result<()> {
+        self.lock();
+        self.dir = None;
+        self.device.forget(&self.meta_id, Some(&self.location))?;
+        if let Some(id) = trust::claimed_vault_id(&self.conn)? {
+            self.device.forget(&id, None)?;
+        }
+        Ok(())
+    }
+
+    // --- signing in and out ---------------------------------------------------
+
+    pub fn is_unlocked(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Signs out and wipes every key held in memory.
+    pub fn lock(&mut self) {
+        self.session = None;
+    }
+
+    /// Signs in with a password. Wrong passwords are counted per user (in
+    /// the vault and on this device); after three in a row each attempt
+    /// must wait longer (2 s, 4 s, ...).
+    pub fn unlock_with_password(
+        &mut self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<SessionInfo> {
+        self.sign_in_with_password(username, password)
+    }
+
+    /// Signs in with this device's remembered key. `Ok(None)` when none is
+    /// remembered for this user; an error when one is but no longer works
+    /// (it is then forgotten, so the next attempt asks for the password).
+    pub fn unlock_with_device(
+        &mut self,
+        store: &dyn CredentialStore,
+        username: &str,
+    ) -> Result<Option<SessionInfo>> {
+        self.sign_in_with_device(store, username)
+    }
+
+    /// Who is signed in, and how the vault is set up.
+    pub fn session_info(&mut self) -> Result<SessionInfo> {
+        self.info()
+    }
+
+    /// Changes the signed-in user's password. The current password is
+    /// checked first. After an initial password, this is when the user's
+    /// own keys are made. Other remembered devices stay signed in.
+    pub fn change_password(&mut self, current: &SecretString, new: &SecretString) -> Result<()> {
+        self.change_password_as(current, new, false, None)
+    }
+
+    /// Like [`Vault::change_password`]; with `sign_out_other_devices`, every
+    /// device remembered for this user is forgotten too, except this one
+    /// (the one the session was unlocked with, or the one `this_device`,
+    /// this machine's keyring, remembers).
+    pub fn change_password_with(
+        &mut self,
+        current: &SecretString,
+        new: &SecretString,
+        sign_out_other_devices: bool,
+        this_device: Option<&dyn CredentialStore>,
+    ) -> Result<()> {
+        self.change_password_as(current, new, sign_out_other_devices, this_device)
+    }
+
+    // --- remembered devices ---------------------------------------------------
+
+    /// Remembers this device for the signed-in user, replacing any earlier
+    /// remembered key for them on this device.
+    pub fn remember_device(&mut self, store: &dyn CredentialStore, label: &str) -> Result<()> {
+        self.write(|cx| device::remember(cx, store, label))
+    }
+
+    /// Forgets this device for a user: deletes the keyring entry and the
+    /// bundle it opened. Needs no sign-in. Returns whether anything was
+    /// remembered.
+    pub fn forget_device(&mut self, store: &dyn CredentialStore, username: &str) -> Result<bool> {
+        device::forget(self.store(), store, self.id(), username)
+    }
+
+    /// Whether a device key is remembered for this user (without using it).
+    pub fn device_remembered(&self, store: &dyn CredentialStore, username: &str) -> Result<bool> {
+        device::remembered(store, self.id(), username)
+    }
+
+    /// The signed-in user's remembered devices.
+    pub fn devices(&mut self) -> Result<Vec<DeviceInfo>> {
+        let current = self.session_device();
+        self.read(|cx| device::list(cx, current))
+    }
+
+    /// Signs a remembered device of the signed-in user out, from any
+    /// machine (see `device::revoke`).
+    pub fn revoke_device(&mut self, device_id: i64) -> Result<()> {
+        self.write(|cx| device::revoke(cx, device_id))
+    }
+
+    // --- secrets --------------------------------------------------------------
+
+    /// Creates a secret and returns its id. Without departments it goes to
+    /// the creator's primary department.
+    pub fn create_secret(&mut self, new: NewSecret) -> Result<SecretId> {
+        let new = secrets::check_new(new)?;
+        self.write(|cx| secrets::create(cx, &new))
+    }
+
+    /// The secrets table: every secret the user can see that matches.
+    pub fn list_secrets(&mut self, query: &ListQuery) -> Result<Vec<SecretSummary>> {
+        self.read_with_listing(|cx, cache| secrets::list(cx, cache, query))
+    }
+
+    /// One secret's metadata.
+    pub fn secret(&mut self, id: SecretId) -> Result<SecretSummary> {
+        self.read(|cx| secrets::summary(cx, id))
+    }
+
+    /// Every field with its value, for someone allowed to see them.
+    pub fn reveal(&mut self, id: SecretId) -> Result<Vec<RevealedField>> {
+        self.read(|cx| secrets::reveal(cx, id))
+    }
+
+    /// One field's value, for copying to the clipboard.
+    pub fn copy_value(&mut self, id: SecretId, field: &str) -> Result<SecretString> {
+        self.read(|cx| secrets::copy_value(cx, id, field))
+    }
+
+    /// Applies a partial update (merged with the current version in the
+    /// same transaction) as a new version; returns the new metadata.
+    pub fn update_secret(&mut self, id: SecretId, upd: SecretUpdate) -> Result<SecretSummary> {
+        let upd = secrets::check_update(upd)?;
+        self.write(|cx| secrets::update(cx, id, &upd))
+    }
+
+    /// Activates or deactivates a secret (admins). Returns the names of the
+    /// usages of a secret that was deactivated while in use, for a warning.
+    pub fn set_active(&mut self, id: SecretId, active: bool) -> Result<Vec<String>> {
+        self.write(|cx| secrets::set_active(cx, id, active))
+    }
+
+    /// Deletes a secret and its history. Refused while anything uses it;
+    /// the error names every usage.
+    pub fn delete_secret(&mut self, id: SecretId) -> Result<()> {
+        self.write(|cx| secrets::delete(cx, id))
+    }
+
+    // --- retrieval ------------------------------------------------------------
+
+    /// The value of the most specific secret with this key for the
+    /// signed-in user, or `None` when nothing matches (SPEC §3).
+    pub fn get_secret(
+        &mut self,
+        key: &str,
+        department: Option<&str>,
+    ) -> Result<Option<SecretValue>> {
+        validate::secret_key(key)?;
+        self.read(|cx| lookup::get(cx, key, department))
+    }
+
+    /// Every candidate for `key`, which one wins and the rule that decided,
+    /// for the signed-in user or (admins) for `as_user`. Never values.
+    pub fn explain(
+        &mut self,
+        key: &str,
+        department: Option<&str>,
+        as_user: Option<&str>,
+    ) -> Result<Explanation> {
+        validate::secret_key(key)?;
+        self.read(|cx| lookup::explain(cx, key, department, as_user))
+    }
+
+    // --- history --------------------------------------------------------------
+
+    /// The current version and every kept earlier one, newest first.
+    pub fn history(&mut self, id: SecretId) -> Result<Vec<VersionInfo>> {
+        self.read(|cx| history::list(cx, id))
+    }
+
+    /// The fields of one version, under the same rule as revealing the
+    /// secret now (in scope, active, unexpired, revealable).
+    pub fn reveal_version(&mut self, id: SecretId, version: i64) -> Result<Vec<RevealedField>> {
+        self.read(|cx| history::reveal(cx, id, version))
+    }
+
+    /// Makes an earlier version's key, fields, description and tags current
+    /// again, as a new version (scope and state stay as they are now).
+    pub fn restore_version(&mut self, id: SecretId, version: i64) -> Result<SecretSummary> {
+        self.write(|cx| history::restore(cx, id, version))
+    }
+
+    // --- usages ---------------------------------------------------------------
+
+    /// Records that something uses a secret (optionally one field of it).
+    pub fn add_usage(&mut self, secret: SecretId, usage: NewUsage) -> Result<i64> {
+        let label = usages::check(&usage)?;
+        self.write(|cx| usages::add(cx, secret, &label))
+    }
+
+    /// Removes a usage.
+    pub fn remove_usage(&mut self, usage_id: i64) -> Result<()> {
+        self.write(|cx| usages::remove(cx, usage_id))
+    }
+
+    /// A secret's usages.
+    pub fn usages(&mut self, secret: SecretId) -> Result<Vec<Usage>> {
+        self.read(|cx| usages::list(cx, secret))
+    }
+
+    // --- users and departments ------------------------------------------------
+
+    /// Every department, with its number of active members.
+    pub fn departments(&mut self) -> Result<Vec<Department>> {
+        self.read(|cx| Ok(users::departments(cx.dir())))
+    }
+
+    /// Creates a department; its key goes to the owner and admins.
+    pub fn add_department(&mut self, code: &str, name: &str) -> Result<Department> {
+        let code = validate::department_code(code.trim())?;
+        let name = validate::department_name(name)?;
+        self.write(|cx| users::add_department(cx, &code, &name))
+    }
+
+    pub fn rename_department(&mut self, code: &str, name: &str) -> Result<()> {
+        let name = validate::department_name(name)?;
+        self.write(|cx| users::rename_department(cx, code, &name))
+    }
+
+    /// Every user (admins and the owner only).
+    pub fn users(&mut self) -> Result<Vec<UserInfo>> {
+        self.read(|cx| users::list(cx))
+    }
+
+    /// Creates a user with an initial password. The account holds no keys
+    /// and no grants until its user signs in and sets their own password:
+    /// their keys are made then, on their device, and the initial password
+    /// only proves it is them. With no departments given, the user joins
+    /// `DEFAULT`.
+    pub fn add_user(&mut self, new: NewUser) -> Result<UserInfo> {
+        validate::username(&new.username)?;
+        let display = validate::display_name(&new.display_name)?;
+        validate::new_password(&new.initial_password)?;
+        if new.role == Role::Owner {
+            return Err(crate::Error::invalid(
+                "a vault has exactly one owner: make this user an admin or a member",
+            ));
+        }
+        let config = self.signed_directory()?.config.clone();
+        // The slow part runs before taking the write lock.
+        let (salt, params, key) =
+            account::enrollment_key(&new.initial_password, account::new_password_params(&config))?;
+        let enrollment = Enrollment { salt, params, key };
+        self.write(|cx| users::add(cx, &new, &display, &enrollment))
+    }
+
+    /// Changes a user's role (only the owner makes or removes admins).
+    pub fn set_role(&mut self, username: &str, role: Role) -> Result<()> {
+        self.write(|cx| users::set_role(cx, username, role))
+    }
+
+    /// Replaces a user's departments. Leaving a department re-keys it.
+    pub fn set_memberships(&mut self, username: &str, update: MembershipUpdate) -> Result<()> {
+        self.write(|cx| users::set_memberships(cx, username, &update))
+    }
+
+    /// Disables or re-enables a user. Disabling re-keys what they held,
+    /// re-signs what they signed, and forgets their devices.
+    pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<()> {
+        self.write(|cx| users::set_disabled(cx, username, disabled))
+    }
+}

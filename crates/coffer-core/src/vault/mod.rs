@@ -1,0 +1,518 @@
+//! The vault: one SQLite file, this device's memory of it, and at most one
+//! signed-in user per handle. Its public methods are all in `api`; this
+//! module opens and creates vaults and runs transactions, `session` signs
+//! users in and out.
+//!
+//! Every operation runs in one transaction through [`Vault::read`] or
+//! [`Vault::write`]: it verifies the directory afresh (only new log entries
+//! cost anything), so role or membership changes made by another process
+//! apply at once; a write's directory changes become one signed log entry;
+//! on any error the database rolls back and keys cached during the attempt
+//! are forgotten. Bad input changes nothing.
+
+mod api;
+mod enroll;
+mod session;
+mod upgrade;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, TransactionBehavior};
+use secrecy::SecretString;
+
+use crate::account::PasswordLock;
+use crate::crypto::{KdfParams, random_bytes};
+use crate::cx::Cx;
+use crate::error::{Error, Result};
+use crate::keys::{self, Identity, KeyCache};
+use crate::listing::ListCache;
+use crate::model::{KdfProfile, Role};
+use crate::policy::Actor;
+use crate::store::device::{DeviceStore, default_state_dir};
+use crate::store::{self, Store};
+use crate::time::now_ms;
+use crate::trust;
+use crate::trust::log::{Change, Entry, apply};
+use crate::trust::state::{Config, DeptEntry, Identity as DirIdentity, Scope, State, UserEntry};
+use crate::validate;
+
+pub(crate) use session::Unlocked;
+pub use session::sign_in_delay_secs;
+
+/// How password hashing is set up for a new vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfChoice {
+    /// Calibrate Argon2id on this machine (0.5 to 1 s, never below the floor).
+    Calibrate,
+    /// Cheap parameters for automated tests. Recorded in the vault and
+    /// flagged by every front end; never for real secrets.
+    InsecureTest,
+}
+
+/// What `coffer init` needs.
+#[derive(Debug)]
+pub struct InitOptions {
+    pub owner: String,
+    pub display_name: String,
+    pub password: SecretString,
+    pub kdf: KdfChoice,
+}
+
+/// Where this device keeps its memory of vaults (see `store::device`).
+#[derive(Debug, Clone, Default)]
+pub struct VaultOptions {
+    /// Defaults to `COFFER_STATE_DIR`, else `$XDG_STATE_HOME/coffer`.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// A signed-in user's keys and decrypted table, wiped together on lock.
+struct Session {
+    keys: KeyCache,
+    listing: ListCache,
+    /// The remembered device this session was unlocked with, if any.
+    device_id: Option<i64>,
+}
+
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    /// Where this device saw the vault (its canonical path).
+    location: String,
+    device: DeviceStore,
+    /// The directory as last verified by this handle.
+    dir: Option<Arc<State>>,
+    /// From `vault_meta`, unverified: used only before the directory exists
+    /// (format 1) and to name keyring entries.
+    meta_id: String,
+    meta_profile: KdfProfile,
+    meta_kdf: KdfParams,
+    session: Option<Session>,
+    write_epoch: u64,
+}
+
+/// How a transaction runs.
+#[derive(Clone, Copy)]
+struct Mode {
+    /// Takes the write lock up front; ends by signing its directory changes.
+    write: bool,
+    /// May run while the user still has to replace an initial password.
+    during_password_change: bool,
+}
+
+fn location_of(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn device_store(opts: &VaultOptions) -> Result<DeviceStore> {
+    let dir = opts
+        .state_dir
+        .clone()
+        .or_else(default_state_dir)
+        .ok_or_else(|| {
+            Error::Io("cannot find this device's state folder: set COFFER_STATE_DIR".into())
+        })?;
+    DeviceStore::open(&dir)
+}
+
+fn random_id() -> String {
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes a new vault's first rows and its signed genesis entry: the owner
+/// (a member of `DEFAULT`), the first keys (all users, `DEFAULT`, the
+/// owner's personal key), each granted to the owner. Returns the owner's
+/// key cache and the directory.
+fn genesis(
+    db: &dyn Store,
+    config: Config,
+    opts: &InitOptions,
+    display: &str,
+    lock: &PasswordLock,
+    identity: Identity,
+) -> Result<(KeyCache, State)> {
+    let now = now_ms();
+    let vault_id = config.vault_id.as_str();
+    db.insert_meta(vault_id, config.kdf_profile.as_str(), config.kdf, now)?;
+    let default = db.insert_dept("DEFAULT", "Default", now)?;
+    let name = if display.is_empty() {
+        opts.owner.clone()
+    } else {
+        display.to_string()
+    };
+    let owner_id = db.insert_user(&opts.owner, &name, Role::Owner, Some(default), now)?;
+    let owner = UserEntry {
+        id: owner_id,
+        username: opts.owner.clone(),
+        display_name: name,
+        role: Role::Owner,
+        depts: [default].into(),
+        primary: Some(default),
+        disabled: false,
+        identity: DirIdentity::Active {
+            sign: identity.sign.public(),
+            enc: *identity.enc.public_bytes(),
+        },
+        personal: None,
+        created_at: now,
+    };
+    db.set_user_columns(
+        owner_id,
+        &owner.display_name,
+        Role::Owner,
+        Some(default),
+        false,
+        &owner.depts,
+    )?;
+    lock.store(db, owner_id, &identity)?;
+    db.set_must_change_password(owner_id, false)?;
+    let mut made_keys = Vec::new();
+    for scope in [Scope::All, Scope::Dept(default), Scope::Personal(owner_id)] {
+        let (kref, key) = keys::new_key(db, vault_id, scope, 1, now)?;
+        db.mark_current_key(None, kref.id)?;
+        made_keys.push((scope, kref, key));
+    }
+    // The owner's record, then the department and keys it refers to.
+    let mut changes = vec![
+        Change::Config(config.clone()),
+        Change::User(owner.clone()),
+        Change::Dept(DeptEntry {
+            id: default,
+            code: "DEFAULT".into(),
+            name: "Default".into(),
+            created_at: now,
+        }),
+    ];
+    for (scope, kref, _) in &made_keys {
+        changes.push(match scope {
+            Scope::Personal(u) => Change::PersonalKey(*u, *kref),
+            shared => Change::SharedKey(*shared, *kref),
+        });
+    }
+    let entry = Entry {
+        vault_id: vault_id.to_string(),
+        epoch: 1,
+        prev: [0; 32],
+        signer: owner_id,
+        at: now,
+        changes,
+    };
+    let signed = entry.sign(&identity.sign, None);
+    let stored = trust::append(db, &signed)?;
+    let state = apply(None, &signed, &stored)
+        .map_err(|why| Error::Integrity(format!("the new vault's directory ({})", why.0)))?;
+    let mut cache = KeyCache::new(owner_id, None);
+    let sender = keys::Sender {
+        id: owner_id,
+        identity: &identity,
+    };
+    for (scope, kref, key) in made_keys {
+        keys::grant(db, &state, sender, scope, &kref, &key, &owner)?;
+        cache.insert(kref.id, key);
+    }
+    cache.commit();
+    cache.set_identity(identity);
+    Ok((cache, state))
+}
+
+impl Vault {
+    fn create_at(path: &Path, opts: InitOptions, vault_opts: &VaultOptions) -> Result<Self> {
+        validate::username(&opts.owner)?;
+        let display = validate::display_name(&opts.display_name)?;
+        validate::new_password(&opts.password)?;
+        let (profile, kdf) = match opts.kdf {
+            KdfChoice::Calibrate => (KdfProfile::Standard, KdfParams::calibrate()),
+            KdfChoice::InsecureTest => (KdfProfile::InsecureTest, KdfParams::INSECURE_TEST),
+        };
+        let device = device_store(vault_opts)?;
+        let lock = PasswordLock::new(&opts.password, kdf)?;
+        let mut conn = store::create(path)?;
+        let vault_id = random_id();
+        let made = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let config = Config {
+                vault_id: vault_id.clone(),
+                kdf_profile: profile,
+                kdf,
+            };
+            let out = genesis(&*tx, config, &opts, &display, &lock, Identity::generate())?;
+            tx.commit()?;
+            Ok::<_, Error>(out)
+        })();
+        match made {
+            Ok((keys, state)) => {
+                let state = Arc::new(state);
+                let location = location_of(path);
+                // A new vault at this path replaces whatever this device
+                // knew to be there.
+                device.forget(&vault_id, Some(&location))?;
+                trust::remember(&device, &state)?;
+                device.set_location(&location, &vault_id)?;
+                Ok(Self {
+                    conn,
+                    path: path.to_path_buf(),
+                    location,
+                    device,
+                    dir: Some(state),
+                    meta_id: vault_id,
+                    meta_profile: profile,
+                    meta_kdf: kdf,
+                    session: Some(Session {
+                        keys,
+                        listing: ListCache::default(),
+                        device_id: None,
+                    }),
+                    write_epoch: 0,
+                })
+            }
+            Err(e) => {
+                drop(conn);
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn open_at(path: &Path, opts: &VaultOptions) -> Result<Self> {
+        let conn = store::open(path)?;
+        let device = device_store(opts)?;
+        let meta = conn.meta()?;
+        let meta_profile = if meta.kdf_profile == "standard" {
+            KdfProfile::Standard
+        } else {
+            KdfProfile::InsecureTest
+        };
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            location: location_of(path),
+            device,
+            dir: None,
+            meta_id: meta.vault_id,
+            meta_profile,
+            meta_kdf: meta.kdf,
+            session: None,
+            write_epoch: 0,
+        })
+    }
+
+    /// The storage, outside any transaction (for what needs no session).
+    pub(crate) fn store(&self) -> &dyn Store {
+        &self.conn
+    }
+
+    pub(crate) fn meta_kdf(&self) -> KdfParams {
+        self.meta_kdf
+    }
+
+    /// Verifies the directory (outside any session). `None` for a vault of
+    /// format 1 that its owner has not upgraded yet.
+    pub(crate) fn directory(&mut self) -> Result<Option<Arc<State>>> {
+        let dir = trust::load(&self.conn, &self.device, &self.location, self.dir.as_ref())?;
+        if let Some(d) = &dir {
+            self.dir = Some(Arc::clone(d));
+        }
+        Ok(dir)
+    }
+
+    /// The directory, which a vault must have to do anything but upgrade.
+    pub(crate) fn signed_directory(&mut self) -> Result<Arc<State>> {
+        self.directory()?.ok_or_else(|| {
+            Error::AuthFailed("this vault must be upgraded by its owner first".into())
+        })
+    }
+
+    /// A read-only operation as the signed-in user.
+    pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+        self.run(
+            Mode {
+                write: false,
+                during_password_change: false,
+            },
+            f,
+        )
+    }
+
+    /// A changing operation as the signed-in user: the write lock is taken
+    /// up front.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+        self.run(
+            Mode {
+                write: true,
+                during_password_change: false,
+            },
+            f,
+        )
+    }
+
+    /// A read with the session's decrypted view of the secrets table
+    /// (see `listing`).
+    pub(crate) fn read_with_listing<T>(
+        &mut self,
+        f: impl FnOnce(&mut Cx, &mut ListCache) -> Result<T>,
+    ) -> Result<T> {
+        let mut cache = self
+            .session
+            .as_mut()
+            .map(|s| std::mem::take(&mut s.listing))
+            .ok_or_else(not_signed_in)?;
+        let out = self.read(|cx| f(cx, &mut cache));
+        if let Some(s) = self.session.as_mut() {
+            s.listing = cache;
+        }
+        out
+    }
+
+    /// A read that may run while the user still has to replace an initial
+    /// password (to say who they are).
+    pub(crate) fn read_during_password_change<T>(
+        &mut self,
+        f: impl FnOnce(&mut Cx) -> Result<T>,
+    ) -> Result<T> {
+        self.run(
+            Mode {
+                write: false,
+                during_password_change: true,
+            },
+            f,
+        )
+    }
+
+    /// A write that may run while the user still has to replace an initial
+    /// password (the password change itself).
+    pub(crate) fn write_during_password_change<T>(
+        &mut self,
+        f: impl FnOnce(&mut Cx) -> Result<T>,
+    ) -> Result<T> {
+        self.run(
+            Mode {
+                write: true,
+                during_password_change: true,
+            },
+            f,
+        )
+    }
+
+    fn run<T>(&mut self, mode: Mode, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+        self.run_with(mode, |_, _, _| Ok(()), f)
+    }
+
+    /// Makes `user_id` (with `identity`) the signed-in user and runs, in
+    /// one write transaction, `prepare` (which appends the log entries the
+    /// directory needs before this user can act: the first entry of an
+    /// upgraded vault, or the user's own enrollment), then `f` as the user.
+    pub(crate) fn bootstrap<T>(
+        &mut self,
+        user_id: i64,
+        identity: Identity,
+        prepare: impl FnOnce(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        f: impl FnOnce(&mut Cx) -> Result<T>,
+    ) -> Result<T> {
+        self.session = Some(Session {
+            keys: KeyCache::new(user_id, Some(identity)),
+            listing: ListCache::default(),
+            device_id: None,
+        });
+        let out = self.run_with(
+            Mode {
+                write: true,
+                during_password_change: true,
+            },
+            prepare,
+            f,
+        );
+        if out.is_err() {
+            self.lock();
+        }
+        out
+    }
+
+    fn run_with<T>(
+        &mut self,
+        mode: Mode,
+        prepare: impl FnOnce(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        f: impl FnOnce(&mut Cx) -> Result<T>,
+    ) -> Result<T> {
+        let Session { keys, .. } = self.session.as_mut().ok_or_else(not_signed_in)?;
+        let epoch = self.write_epoch;
+        let behavior = if mode.write {
+            TransactionBehavior::Immediate
+        } else {
+            TransactionBehavior::Deferred
+        };
+        let tx = self.conn.transaction_with_behavior(behavior)?;
+        let db: &dyn Store = &*tx;
+        let mut outcome = None;
+        let result = (|| {
+            let found = trust::load(db, &self.device, &self.location, self.dir.as_ref())?;
+            prepare(db, found.as_ref(), keys)?;
+            let found = match found {
+                Some(d) if d.epoch == db.log_top()? => Some(d),
+                _ => trust::load(db, &self.device, &self.location, found.as_ref())?,
+            };
+            let dir = found.ok_or_else(|| {
+                Error::AuthFailed("this vault must be upgraded by its owner first".into())
+            })?;
+            let me = dir.user(keys.user_id()).ok_or_else(|| {
+                Error::AuthFailed("your account is no longer in this vault".into())
+            })?;
+            if me.disabled {
+                return Err(Error::AuthFailed(
+                    "this account is disabled: ask an admin".into(),
+                ));
+            }
+            let pending =
+                !matches!(me.identity, DirIdentity::Active { .. }) || keys.identity().is_err();
+            let flagged = db.must_change_password(me.id)?;
+            if (pending || flagged) && !mode.during_password_change {
+                return Err(Error::PasswordChangeRequired);
+            }
+            let actor = Actor::of(me);
+            let mut cx = Cx::new(db, &mut *keys, &self.device, epoch, actor, now_ms(), dir);
+            let out = f(&mut cx)?;
+            if mode.write && !pending {
+                crate::rekey::rotate_worn(&mut cx)?;
+                crate::rekey::grant_missing(&mut cx)?;
+                cx.finish_directory()?;
+            }
+            outcome = Some(cx.outcome());
+            Ok(out)
+        })();
+        let committed = result.and_then(|v| tx.commit().map(|()| v).map_err(Error::from));
+        match committed {
+            Ok(v) => {
+                keys.commit();
+                if mode.write {
+                    self.write_epoch += 1;
+                }
+                if let Some(o) = outcome {
+                    let d = o.dir;
+                    trust::remember(&self.device, &d)?;
+                    self.device
+                        .set_location(&self.location, &d.config.vault_id)?;
+                    self.device.record_revisions(&d.config.vault_id, &o.seen)?;
+                    self.dir = Some(d);
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                keys.rollback();
+                Err(e)
+            }
+        }
+    }
+}
+
+fn not_signed_in() -> Error {
+    Error::AuthFailed("the vault is locked: sign in first".into())
+}
