@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "set_user_role",
     "set_user_memberships",
     "set_user_disabled",
+    "generate_password",
 ];
 
 fn main() {

@@ -6,15 +6,14 @@
 
 pub mod clipboard;
 pub mod commands;
-pub mod dto;
 pub mod error;
+pub mod ipc;
 pub mod state;
 
 use std::sync::Arc;
 
 use tauri::{Manager, Runtime};
 
-use crate::commands::{admin, secrets, session};
 use crate::state::{AppState, Shared, start_watchdog};
 
 /// Adds Coffer's state and commands to a builder.
@@ -26,44 +25,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
             start_watchdog(Arc::clone(app.state::<Shared>().inner()));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            session::app_status,
-            session::subscribe,
-            session::touch,
-            session::create_vault,
-            session::unlock,
-            session::unlock_with_device,
-            session::forget_device,
-            session::lock,
-            session::session,
-            session::change_password,
-            session::list_devices,
-            session::revoke_device,
-            session::get_settings,
-            session::set_settings,
-            secrets::list_secrets,
-            secrets::secret,
-            secrets::reveal_secret,
-            secrets::copy_field,
-            secrets::create_secret,
-            secrets::update_secret,
-            secrets::delete_secret,
-            secrets::set_secret_active,
-            secrets::explain,
-            secrets::history,
-            secrets::restore_version,
-            secrets::list_usages,
-            secrets::add_usage,
-            secrets::remove_usage,
-            admin::list_departments,
-            admin::add_department,
-            admin::rename_department,
-            admin::list_users,
-            admin::add_user,
-            admin::set_user_role,
-            admin::set_user_memberships,
-            admin::set_user_disabled,
-        ])
+        .invoke_handler(ipc::handler())
 }
 
 /// Starts the desktop app.

@@ -10,11 +10,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use coffer_core::{CredentialStore, ErrorCode, OsKeyring, Vault, VaultOptions, prefs};
+use coffer_core::prefs::Prefs;
+use coffer_core::{AppEvent, CredentialStore, ErrorCode, OsKeyring, Vault, VaultOptions};
 use tauri::ipc::Channel;
 
 use crate::clipboard::Clipboard;
-use crate::dto::AppEvent;
 use crate::error::{ApiError, ApiResult};
 
 pub struct AppState {
@@ -27,6 +27,8 @@ pub struct AppState {
     last_activity: Mutex<Instant>,
     events: Mutex<Option<Channel<AppEvent>>>,
     pub keyring: Box<dyn CredentialStore + Send + Sync>,
+    /// This machine's preferences (the user's own file, except in tests).
+    pub prefs: Prefs,
 }
 
 pub type Shared = Arc<AppState>;
@@ -37,7 +39,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub fn new(vault_path: PathBuf, keyring: Box<dyn CredentialStore + Send + Sync>) -> Self {
+    pub fn new(
+        vault_path: PathBuf,
+        keyring: Box<dyn CredentialStore + Send + Sync>,
+        prefs: Prefs,
+    ) -> Self {
         Self {
             vault_path,
             vault_options: VaultOptions::default(),
@@ -46,6 +52,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             events: Mutex::new(None),
             keyring,
+            prefs,
         }
     }
 
@@ -55,7 +62,7 @@ impl AppState {
             .map(PathBuf::from)
             .or_else(Vault::default_path)
             .unwrap_or_else(|| PathBuf::from("coffer-vault.db"));
-        Self::new(path, Box::new(OsKeyring))
+        Self::new(path, Box::new(OsKeyring), Prefs::default_location())
     }
 
     pub fn touch(&self) {
@@ -111,7 +118,7 @@ impl AppState {
     /// Locks when idle for longer than the configured time. Returns whether
     /// it locked.
     pub fn lock_if_idle(&self) -> bool {
-        let limit = Duration::from_secs(u64::from(prefs::settings().auto_lock_minutes) * 60);
+        let limit = Duration::from_secs(u64::from(self.prefs.settings().auto_lock_minutes) * 60);
         let idle = lock(&self.last_activity).elapsed();
         let unlocked = lock(&self.vault).as_ref().is_some_and(Vault::is_unlocked);
         if unlocked && idle >= limit {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use coffer_app::state::AppState;
+use coffer_core::prefs::{self, Prefs};
 use coffer_core::{
     CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, NewSecret,
     NewUser, Reveal, Role, SecretString, UserScope, Vault, VaultOptions,
@@ -142,7 +143,8 @@ impl App {
             state_dir: Some(dir.path().join("device-state")),
         };
         let (shared, private) = seed(&path, &device);
-        let mut state = AppState::new(path, Box::new(MemoryStore::default()));
+        let prefs = Prefs::at(dir.path().join("prefs.json"));
+        let mut state = AppState::new(path, Box::new(MemoryStore::default()), prefs);
         state.vault_options = device;
         let app = coffer_app::configure(mock_builder(), state)
             .build(mock_context(noop_assets()))
@@ -376,5 +378,44 @@ fn lock_and_device_unlock() {
         app.invoke("unlock_with_device", json!({"username": "mia"}))
             .expect("nothing remembered"),
         Value::Null
+    );
+}
+
+/// The user's own preferences file, as it is now: (exists, modified).
+fn own_prefs() -> (bool, Option<std::time::SystemTime>) {
+    let meta = prefs::default_path().and_then(|p| std::fs::metadata(p).ok());
+    (meta.is_some(), meta.and_then(|m| m.modified().ok()))
+}
+
+#[test]
+fn preferences_go_to_the_injected_file_never_the_users_own() {
+    let before = own_prefs();
+    let (app, _, _) = App::new();
+    app.sign_in("mia");
+    let settings = json!({ "auto_lock_minutes": 7, "clipboard_clear_secs": 15 });
+    app.invoke("set_settings", json!({ "settings": settings }))
+        .expect("set settings");
+    assert_eq!(
+        app.invoke("get_settings", json!({})).expect("get settings"),
+        settings
+    );
+    let bad = json!({ "settings": { "auto_lock_minutes": 0, "clipboard_clear_secs": 15 } });
+    let err = app.invoke("set_settings", bad).expect_err("out of range");
+    assert_eq!(err["code"], "invalid_input");
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(app._dir.path().join("prefs.json")).expect("the injected file"),
+    )
+    .expect("json");
+    assert_eq!(saved["settings"], settings);
+    assert!(
+        saved["remembered_users"]
+            .as_object()
+            .is_some_and(|m| m.values().any(|u| u == "mia")),
+        "signing in remembers the user in the injected file: {saved}"
+    );
+    assert_eq!(
+        own_prefs(),
+        before,
+        "the user's own prefs.json is untouched"
     );
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 
 #[test]
 fn every_exit_code() {
@@ -344,4 +345,33 @@ fn list_and_show_never_print_values() {
         .run(OWNER, &["show", &id.to_string(), "--reveal", "--json"])
         .json();
     assert_eq!(revealed["fields"][0]["value"], "SECRET-VALUE");
+}
+
+/// The CLI's `--json` error is the core's error body, wait included.
+#[test]
+fn json_errors_say_how_long_to_wait_after_failed_sign_ins() {
+    let env = Env::new();
+    let attempt = || {
+        env.cmd(&["list", "--json"])
+            .env("COFFER_USER", OWNER)
+            .env("COFFER_PASSWORD", "not-the-password")
+            .run()
+    };
+    for _ in 0..3 {
+        let out = attempt();
+        assert_eq!(out.code, 4);
+        assert_eq!(out.stderr_json()["error"]["retry_after_secs"], Value::Null);
+    }
+    let fourth = attempt();
+    assert_eq!(fourth.code, 4);
+    assert_eq!(fourth.stderr_json()["error"]["code"], "auth_failed");
+    assert_eq!(fourth.stderr_json()["error"]["retry_after_secs"], 2);
+    let fifth = attempt();
+    assert_eq!(fifth.code, 3, "{}", fifth.stderr);
+    assert_eq!(fifth.stderr_json()["error"]["code"], "locked");
+    assert!(
+        fifth.stderr_json()["error"]["retry_after_secs"]
+            .as_u64()
+            .is_some_and(|s| (1..=2).contains(&s))
+    );
 }

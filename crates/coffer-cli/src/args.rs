@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use coffer_core::prefs::Prefs;
 
 const GLOBAL: &str = "Global options";
 
@@ -45,6 +46,9 @@ pub struct Global {
     /// Read the acting user's password from the first line of FILE
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub password_file: Option<PathBuf>,
+    /// This machine's preferences (the remembered user).
+    #[arg(skip = Prefs::default_location())]
+    pub prefs: Prefs,
 }
 
 #[derive(Subcommand)]

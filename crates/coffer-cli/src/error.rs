@@ -10,23 +10,18 @@
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use coffer_core::ErrorCode;
+use coffer_core::{ApiError, ErrorCode};
 
-/// A failure to report: the core's code and a message a person can act on.
+/// A failure to report: the core's error body (code, a message a person can
+/// act on, and for throttled sign-ins the wait).
 #[derive(Debug)]
-pub struct CliError {
-    pub code: ErrorCode,
-    pub message: String,
-}
+pub struct CliError(pub ApiError);
 
 pub type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self(ApiError::new(code, message))
     }
 
     /// Bad arguments or input (exit 2).
@@ -42,7 +37,7 @@ impl CliError {
 
 impl From<coffer_core::Error> for CliError {
     fn from(e: coffer_core::Error) -> Self {
-        Self::new(e.code(), e.to_string())
+        Self(ApiError::from(e))
     }
 }
 
@@ -71,16 +66,16 @@ pub fn exit_status(code: ErrorCode) -> u8 {
 /// Writes the error to stderr and returns the exit code to end with.
 pub fn report(err: &CliError, json: bool) -> ExitCode {
     // One line, whatever the message holds.
-    let message = err.message.replace(['\n', '\r'], " ");
+    let body = ApiError {
+        message: err.0.message.replace(['\n', '\r'], " "),
+        ..err.0.clone()
+    };
     if json {
-        let body = serde_json::json!({
-            "error": { "code": err.code, "message": message }
-        });
-        eprintln!("{body}");
+        eprintln!("{}", serde_json::json!({ "error": body }));
     } else {
-        eprintln!("coffer: {message}");
+        eprintln!("coffer: {}", body.message);
     }
-    ExitCode::from(exit_status(err.code))
+    ExitCode::from(exit_status(body.code))
 }
 
 /// A warning that does not stop the command.
@@ -207,13 +202,42 @@ pub fn from_clap(err: &clap::Error) -> CliError {
 mod tests {
     use super::*;
 
+    /// SPEC §8, code by code: 1 not found, 2 usage, 3 refused, 4
+    /// authentication, 5 damaged or integrity.
+    const DOCUMENTED: [(ErrorCode, u8); 17] = [
+        (ErrorCode::InvalidInput, 2),
+        (ErrorCode::NotFound, 1),
+        (ErrorCode::PermissionDenied, 3),
+        (ErrorCode::Conflict, 3),
+        (ErrorCode::InUse, 3),
+        (ErrorCode::Inactive, 3),
+        (ErrorCode::Expired, 3),
+        (ErrorCode::WriteOnly, 3),
+        (ErrorCode::Locked, 3),
+        (ErrorCode::AuthFailed, 4),
+        (ErrorCode::PasswordChangeRequired, 4),
+        (ErrorCode::Integrity, 5),
+        (ErrorCode::Rollback, 5),
+        (ErrorCode::VaultDamaged, 5),
+        (ErrorCode::UnsupportedVersion, 5),
+        (ErrorCode::KeyringUnavailable, 3),
+        (ErrorCode::Io, 5),
+    ];
+
     #[test]
     fn every_code_has_its_documented_exit_status() {
-        assert_eq!(exit_status(ErrorCode::NotFound), 1);
-        assert_eq!(exit_status(ErrorCode::InvalidInput), 2);
-        assert_eq!(exit_status(ErrorCode::InUse), 3);
-        assert_eq!(exit_status(ErrorCode::KeyringUnavailable), 3);
-        assert_eq!(exit_status(ErrorCode::PasswordChangeRequired), 4);
-        assert_eq!(exit_status(ErrorCode::Io), 5);
+        for code in ErrorCode::ALL {
+            let documented: Vec<u8> = DOCUMENTED
+                .iter()
+                .filter(|(c, _)| *c == code)
+                .map(|(_, s)| *s)
+                .collect();
+            assert_eq!(
+                documented.len(),
+                1,
+                "{code:?} must be in the documented table exactly once"
+            );
+            assert_eq!(exit_status(code), documented[0], "{code:?}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use coffer_core::{ErrorCode, OsKeyring, SessionInfo, Vault, prefs};
+use coffer_core::{ErrorCode, OsKeyring, SessionInfo, Vault};
 
 use crate::args::Global;
 use crate::error::{CliError, CliResult};
@@ -48,7 +48,7 @@ pub fn username(global: &Global, vault: &Vault) -> CliResult<String> {
     {
         return Ok(u.to_string());
     }
-    prefs::remembered_user(vault.id()).ok_or_else(|| {
+    global.prefs.remembered_user(vault.id()).ok_or_else(|| {
         CliError::usage("no user given: pass --user NAME (or set COFFER_USER), or run `coffer login --user NAME` once")
     })
 }

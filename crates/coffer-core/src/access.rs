@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::cx::Cx;
-use crate::error::{Error, Result};
-use crate::model::{
+use crate::api::{
     DeptScope, ExpiryState, Permissions, Reveal, Scope, SecretId, SecretSummary, Timestamp,
     UserInfo, UserScope,
 };
+use crate::cx::Cx;
+use crate::error::{Error, Result};
 use crate::plain::Meta;
 use crate::policy::Actor;
 use crate::policy::{ScopeFacts, is_expired};

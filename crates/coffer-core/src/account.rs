@@ -16,13 +16,13 @@
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+use crate::api::KdfProfile;
 use crate::crypto::{
     Aad, KdfParams, KeyPair, SALT_LEN, SignKey, SymKey, derive_password_key, derive_seed,
     random_bytes,
 };
 use crate::error::{Error, Result};
 use crate::keys::Identity;
-use crate::model::KdfProfile;
 use crate::store::Store;
 use crate::trust::state::{Config, UserEntry};
 

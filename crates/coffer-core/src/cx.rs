@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
+use crate::api::Timestamp;
 use crate::crypto::{Hash, SymKey};
 use crate::error::{Error, Result};
 use crate::keys::{Identity, KeyCache, Sender};
-use crate::model::Timestamp;
 use crate::policy::Actor;
 use crate::store::Store;
 use crate::store::device::{DELETED, DeviceStore, Seen};

@@ -14,11 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::account;
+use crate::api::DeviceInfo;
 use crate::crypto::SymKey;
 use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::keys::Identity;
-use crate::model::DeviceInfo;
 use crate::store::Store;
 use crate::trust::state::{State, UserEntry};
 

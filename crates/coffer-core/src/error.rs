@@ -52,6 +52,54 @@ pub enum ErrorCode {
     Io,
 }
 
+impl ErrorCode {
+    /// Every code, in declaration order (for front ends and their tests).
+    pub const ALL: [Self; 17] = [
+        Self::InvalidInput,
+        Self::NotFound,
+        Self::PermissionDenied,
+        Self::Conflict,
+        Self::InUse,
+        Self::Inactive,
+        Self::Expired,
+        Self::WriteOnly,
+        Self::Locked,
+        Self::AuthFailed,
+        Self::PasswordChangeRequired,
+        Self::Integrity,
+        Self::Rollback,
+        Self::VaultDamaged,
+        Self::UnsupportedVersion,
+        Self::KeyringUnavailable,
+        Self::Io,
+    ];
+
+    /// Position in [`ErrorCode::ALL`]; exhaustive, so a new code does not
+    /// compile until it is placed (and the test below checks `ALL`).
+    #[cfg(test)]
+    const fn position(self) -> usize {
+        match self {
+            Self::InvalidInput => 0,
+            Self::NotFound => 1,
+            Self::PermissionDenied => 2,
+            Self::Conflict => 3,
+            Self::InUse => 4,
+            Self::Inactive => 5,
+            Self::Expired => 6,
+            Self::WriteOnly => 7,
+            Self::Locked => 8,
+            Self::AuthFailed => 9,
+            Self::PasswordChangeRequired => 10,
+            Self::Integrity => 11,
+            Self::Rollback => 12,
+            Self::VaultDamaged => 13,
+            Self::UnsupportedVersion => 14,
+            Self::KeyringUnavailable => 15,
+            Self::Io => 16,
+        }
+    }
+}
+
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -203,3 +251,15 @@ fn wait_note(secs: u64) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_in_order() {
+        for (i, code) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(code.position(), i, "{code:?}");
+        }
+    }
+}

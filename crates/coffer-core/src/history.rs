@@ -2,9 +2,9 @@
 //! revealing one, and restoring one as a new version.
 
 use crate::access::{self, Labels};
+use crate::api::{RevealedField, SecretId, SecretSummary, VersionInfo};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::model::{RevealedField, SecretId, SecretSummary, VersionInfo};
 use crate::plain::Meta;
 use crate::policy::Use;
 use crate::record::{self, Draft, NewVersion, history};

@@ -16,9 +16,9 @@
 
 use std::collections::HashMap;
 
+use crate::api::Timestamp;
 use crate::crypto::{Aad, Hash, KeyPair, MAX_KEY_USES, SignKey, SymKey, key_commitment};
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
 use crate::store::Store;
 use crate::trust::state::{KeyRef, Scope, State, UserEntry};
 

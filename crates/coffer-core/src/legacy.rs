@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::api::{Reveal, Timestamp};
 use crate::codec;
 use crate::crypto::{Aad, IndexKey, KdfParams, KeyPair, SALT_LEN, SymKey, derive_password_key};
 use crate::error::{Error, Result};
-use crate::model::{Reveal, Timestamp};
 use crate::plain::{Fields, Meta};
 use crate::store::legacy as rows;
 

@@ -8,7 +8,7 @@
 //! Layout, in layers that only point down:
 //!
 //! 1. `crypto` (the only module that touches raw primitives), `error`,
-//!    `time`, `model` (the types front ends see), `plain` (the plaintexts
+//!    `time`, `api` (every type that crosses IPC or `--json`), `redact`, `plain` (the plaintexts
 //!    Coffer encrypts), `wire` and `codec` (their binary encodings).
 //! 2. `store`: every SQL statement, behind the `Store` trait.
 //! 3. `seal`: signed headers, associated data, and sealing and opening
@@ -28,6 +28,7 @@
 
 mod access;
 mod account;
+mod api;
 mod codec;
 mod crypto;
 mod cx;
@@ -38,11 +39,11 @@ mod keys;
 mod legacy;
 mod listing;
 mod lookup;
-mod model;
 mod plain;
 mod policy;
 pub mod prefs;
 mod record;
+mod redact;
 mod rekey;
 mod resolve;
 mod seal;
@@ -59,10 +60,10 @@ mod wire;
 #[cfg(test)]
 mod adversary;
 
+pub use api::*;
 pub use crypto::{Fingerprint, KdfParams};
 pub use device::{CredentialStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
-pub use model::*;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use store::device::default_state_dir;
 pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};

@@ -7,9 +7,9 @@
 use std::collections::BTreeSet;
 
 use crate::access::{self, Labels, scope_of};
+use crate::api::{Candidate, Explanation, SecretValue};
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{Candidate, Explanation, SecretValue};
 use crate::policy::{Actor, Use};
 use crate::record::{self, Secret};
 use crate::resolve::{self, Context, Facts, Outcome};

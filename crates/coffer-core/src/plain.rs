@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::model::RevealedField;
+use crate::api::RevealedField;
 use crate::wire::{Reader, Writer};
 
 /// Key, description, tags and field names: sensitive, so encrypted, but
@@ -19,7 +19,7 @@ pub(crate) struct Meta {
     pub field_names: Vec<String>,
 }
 
-crate::model::redacted_debug!(Meta {} hides { key, description, tags, field_names });
+crate::redact::redacted_debug!(Meta {} hides { key, description, tags, field_names });
 
 /// Field names and values, in order.
 #[derive(Clone)]
@@ -47,7 +47,7 @@ pub(crate) struct UsageLabel {
     pub field: Option<String>,
 }
 
-crate::model::redacted_debug!(UsageLabel {} hides { name, kind, field });
+crate::redact::redacted_debug!(UsageLabel {} hides { name, kind, field });
 
 impl UsageLabel {
     /// How refusals and warnings name it.

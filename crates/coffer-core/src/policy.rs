@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::api::{Permissions, Reveal, Role, Timestamp};
 use crate::error::{Error, Result};
-use crate::model::{Permissions, Reveal, Role, Timestamp};
 
 /// The signed-in user as policy sees them (loaded fresh for every operation,
 /// so role and membership changes take effect at once).

@@ -1,115 +1,217 @@
 //! Small per-machine preferences shared by the app and the CLI: which user
 //! last signed in to which vault (so `coffer` needs no `--user` after
-//! `coffer login`, and the app can prefill the sign-in form). Never secrets.
+//! `coffer login`, and the app can prefill the sign-in form) and the app's
+//! settings. Never secrets.
+//!
+//! A [`Prefs`] is made once by each front end and handed to what needs it,
+//! like the credential store: [`Prefs::at`] a file (the platform's config
+//! folder in the product, a temporary one in tests), or
+//! [`Prefs::in_memory`]. Settings are read from the file once and kept in
+//! memory (the app's idle watchdog asks every two seconds); every change is
+//! written through at once.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::Settings;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Prefs {
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct File {
     #[serde(default)]
     remembered_users: BTreeMap<String, String>,
     #[serde(default)]
     settings: Settings,
 }
 
-/// User-adjustable behaviour of the desktop app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
-pub struct Settings {
-    /// Lock after this many minutes without activity (1 to 1440).
-    pub auto_lock_minutes: u32,
-    /// Clear a copied value from the clipboard after this many seconds
-    /// (5 to 600), if it is still there.
-    pub clipboard_clear_secs: u32,
+pub struct Prefs {
+    /// Where they are kept; `None` keeps them in memory only.
+    path: Option<PathBuf>,
+    cached: Mutex<File>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            auto_lock_minutes: 10,
-            clipboard_clear_secs: 30,
-        }
+impl std::fmt::Debug for Prefs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prefs").field("path", &self.path).finish()
     }
 }
 
-impl Settings {
-    pub fn validate(&self) -> Result<()> {
-        if !(1..=1440).contains(&self.auto_lock_minutes) {
-            return Err(Error::InvalidInput(
-                "auto-lock must be between 1 and 1440 minutes".into(),
-            ));
-        }
-        if !(5..=600).contains(&self.clipboard_clear_secs) {
-            return Err(Error::InvalidInput(
-                "clipboard clearing must be between 5 and 600 seconds".into(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The saved settings (defaults when none are saved or the file is unreadable).
-pub fn settings() -> Settings {
-    let s = read().settings;
-    if s.validate().is_ok() {
-        s
-    } else {
-        Settings::default()
-    }
-}
-
-pub fn set_settings(settings: Settings) -> Result<()> {
-    settings.validate()?;
-    let mut prefs = read();
-    prefs.settings = settings;
-    write(&prefs)
-}
-
-fn path() -> Option<PathBuf> {
+/// `prefs.json` in the platform's config folder (`$XDG_CONFIG_HOME/coffer`
+/// on Linux).
+pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "coffer").map(|d| d.config_dir().join("prefs.json"))
 }
 
-fn read() -> Prefs {
-    path()
+fn read(path: Option<&Path>) -> File {
+    let mut file: File = path
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // Settings out of range (edited by hand) count as unset.
+    if file.settings.validate().is_err() {
+        file.settings = Settings::default();
+    }
+    file
 }
 
-fn write(prefs: &Prefs) -> Result<()> {
-    let p = path().ok_or_else(|| Error::Io("no configuration folder for this user".into()))?;
-    if let Some(dir) = p.parent() {
+fn write(path: &Path, file: &File) -> Result<()> {
+    if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Io(format!("cannot create {}: {}", dir.display(), e.kind())))?;
     }
-    let json = serde_json::to_vec_pretty(prefs)
+    let json = serde_json::to_vec_pretty(file)
         .map_err(|_| Error::Io("cannot encode preferences".into()))?;
     // Write then rename, so a crash never leaves half a file.
-    let tmp = p.with_extension("json.tmp");
+    let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, json)
         .map_err(|e| Error::Io(format!("cannot write {}: {}", tmp.display(), e.kind())))?;
-    std::fs::rename(&tmp, &p)
-        .map_err(|e| Error::Io(format!("cannot write {}: {}", p.display(), e.kind())))
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Error::Io(format!("cannot write {}: {}", path.display(), e.kind())))
 }
 
-/// The user remembered for a vault, if any.
-pub fn remembered_user(vault_id: &str) -> Option<String> {
-    read().remembered_users.get(vault_id).cloned()
+impl Prefs {
+    /// Preferences kept in `path` (read now; missing or unreadable means
+    /// defaults).
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let cached = Mutex::new(read(Some(&path)));
+        Self {
+            path: Some(path),
+            cached,
+        }
+    }
+
+    /// The platform's preferences file, or memory only when the platform
+    /// has no config folder.
+    pub fn default_location() -> Self {
+        match default_path() {
+            Some(p) => Self::at(p),
+            None => Self::in_memory(),
+        }
+    }
+
+    /// Preferences that are never written anywhere.
+    pub fn in_memory() -> Self {
+        Self {
+            path: None,
+            cached: Mutex::new(File::default()),
+        }
+    }
+
+    fn cached(&self) -> MutexGuard<'_, File> {
+        self.cached.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies a change to the file as it is now (another process may have
+    /// changed it) and to the cache.
+    fn update(&self, change: impl Fn(&mut File)) -> Result<()> {
+        let mut cached = self.cached();
+        if let Some(path) = &self.path {
+            let mut file = read(Some(path));
+            change(&mut file);
+            write(path, &file)?;
+            *cached = file;
+        } else {
+            change(&mut cached);
+        }
+        Ok(())
+    }
+
+    /// The saved settings (defaults when none are saved).
+    pub fn settings(&self) -> Settings {
+        self.cached().settings
+    }
+
+    pub fn set_settings(&self, settings: Settings) -> Result<()> {
+        settings.validate()?;
+        self.update(|f| f.settings = settings)
+    }
+
+    /// The user remembered for a vault, if any (read from the file, which
+    /// another process may have changed).
+    pub fn remembered_user(&self, vault_id: &str) -> Option<String> {
+        let file = match &self.path {
+            Some(p) => read(Some(p)),
+            None => self.cached().clone(),
+        };
+        file.remembered_users.get(vault_id).cloned()
+    }
+
+    /// Remembers (or, with `None`, forgets) the user for a vault.
+    pub fn set_remembered_user(&self, vault_id: &str, username: Option<&str>) -> Result<()> {
+        self.update(|f| {
+            match username {
+                Some(u) => f
+                    .remembered_users
+                    .insert(vault_id.to_string(), u.to_string()),
+                None => f.remembered_users.remove(vault_id),
+            };
+        })
+    }
 }
 
-/// Remembers (or, with `None`, forgets) the user for a vault.
-pub fn set_remembered_user(vault_id: &str, username: Option<&str>) -> Result<()> {
-    let mut prefs = read();
-    match username {
-        Some(u) => prefs
-            .remembered_users
-            .insert(vault_id.to_string(), u.to_string()),
-        None => prefs.remembered_users.remove(vault_id),
-    };
-    write(&prefs)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_and_users_persist_and_bad_input_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested").join("prefs.json");
+        let prefs = Prefs::at(&path);
+        assert_eq!(prefs.settings(), Settings::default());
+        let custom = Settings {
+            auto_lock_minutes: 3,
+            clipboard_clear_secs: 12,
+        };
+        prefs.set_settings(custom).expect("save");
+        prefs
+            .set_remembered_user("v1", Some("ana"))
+            .expect("remember");
+        let bad = Settings {
+            auto_lock_minutes: 0,
+            ..custom
+        };
+        assert!(prefs.set_settings(bad).is_err());
+        assert_eq!(prefs.settings(), custom, "a refused change changes nothing");
+        // Another handle (another process) reads what was written.
+        let again = Prefs::at(&path);
+        assert_eq!(again.settings(), custom);
+        assert_eq!(again.remembered_user("v1").as_deref(), Some("ana"));
+        again
+            .set_remembered_user("v2", Some("bo"))
+            .expect("remember");
+        assert_eq!(
+            prefs.remembered_user("v2").as_deref(),
+            Some("bo"),
+            "read through"
+        );
+        prefs.set_remembered_user("v1", None).expect("forget");
+        assert_eq!(Prefs::at(&path).remembered_user("v1"), None);
+        assert_eq!(
+            Prefs::at(&path).remembered_user("v2").as_deref(),
+            Some("bo"),
+            "kept"
+        );
+        // A file edited out of range counts as defaults.
+        std::fs::write(
+            &path,
+            r#"{"settings":{"auto_lock_minutes":0,"clipboard_clear_secs":30}}"#,
+        )
+        .expect("write");
+        assert_eq!(Prefs::at(&path).settings(), Settings::default());
+    }
+
+    #[test]
+    fn memory_only_prefs_write_nothing() {
+        let prefs = Prefs::in_memory();
+        prefs
+            .set_remembered_user("v", Some("ana"))
+            .expect("remember");
+        assert_eq!(prefs.remembered_user("v").as_deref(), Some("ana"));
+        assert!(prefs.path.is_none());
+    }
 }

@@ -10,7 +10,7 @@
 
 use std::cmp::Reverse;
 
-use crate::model::{DecidingRule, Standing, Timestamp};
+use crate::api::{DecidingRule, Standing, Timestamp};
 use crate::policy::is_expired;
 
 /// What resolution needs to know about one candidate.

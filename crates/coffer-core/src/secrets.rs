@@ -7,13 +7,13 @@
 use secrecy::SecretString;
 
 use crate::access::{self, Labels, ResolvedScope};
-use crate::cx::Cx;
-use crate::error::{Error, Result};
-use crate::listing::{self, Check, ListCache, MetaState};
-use crate::model::{
+use crate::api::{
     DeptScope, ExpiryUpdate, FieldInput, FieldValue, FieldsUpdate, ListQuery, NewSecret, Reveal,
     RevealedField, SecretId, SecretSummary, SecretUpdate, UserScope,
 };
+use crate::cx::Cx;
+use crate::error::{Error, Result};
+use crate::listing::{self, Check, ListCache, MetaState};
 use crate::plain::{Fields, Meta};
 use crate::policy::{Use, is_expired};
 use crate::record::{self, DekPlan, Draft, NewVersion, Target};

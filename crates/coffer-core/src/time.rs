@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::model::Timestamp;
+use crate::api::Timestamp;
 
 /// One week, the horizon for "expiring soon".
 pub const EXPIRY_WARNING_MS: Timestamp = 7 * 24 * 60 * 60 * 1000;

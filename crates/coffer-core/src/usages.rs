@@ -3,9 +3,9 @@
 //! are sealed and signed is `record::usages`'s.
 
 use crate::access::{self, Labels};
+use crate::api::{NewUsage, SecretId, Usage};
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
-use crate::model::{NewUsage, SecretId, Usage};
 use crate::plain::UsageLabel;
 use crate::record::{self, usages::Recorded};
 

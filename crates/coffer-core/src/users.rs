@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use crate::access::{dept_id, dept_ids, user_info};
+use crate::api::{Department, MembershipUpdate, NewUser, Role, UserInfo};
 use crate::crypto::{KdfParams, SALT_LEN, SignKey};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::model::{Department, MembershipUpdate, NewUser, Role, UserInfo};
 use crate::rekey;
 use crate::trust::log::Change;
 use crate::trust::state::{DeptEntry, Identity, Scope, State, UserEntry};

@@ -80,3 +80,11 @@ pub async fn set_user_disabled(
     })
     .await
 }
+
+/// A random initial password for a new user (20 characters, about 115
+/// bits), made by the core so the UI holds no generator of its own.
+#[tauri::command]
+pub async fn generate_password(_state: State<'_, Shared>) -> ApiResult<String> {
+    use coffer_core::ExposeSecret;
+    Ok(coffer_core::generate_password().expose_secret().to_owned())
+}

@@ -2,14 +2,12 @@
 
 use std::time::Duration;
 
-use coffer_core::prefs;
 use coffer_core::{
-    Explanation, ExposeSecret, ListQuery, NewSecret, NewUsage, SecretId, SecretSummary,
-    SecretUpdate, Usage, VersionInfo,
+    AppEvent, CopyReceipt, Explanation, ListQuery, NewSecret, NewUsage, RevealedFieldView,
+    SecretId, SecretSummary, SecretUpdate, Usage, VersionInfo,
 };
 use tauri::State;
 
-use crate::dto::{AppEvent, CopyReceipt, RevealedFieldView};
 use crate::error::ApiResult;
 use crate::state::{Shared, blocking};
 
@@ -34,14 +32,7 @@ pub async fn reveal_secret(
 ) -> ApiResult<Vec<RevealedFieldView>> {
     blocking(&state, move |s| {
         let fields = s.with_vault(|v| v.reveal(id))?;
-        // Exposed because the user asked to see these values.
-        Ok(fields
-            .into_iter()
-            .map(|f| RevealedFieldView {
-                value: f.value.expose_secret().to_owned(),
-                name: f.name,
-            })
-            .collect())
+        Ok(fields.into_iter().map(RevealedFieldView::from).collect())
     })
     .await
 }
@@ -57,7 +48,7 @@ pub async fn copy_field(
     blocking(&state, move |s| {
         let value = s.with_vault(|v| v.copy_value(id, &field))?;
         let generation = s.clipboard.copy(&value)?;
-        let clear_after_secs = prefs::settings().clipboard_clear_secs;
+        let clear_after_secs = s.prefs.settings().clipboard_clear_secs;
         let later = s.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(u64::from(clear_after_secs)));

@@ -1,13 +1,12 @@
 //! Start-up, vault creation, signing in and out, settings.
 
-use coffer_core::prefs::{self, Settings};
 use coffer_core::{
-    DeviceInfo, ErrorCode, InitOptions, KdfChoice, SecretString, SessionInfo, Vault,
+    AppEvent, AppStatus, CreateVault, DeviceInfo, ErrorCode, InitOptions, KdfChoice, SecretString,
+    SessionInfo, Settings, UnlockResult, Vault,
 };
 use tauri::State;
 use tauri::ipc::Channel;
 
-use crate::dto::{AppEvent, AppStatus, CreateVault, UnlockResult};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Shared, blocking};
 
@@ -16,7 +15,7 @@ pub async fn app_status(state: State<'_, Shared>) -> ApiResult<AppStatus> {
     blocking(&state, |s| {
         let guard = s.vault()?;
         let vault = guard.as_ref();
-        let remembered_user = vault.and_then(|v| prefs::remembered_user(v.id()));
+        let remembered_user = vault.and_then(|v| s.prefs.remembered_user(v.id()));
         let device = match (vault, &remembered_user) {
             (Some(v), Some(u)) => v
                 .device_remembered(s.keyring.as_ref(), u)
@@ -73,7 +72,7 @@ pub async fn create_vault(state: State<'_, Shared>, form: CreateVault) -> ApiRes
             options,
             &s.vault_options,
         )?);
-        let _ = prefs::set_remembered_user(vault.id(), Some(&owner));
+        let _ = s.prefs.set_remembered_user(vault.id(), Some(&owner));
         s.touch();
         Ok(vault.session_info()?)
     })
@@ -97,7 +96,10 @@ pub async fn unlock(
         } else {
             None
         };
-        let _ = s.with_vault(|v| prefs::set_remembered_user(v.id(), Some(&session.user.username)));
+        let _ = s.with_vault(|v| {
+            s.prefs
+                .set_remembered_user(v.id(), Some(&session.user.username))
+        });
         Ok(UnlockResult {
             session,
             remember_error,
@@ -174,11 +176,11 @@ pub async fn revoke_device(state: State<'_, Shared>, id: i64) -> ApiResult<()> {
 }
 
 #[tauri::command]
-pub async fn get_settings() -> ApiResult<Settings> {
-    Ok(prefs::settings())
+pub async fn get_settings(state: State<'_, Shared>) -> ApiResult<Settings> {
+    Ok(state.prefs.settings())
 }
 
 #[tauri::command]
-pub async fn set_settings(settings: Settings) -> ApiResult<()> {
-    Ok(prefs::set_settings(settings)?)
+pub async fn set_settings(state: State<'_, Shared>, settings: Settings) -> ApiResult<()> {
+    blocking(&state, move |s| Ok(s.prefs.set_settings(settings)?)).await
 }

@@ -2,7 +2,7 @@
 import type { KdfProfile } from "./KdfProfile";
 
 /**
- * What the UI needs at start-up to pick a screen.
+ * What the app's UI needs at start-up to pick a screen.
  */
 export type AppStatus = { vault_path: string, vault_exists: boolean, unlocked: boolean, 
 /**

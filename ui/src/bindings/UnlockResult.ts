@@ -2,7 +2,7 @@
 import type { SessionInfo } from "./SessionInfo";
 
 /**
- * The result of signing in with a password.
+ * The result of signing in with a password in the app.
  */
 export type UnlockResult = { session: SessionInfo, 
 /**

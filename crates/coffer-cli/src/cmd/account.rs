@@ -1,7 +1,7 @@
 //! The vault and the acting user's own account: `init`, `login`, `logout`,
 //! `passwd`, `status`.
 
-use coffer_core::{ErrorCode, InitOptions, KdfChoice, KdfProfile, OsKeyring, Vault, prefs};
+use coffer_core::{ErrorCode, InitOptions, KdfChoice, KdfProfile, OsKeyring, Vault};
 use serde_json::json;
 
 use crate::args::{
@@ -41,7 +41,7 @@ pub fn init(g: &Global, a: &InitArgs) -> CliResult<()> {
     if a.insecure_test_kdf {
         warn(INSECURE_WARNING, g.json);
     }
-    prefs::set_remembered_user(vault.id(), Some(&a.owner))?;
+    g.prefs.set_remembered_user(vault.id(), Some(&a.owner))?;
     if g.json {
         output::json(&json!({
             "vault": path, "vault_id": vault.id(), "owner": a.owner,
@@ -76,13 +76,13 @@ pub fn login(g: &Global, a: &LoginArgs) -> CliResult<()> {
         .ok_or_else(|| CliError::usage("say who is signing in: coffer login --user NAME"))?;
     let (info, _) = session::sign_in_with_password(g, &mut vault, &user)?;
     let name = info.user.username.clone();
-    prefs::set_remembered_user(vault.id(), Some(&name))?;
+    g.prefs.set_remembered_user(vault.id(), Some(&name))?;
     if a.remember {
         vault.remember_device(&OsKeyring, &device_label()).map_err(|e| {
             let mut err = CliError::from(e);
-            err.message = format!(
+            err.0.message = format!(
                 "signed in as {name} (now the default user), but this device was not remembered: {}",
-                err.message
+                err.0.message
             );
             err
         })?;
@@ -106,7 +106,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> CliResult<()> {
 
 pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
     let mut vault = session::open(g)?;
-    let remembered = prefs::remembered_user(vault.id());
+    let remembered = g.prefs.remembered_user(vault.id());
     let user = g.user.clone().or_else(|| remembered.clone());
     let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
     // Forget the default user first: that part never needs the keyring.
@@ -115,7 +115,7 @@ pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
         _ => false,
     };
     if forgets_default {
-        prefs::set_remembered_user(vault.id(), None)?;
+        g.prefs.set_remembered_user(vault.id(), None)?;
     }
     let forgot_device = if a.forget {
         let user = user.as_deref().ok_or_else(|| {
@@ -124,9 +124,9 @@ pub fn logout(g: &Global, a: &LogoutArgs) -> CliResult<()> {
         vault.forget_device(&OsKeyring, user).map_err(|e| {
             let mut err = CliError::from(e);
             if forgets_default {
-                err.message = format!(
+                err.0.message = format!(
                     "logged out, but the device key was not deleted: {}",
-                    err.message
+                    err.0.message
                 );
             }
             err
@@ -258,7 +258,7 @@ pub fn status(g: &Global) -> CliResult<()> {
     let user = g
         .user
         .clone()
-        .or_else(|| prefs::remembered_user(vault.id()));
+        .or_else(|| g.prefs.remembered_user(vault.id()));
     // None: the keyring could not be asked.
     let device = match &user {
         Some(u) => match vault.device_remembered(&OsKeyring, u) {

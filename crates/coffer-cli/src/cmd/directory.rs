@@ -44,7 +44,12 @@ pub fn dept(g: &Global, c: &DeptCommand) -> CliResult<()> {
 }
 
 fn role(s: &str) -> CliResult<Role> {
-    Role::parse(s.trim()).ok_or_else(|| CliError::usage("a role is one of: owner, admin, member"))
+    match s.trim().to_ascii_lowercase().as_str() {
+        "owner" => Ok(Role::Owner),
+        "admin" => Ok(Role::Admin),
+        "member" => Ok(Role::Member),
+        _ => Err(CliError::usage("a role is one of: owner, admin, member")),
+    }
 }
 
 fn user_rows(list: &[UserInfo]) -> Vec<Vec<String>> {

@@ -1,10 +1,10 @@
 //! Attack 2, directory forgery and replay; attack 3, the creating admin
 //! keeping a new user's keys; and a swapped root of trust.
 
+use crate::api::{NewUser, Role};
 use crate::crypto::{KeyPair, SignKey, derive_seed};
 use crate::error::ErrorCode;
 use crate::keys::Identity;
-use crate::model::{NewUser, Role};
 use crate::trust::log::Change;
 use crate::trust::state::{Identity as DirIdentity, UserEntry};
 

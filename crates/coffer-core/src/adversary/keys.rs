@@ -2,10 +2,10 @@
 //! scope, so that what members write next is wrapped under it. And
 //! attack 4, narrowing a secret's scope while keeping its data key.
 
+use crate::api::SecretUpdate;
 use crate::crypto::SymKey;
 use crate::error::ErrorCode;
 use crate::keys::{self, Identity, Sender};
-use crate::model::SecretUpdate;
 use crate::trust::log::Change;
 use crate::trust::state::{KeyRef, Scope};
 

@@ -25,13 +25,13 @@ use rusqlite::Connection;
 use secrecy::SecretString;
 use tempfile::TempDir;
 
-use crate::crypto::{KeyPair, SignKey, SymKey};
-use crate::error::ErrorCode;
-use crate::keys::Identity;
-use crate::model::{
+use crate::api::{
     DeptScope, FieldInput, MembershipUpdate, NewSecret, NewUser, Reveal, Role, Scope, SecretValue,
     UserScope,
 };
+use crate::crypto::{KeyPair, SignKey, SymKey};
+use crate::error::ErrorCode;
+use crate::keys::Identity;
 use crate::trust::state::{Scope as KeyScope, State};
 use crate::vault::{InitOptions, KdfChoice, Vault, VaultOptions};
 
@@ -68,8 +68,8 @@ pub(crate) fn scope(depts: Option<&[&str]>, private: bool) -> Scope {
 }
 
 /// An update that replaces a single-field secret's value.
-pub(crate) fn value_update(value: &str) -> Option<crate::model::FieldsUpdate> {
-    Some(crate::model::FieldsUpdate::Replace {
+pub(crate) fn value_update(value: &str) -> Option<crate::api::FieldsUpdate> {
+    Some(crate::api::FieldsUpdate::Replace {
         fields: vec![FieldInput::set("value", value)],
     })
 }
@@ -241,7 +241,7 @@ impl Lab {
 
     pub(crate) fn secret_id(&self, key: &str) -> i64 {
         let mut v = self.as_user("olga-laptop", OWNER);
-        v.list_secrets(&crate::model::ListQuery {
+        v.list_secrets(&crate::api::ListQuery {
             include_inactive: true,
             ..Default::default()
         })
@@ -252,7 +252,7 @@ impl Lab {
         .unwrap_or_else(|| {
             // Not visible to the owner (a private secret): by its creator.
             let mut v = self.as_user("mia-laptop", "mia");
-            v.list_secrets(&crate::model::ListQuery::default())
+            v.list_secrets(&crate::api::ListQuery::default())
                 .expect("list")
                 .into_iter()
                 .find(|s| s.key == key)

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
+use crate::api::{MembershipUpdate, SecretUpdate};
 use crate::crypto::{Aad, SymKey};
-use crate::model::{MembershipUpdate, SecretUpdate};
 use crate::seal::header::Header;
 use crate::trust::state::{Scope as KeyScope, State};
 

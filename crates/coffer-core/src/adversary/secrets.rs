@@ -1,9 +1,9 @@
 //! Attack 5, rollback and header rewrite; attack 7, blind-index guessing.
 
+use crate::api::{ListQuery, SecretUpdate};
 use crate::codec;
 use crate::crypto::{Aad, IndexKey, SymKey};
 use crate::error::ErrorCode;
-use crate::model::{ListQuery, SecretUpdate};
 use crate::plain::{Fields, Meta};
 use crate::seal::header::{Header, blob_hash};
 use crate::trust::state::Scope;
@@ -157,7 +157,7 @@ fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
     let lab = Lab::new();
     let mut olga = lab.as_user("olga-laptop", OWNER);
     let mut wo = secret("WO_FIN", "never-shown", scope(Some(&["FIN"]), false));
-    wo.reveal = crate::model::Reveal::Never;
+    wo.reveal = crate::api::Reveal::Never;
     let id = olga.create_secret(wo).expect("write-only");
     drop(olga);
     let eve = lab.identity("eve");
@@ -172,7 +172,7 @@ fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
     );
     let mut forged = h.clone();
     forged.fields_hash = blob_hash("fields", &blob);
-    forged.reveal = crate::model::Reveal::Allowed;
+    forged.reveal = crate::api::Reveal::Allowed;
     forged.revision += 1;
     forged.signer = eve_id;
     rewrite(&lab, &forged, &eve.sign, Some(blob.clone()));

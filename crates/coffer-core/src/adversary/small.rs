@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::api::{KdfProfile, ListQuery};
 use crate::crypto::KdfParams;
 use crate::device::CredentialStore;
 use crate::error::ErrorCode;
-use crate::model::{KdfProfile, ListQuery};
 
 use super::*;
 

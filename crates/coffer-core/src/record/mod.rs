@@ -15,10 +15,10 @@
 pub(crate) mod history;
 pub(crate) mod usages;
 
+use crate::api::{Reveal, Timestamp};
 use crate::crypto::{Hash, MAX_KEY_USES, SymKey};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::model::{Reveal, Timestamp};
 use crate::plain::{Fields, Meta};
 use crate::policy::ScopeFacts;
 use crate::seal::{

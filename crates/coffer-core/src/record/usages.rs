@@ -3,10 +3,10 @@
 //! recorded it (or last re-sealed it). A usage nobody with the right to
 //! record it signed is an integrity error for its secret.
 
+use crate::api::Timestamp;
 use crate::crypto::{SymKey, verify};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
 use crate::plain::UsageLabel;
 use crate::seal::{
     self,

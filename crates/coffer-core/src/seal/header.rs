@@ -10,8 +10,8 @@
 //! The revision goes up with every change, so a device that has seen a
 //! revision refuses an older one (see `store::device`).
 
+use crate::api::{Reveal, Role, Timestamp};
 use crate::crypto::{Hash, digest, verify};
-use crate::model::{Reveal, Role, Timestamp};
 use crate::policy::ScopeFacts;
 use crate::trust::state::State;
 use crate::wire::{Reader, Writer};

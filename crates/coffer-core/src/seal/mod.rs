@@ -12,10 +12,10 @@ pub(crate) mod header;
 
 use zeroize::Zeroizing;
 
+use crate::api::Timestamp;
 use crate::codec;
 use crate::crypto::{Aad, BlindIndex, Hash, IndexKey, SymKey, digest};
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
 use crate::plain::{Fields, Meta, UsageLabel};
 use crate::store::{SecretRow, VersionRow};
 use header::{Header, blob_hash};

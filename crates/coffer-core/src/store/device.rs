@@ -23,9 +23,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
+use crate::api::Timestamp;
 use crate::crypto::Hash;
 use crate::error::{Error, Result};
-use crate::model::Timestamp;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(

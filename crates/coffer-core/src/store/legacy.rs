@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
+use crate::api::{Reveal, Role, Timestamp};
 use crate::error::{Error, Result};
-use crate::model::{Reveal, Role, Timestamp};
 
 /// A format-1 user row.
 pub(crate) struct UserRow {
@@ -32,7 +32,11 @@ fn user_from(r: &Row) -> rusqlite::Result<UserRow> {
         id: r.get(0)?,
         username: r.get(1)?,
         display_name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Member),
+        role: match role.to_ascii_lowercase().as_str() {
+            "owner" => Role::Owner,
+            "admin" => Role::Admin,
+            _ => Role::Member,
+        },
         primary: r.get(4)?,
         disabled: r.get(5)?,
         must_change_password: r.get(6)?,

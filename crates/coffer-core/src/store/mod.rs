@@ -16,9 +16,9 @@ use std::collections::BTreeSet;
 
 use rusqlite::Connection;
 
+use crate::api::{Role, Timestamp};
 use crate::crypto::KdfParams;
 use crate::error::Result;
-use crate::model::{Role, Timestamp};
 use crate::plain::Scope;
 
 pub(crate) use sqlite::{create, open};

@@ -19,9 +19,9 @@ use super::{
     DeviceRow, Hint, LockRow, MetaRow, SecretColumns, SecretRow, Store, UsageRow, VersionRow,
     WrapRow,
 };
+use crate::api::{Role, Timestamp};
 use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
-use crate::model::{Role, Timestamp};
 use crate::plain::Scope;
 
 /// `PRAGMA application_id`: "Cofr". Marks the file as a Coffer vault.

@@ -21,10 +21,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::api::{KdfProfile, Role, Timestamp};
 use crate::crypto::{
     Hash, KdfParams, SIGNATURE_LEN, SignKey, SignPublic, Signature, digest, verify,
 };
-use crate::model::{KdfProfile, Role, Timestamp};
 use crate::trust::state::{
     Config, DeptEntry, Identity, KeyRef, Scope, State, UserEntry, decode_config, decode_dept,
     decode_key_ref, decode_user, encode_config, encode_dept, encode_key_ref, encode_user,

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::api::{KdfProfile, Role, Timestamp};
 use crate::crypto::{Hash, KdfParams, PUBLIC_KEY_LEN, SignPublic};
-use crate::model::{KdfProfile, Role, Timestamp};
 use crate::wire::{Reader, Writer};
 
 /// A user's public keys, or the one-time key that lets them make their own.

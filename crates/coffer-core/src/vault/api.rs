@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 
 use super::{InitOptions, Vault, VaultOptions};
-use crate::device::{self, CredentialStore};
-use crate::error::Result;
-use crate::model::{
+use crate::api::{
     Department, DeviceInfo, Explanation, KdfProfile, ListQuery, MembershipUpdate, NewSecret,
     NewUsage, NewUser, RevealedField, Role, SecretId, SecretSummary, SecretUpdate, SecretValue,
     SessionInfo, Usage, UserInfo, VersionInfo,
 };
+use crate::device::{self, CredentialStore};
+use crate::error::Result;
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
 use crate::{account, history, lookup, secrets, usages, users, validate};

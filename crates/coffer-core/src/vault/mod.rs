@@ -22,12 +22,12 @@ use rusqlite::{Connection, TransactionBehavior};
 use secrecy::SecretString;
 
 use crate::account::PasswordLock;
+use crate::api::{KdfProfile, Role};
 use crate::crypto::{KdfParams, random_bytes};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::keys::{self, Identity, KeyCache};
 use crate::listing::ListCache;
-use crate::model::{KdfProfile, Role};
 use crate::policy::Actor;
 use crate::store::device::{DeviceStore, default_state_dir};
 use crate::store::{self, Store};

@@ -8,11 +8,11 @@ use secrecy::SecretString;
 
 use super::{Session, Vault, not_signed_in};
 use crate::account::{self, PasswordLock};
+use crate::api::{SessionInfo, Timestamp};
 use crate::device::{self, CredentialStore};
 use crate::error::{Error, Result};
 use crate::keys::{Identity, KeyCache};
 use crate::listing::ListCache;
-use crate::model::{SessionInfo, Timestamp};
 use crate::time::now_ms;
 use crate::trust::fingerprint;
 use crate::trust::state::{Identity as DirIdentity, State, UserEntry};

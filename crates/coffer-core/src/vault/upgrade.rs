@@ -20,12 +20,12 @@ use rusqlite::Connection;
 use secrecy::SecretString;
 
 use crate::account::{PasswordLock, StoredLock};
+use crate::api::{KdfProfile, Role, SessionInfo};
 use crate::crypto::{Aad, KdfParams, KeyPair, SignKey, SymKey, random_bytes};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::keys::{self, Identity, commitment};
 use crate::legacy::{self, Kind};
-use crate::model::{KdfProfile, Role, SessionInfo};
 use crate::plain::{Fields, UsageLabel};
 use crate::record::{self, Draft, usages::Recorded};
 use crate::seal::Version;

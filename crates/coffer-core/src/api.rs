@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::crypto::KdfParams;
+use crate::error::{Error, ErrorCode, Result};
 
 /// A secret's id: stable, and the handle front ends use.
 pub type SecretId = i64;
@@ -39,15 +40,6 @@ impl Role {
             Self::Owner => "owner",
             Self::Admin => "admin",
             Self::Member => "member",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "owner" => Some(Self::Owner),
-            "admin" => Some(Self::Admin),
-            "member" => Some(Self::Member),
-            _ => None,
         }
     }
 }
@@ -539,22 +531,210 @@ pub struct Explanation {
     pub not_a_member: bool,
 }
 
-/// `Debug` that shows a value's shape but not its sensitive fields: keys,
-/// field names, descriptions, tags and search terms are as confidential as
-/// values (SPEC §7), and `Debug` output ends up in logs and panics.
-macro_rules! redacted_debug {
-    ($ty:ident { $($shown:ident),* } hides { $($hidden:ident),* }) => {
-        impl std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($ty))
-                    $(.field(stringify!($shown), &self.$shown))*
-                    $(.field(stringify!($hidden), &format_args!("[redacted]")))*
-                    .finish()
-            }
-        }
-    };
+// ------------------------------------------------------------ front ends
+
+/// The body of every error a front end reports (the app's IPC rejections,
+/// the CLI's `--json` errors): a stable code to switch on and a message
+/// safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// For `locked` and throttled `auth_failed`: seconds until the next
+    /// sign-in attempt is allowed.
+    #[ts(type = "number | null")]
+    pub retry_after_secs: Option<u64>,
 }
-pub(crate) use redacted_debug;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+}
+
+impl From<&Error> for ApiError {
+    fn from(e: &Error) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+            retry_after_secs: e.retry_after_secs(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+/// The limits the core enforces, for front ends to show and check early
+/// (the core checks them again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Limits {
+    pub key_chars: u32,
+    pub field_name_chars: u32,
+    pub fields: u32,
+    pub value_bytes: u32,
+    pub description_chars: u32,
+    pub tag_chars: u32,
+    pub tags: u32,
+    pub password_min_chars: u32,
+    pub password_max_bytes: u32,
+    /// How long before its expiry a secret counts as expiring soon.
+    #[ts(type = "number")]
+    pub expiry_warning_ms: Timestamp,
+    pub auto_lock_minutes_min: u32,
+    pub auto_lock_minutes_max: u32,
+    pub clipboard_clear_secs_min: u32,
+    pub clipboard_clear_secs_max: u32,
+}
+
+pub const LIMITS: Limits = {
+    use crate::validate as v;
+    Limits {
+        key_chars: v::MAX_KEY_CHARS as u32,
+        field_name_chars: v::MAX_FIELD_NAME_CHARS as u32,
+        fields: v::MAX_FIELDS as u32,
+        value_bytes: v::MAX_VALUE_BYTES as u32,
+        description_chars: v::MAX_DESCRIPTION_CHARS as u32,
+        tag_chars: v::MAX_TAG_CHARS as u32,
+        tags: v::MAX_TAGS as u32,
+        password_min_chars: v::MIN_PASSWORD_CHARS as u32,
+        password_max_bytes: v::MAX_PASSWORD_BYTES as u32,
+        expiry_warning_ms: crate::time::EXPIRY_WARNING_MS,
+        auto_lock_minutes_min: 1,
+        auto_lock_minutes_max: 1440,
+        clipboard_clear_secs_min: 5,
+        clipboard_clear_secs_max: 600,
+    }
+};
+
+/// User-adjustable behaviour of the desktop app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Settings {
+    /// Lock after this many minutes without activity (1 to 1440).
+    pub auto_lock_minutes: u32,
+    /// Clear a copied value from the clipboard after this many seconds
+    /// (5 to 600), if it is still there.
+    pub clipboard_clear_secs: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            auto_lock_minutes: 10,
+            clipboard_clear_secs: 30,
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        let l = LIMITS;
+        if !(l.auto_lock_minutes_min..=l.auto_lock_minutes_max).contains(&self.auto_lock_minutes) {
+            return Err(Error::InvalidInput(format!(
+                "auto-lock must be between {} and {} minutes",
+                l.auto_lock_minutes_min, l.auto_lock_minutes_max
+            )));
+        }
+        if !(l.clipboard_clear_secs_min..=l.clipboard_clear_secs_max)
+            .contains(&self.clipboard_clear_secs)
+        {
+            return Err(Error::InvalidInput(format!(
+                "clipboard clearing must be between {} and {} seconds",
+                l.clipboard_clear_secs_min, l.clipboard_clear_secs_max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What the app's UI needs at start-up to pick a screen.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppStatus {
+    pub vault_path: String,
+    pub vault_exists: bool,
+    pub unlocked: bool,
+    /// The user who last signed in on this machine, to prefill the form.
+    pub remembered_user: Option<String>,
+    /// Whether that user has a device key in the OS keyring.
+    pub device_remembered: bool,
+    /// Set when the OS keyring cannot be reached (the password still works).
+    pub keyring_problem: Option<String>,
+    pub kdf_profile: Option<KdfProfile>,
+}
+
+/// The result of signing in with a password in the app.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct UnlockResult {
+    pub session: SessionInfo,
+    /// "Remember on this device" was asked for but the keyring refused.
+    pub remember_error: Option<String>,
+}
+
+/// A revealed field as the app's show/hide toggle receives it: its value
+/// reaches the web view only because the user asked to see it; copying
+/// never goes through here.
+#[derive(Serialize, TS)]
+#[ts(export)]
+pub struct RevealedFieldView {
+    pub name: String,
+    pub value: String,
+}
+
+impl From<RevealedField> for RevealedFieldView {
+    fn from(f: RevealedField) -> Self {
+        use secrecy::ExposeSecret;
+        // Exposed because the user asked to see this value.
+        Self {
+            value: f.value.expose_secret().to_owned(),
+            name: f.name,
+        }
+    }
+}
+
+/// Where a copied value went and when it will be cleared.
+// No `Debug`: field names are as confidential as keys.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CopyReceipt {
+    pub field: String,
+    pub clear_after_secs: u32,
+}
+
+/// Pushed to the app's UI over its subscription channel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AppEvent {
+    /// The vault locked itself after the idle timeout.
+    AutoLocked,
+    /// A copied value was cleared from the clipboard.
+    ClipboardCleared,
+}
+
+/// The app's first-run form.
+#[derive(Debug, Deserialize, TS)]
+#[ts(export)]
+pub struct CreateVault {
+    pub owner: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[ts(type = "string")]
+    pub password: SecretString,
+}
+
+use crate::redact::redacted_debug;
 
 redacted_debug!(SecretSummary {
     id, scope, expires_at, expiry, active, reveal, created_by, created_at, updated_by, updated_at, version, damaged, can
@@ -590,6 +770,22 @@ impl std::fmt::Debug for FieldsUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `limit-values.ts`, the values of [`LIMITS`], beside the ts-rs
+    /// bindings (the name puts it in `npm test`'s check that the committed
+    /// bindings are current).
+    #[test]
+    fn export_bindings_limits_values() {
+        let cfg = ts_rs::Config::from_env();
+        let json = serde_json::to_string_pretty(&LIMITS).expect("json");
+        let text = format!(
+            "// Generated from coffer-core's LIMITS by `cargo test export_bindings`. Do not edit.\n\
+             import type {{ Limits }} from \"./Limits\";\n\n\
+             export const LIMITS: Limits = {json};\n"
+        );
+        std::fs::create_dir_all(cfg.out_dir()).expect("bindings folder");
+        std::fs::write(cfg.out_dir().join("limit-values.ts"), text).expect("write limit-values.ts");
+    }
 
     const CANARY: &str = "CanaryQ7";
 
