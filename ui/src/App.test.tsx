@@ -62,8 +62,8 @@ beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(api.subscribe).mockResolvedValue(undefined);
   vi.mocked(api.listSecrets).mockResolvedValue([]);
-  vi.mocked(api.lock).mockResolvedValue(undefined);
-  vi.mocked(api.touch).mockResolvedValue(undefined);
+  vi.mocked(api.lock).mockResolvedValue(null);
+  vi.mocked(api.touch).mockResolvedValue(null);
 });
 
 describe("app screens", () => {

@@ -20,7 +20,7 @@ beforeEach(() => {
 
 describe("delete dialog", () => {
   it("asks for confirmation, then deletes", async () => {
-    vi.mocked(api.deleteSecret).mockResolvedValue(undefined);
+    vi.mocked(api.deleteSecret).mockResolvedValue(null);
     const onDeleted = vi.fn();
     const user = userEvent.setup();
     render(<DeleteDialog secret={summary({ id: 5, key: "OLD_KEY" })} onClose={() => {}} onDeleted={onDeleted} />);
