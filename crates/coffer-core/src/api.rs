@@ -17,8 +17,7 @@ use crate::error::{Error, ErrorCode, Result};
 /// A secret's id: stable, and the handle front ends use.
 pub type SecretId = i64;
 
-/// Milliseconds since the Unix epoch, UTC.
-pub type Timestamp = i64;
+pub use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

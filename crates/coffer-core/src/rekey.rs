@@ -57,10 +57,7 @@ fn grant_to_entitled(
 pub(crate) fn new_scope_key(cx: &mut Cx, scope: Scope, old: Option<KeyRef>) -> Result<KeyRef> {
     let generation = old.map_or(1, |k| k.generation + 1);
     let (kref, key) = keys::new_key(cx.db(), cx.vault_id(), scope, generation, cx.now())?;
-    cx.change(match scope {
-        Scope::Personal(u) => Change::PersonalKey(u, kref),
-        shared => Change::SharedKey(shared, kref),
-    })?;
+    cx.change(Change::key(scope, kref))?;
     cx.db().mark_current_key(old.map(|k| k.id), kref.id)?;
     grant_to_entitled(cx, scope, &kref, &key, None)?;
     cx.keep_key(kref.id, key);

@@ -2,7 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::api::Timestamp;
+/// Milliseconds since the Unix epoch (UTC).
+pub type Timestamp = i64;
 
 /// One week, the horizon for "expiring soon".
 pub const EXPIRY_WARNING_MS: Timestamp = 7 * 24 * 60 * 60 * 1000;

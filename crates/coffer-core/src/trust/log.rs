@@ -76,6 +76,16 @@ const STORED_V1: u8 = b'L';
 const PURPOSE: &str = "directory-entry";
 const ENROLL_PURPOSE: &str = "directory-enroll";
 
+impl Change {
+    /// The change that makes `key` the current key of `scope`.
+    pub(crate) fn key(scope: Scope, key: KeyRef) -> Self {
+        match scope {
+            Scope::Personal(u) => Self::PersonalKey(u, key),
+            shared => Self::SharedKey(shared, key),
+        }
+    }
+}
+
 fn encode_change(w: &mut Writer, c: &Change) {
     match c {
         Change::Config(cfg) => {

@@ -13,10 +13,12 @@ pub(crate) mod state;
 
 use std::sync::Arc;
 
+use crate::api::Timestamp;
+use crate::crypto::SignKey;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::device::{Checkpoint, DeviceStore};
-use log::{SignedEntry, apply, entry_hash};
+use log::{Change, Entry, SignedEntry, apply, entry_hash};
 use state::{State, decode_state, encode_state};
 
 /// A short code for the vault's root of trust (its id and the owner's
@@ -174,6 +176,30 @@ pub(crate) fn load(
     remember(device, &state)?;
     device.set_location(location, &vault_id)?;
     Ok(Some(Arc::new(state)))
+}
+
+/// Signs a vault's first directory entry (its root of trust) with the
+/// owner's identity key, appends it, and returns the state it makes.
+/// `what` names the directory in an error (a new vault, an upgraded one).
+pub(crate) fn found(
+    db: &dyn Store,
+    vault_id: &str,
+    owner: (i64, &SignKey),
+    at: Timestamp,
+    changes: Vec<Change>,
+    what: &str,
+) -> Result<State> {
+    let entry = Entry {
+        vault_id: vault_id.to_string(),
+        epoch: 1,
+        prev: [0; 32],
+        signer: owner.0,
+        at,
+        changes,
+    };
+    let signed = entry.sign(owner.1, None);
+    let stored = append(db, &signed)?;
+    apply(None, &signed, &stored).map_err(|why| Error::Integrity(format!("{what} ({})", why.0)))
 }
 
 /// Makes this device remember a directory it verified (unless it

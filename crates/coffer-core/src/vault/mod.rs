@@ -33,7 +33,7 @@ use crate::store::device::{DeviceStore, default_state_dir};
 use crate::store::{self, Store};
 use crate::time::now_ms;
 use crate::trust;
-use crate::trust::log::{Change, Entry, apply};
+use crate::trust::log::Change;
 use crate::trust::state::{Config, DeptEntry, Identity as DirIdentity, Scope, State, UserEntry};
 use crate::validate;
 
@@ -189,24 +189,19 @@ fn genesis(
             created_at: now,
         }),
     ];
-    for (scope, kref, _) in &made_keys {
-        changes.push(match scope {
-            Scope::Personal(u) => Change::PersonalKey(*u, *kref),
-            shared => Change::SharedKey(*shared, *kref),
-        });
-    }
-    let entry = Entry {
-        vault_id: vault_id.to_string(),
-        epoch: 1,
-        prev: [0; 32],
-        signer: owner_id,
-        at: now,
+    changes.extend(
+        made_keys
+            .iter()
+            .map(|(scope, kref, _)| Change::key(*scope, *kref)),
+    );
+    let state = trust::found(
+        db,
+        vault_id,
+        (owner_id, &identity.sign),
+        now,
         changes,
-    };
-    let signed = entry.sign(&identity.sign, None);
-    let stored = trust::append(db, &signed)?;
-    let state = apply(None, &signed, &stored)
-        .map_err(|why| Error::Integrity(format!("the new vault's directory ({})", why.0)))?;
+        "the new vault's directory",
+    )?;
     let mut cache = KeyCache::new(owner_id, None);
     let sender = keys::Sender {
         id: owner_id,

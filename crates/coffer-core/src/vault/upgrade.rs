@@ -32,7 +32,7 @@ use crate::seal::Version;
 use crate::store::Store;
 use crate::time::now_ms;
 use crate::trust;
-use crate::trust::log::{Change, Entry, apply};
+use crate::trust::log::Change;
 use crate::trust::state::{
     Config, DeptEntry, Identity as DirIdentity, KeyRef, Scope, State, UserEntry,
 };
@@ -292,24 +292,18 @@ fn genesis(
         kref_of(Scope::Personal(owner_id), personal),
         &personal.3,
     ));
-    for (scope, kref, _) in &made {
-        changes.push(match scope {
-            Scope::Personal(u) => Change::PersonalKey(*u, *kref),
-            shared => Change::SharedKey(*shared, *kref),
-        });
-    }
-    let entry = Entry {
-        vault_id: vault_id.to_string(),
-        epoch: 1,
-        prev: [0; 32],
-        signer: owner_id,
-        at: now,
+    changes.extend(
+        made.iter()
+            .map(|(scope, kref, _)| Change::key(*scope, *kref)),
+    );
+    let state = trust::found(
+        db,
+        vault_id,
+        (owner_id, &identity.sign),
+        now,
         changes,
-    };
-    let signed = entry.sign(&identity.sign, None);
-    let stored = trust::append(db, &signed)?;
-    let state = apply(None, &signed, &stored)
-        .map_err(|why| Error::Integrity(format!("the upgraded directory ({})", why.0)))?;
+        "the upgraded directory",
+    )?;
     let me = state
         .user(owner_id)
         .ok_or_else(|| Error::Integrity("the upgraded directory".into()))?;
