@@ -10,7 +10,7 @@ import { touch } from "../api";
 export const TOUCH_INTERVAL_MS = 20_000;
 
 /** A leading-edge throttle: runs `fn` at most once per `ms`. */
-export function throttle(fn: () => void, ms: number, now: () => number = Date.now): () => void {
+function throttle(fn: () => void, ms: number, now: () => number = Date.now): () => void {
   let last = -Infinity;
   return () => {
     const t = now();
