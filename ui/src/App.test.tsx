@@ -1,31 +1,15 @@
 /** Which screen shows when, and the sign-in flow's messages. */
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 
+import { App } from "./App";
+import { fail } from "./backend";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { SessionInfo } from "./bindings/SessionInfo";
-
-vi.mock("./api", () => ({
-  appStatus: vi.fn(),
-  subscribe: vi.fn(),
-  onSessionLost: vi.fn(() => () => {}),
-  session: vi.fn(),
-  unlock: vi.fn(),
-  unlockWithDevice: vi.fn(),
-  forgetDevice: vi.fn(),
-  lock: vi.fn(),
-  touch: vi.fn(),
-  createVault: vi.fn(),
-  changePassword: vi.fn(),
-  listSecrets: vi.fn(),
-  listDepartments: vi.fn(),
-  toApiError: (e: unknown) => e,
-  errorMessage: (e: { message: string }) => e.message,
-}));
-
-import * as api from "./api";
-import { App } from "./App";
+import { fakeBackend, type FakeBackend } from "./test/backend";
+import { summary } from "./test/fixtures";
+import { renderWithQueries as render } from "./test/render";
 
 const status = (p: Partial<AppStatus> = {}): AppStatus => ({
   vault_path: "/tmp/vault.db",
@@ -58,25 +42,29 @@ const session = (p: Partial<SessionInfo["user"]> = {}, kdf: SessionInfo["kdf_pro
     keys_pending: false,
 });
 
+let backend: FakeBackend;
+
 beforeEach(() => {
-  vi.clearAllMocks();
-  vi.mocked(api.subscribe).mockResolvedValue(undefined);
-  vi.mocked(api.listSecrets).mockResolvedValue([]);
-  vi.mocked(api.lock).mockResolvedValue(null);
-  vi.mocked(api.touch).mockResolvedValue(null);
+  backend = fakeBackend({
+    app_status: () => status(),
+    list_secrets: () => [],
+    list_departments: () => [],
+    session: () => session(),
+    lock: () => null,
+    touch: () => null,
+  });
 });
 
 describe("app screens", () => {
   it("asks to create the vault on first run", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ vault_exists: false, remembered_user: null, kdf_profile: null }));
+    backend.answer({ app_status: () => status({ vault_exists: false, remembered_user: null, kdf_profile: null }) });
     render(<App />);
     expect(await screen.findByTestId("create-owner")).toBeInTheDocument();
     expect(screen.getByText("/tmp/vault.db")).toBeInTheDocument();
   });
 
   it("prefills the remembered user and says so clearly when the password is wrong", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status());
-    vi.mocked(api.unlock).mockRejectedValue({ code: "auth_failed", message: "wrong username or password", retry_after_secs: null });
+    backend.answer({ unlock: () => fail("auth_failed", "wrong username or password") });
     const user = userEvent.setup();
     render(<App />);
     expect(await screen.findByTestId("unlock-username")).toHaveValue("ana");
@@ -84,13 +72,12 @@ describe("app screens", () => {
     await user.click(screen.getByTestId("remember-device"));
     await user.click(screen.getByTestId("unlock-submit"));
     expect(await screen.findByTestId("unlock-error")).toHaveTextContent("Wrong username or password.");
-    expect(api.unlock).toHaveBeenCalledWith("ana", "nope", true);
+    expect(backend.calls("unlock")).toEqual([{ username: "ana", password: "nope", remember: true }]);
     expect(screen.getByTestId("unlock-password")).toHaveValue("");
   });
 
   it("counts down and disables the button while sign-in is locked", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status());
-    vi.mocked(api.unlock).mockRejectedValue({ code: "locked", message: "too many failed attempts", retry_after_secs: 5 });
+    backend.answer({ unlock: () => fail("locked", "too many failed attempts", 5) });
     const user = userEvent.setup();
     render(<App />);
     await user.type(await screen.findByTestId("unlock-password"), "nope");
@@ -100,12 +87,7 @@ describe("app screens", () => {
   });
 
   it("counts down after a wrong password that makes the next attempt wait", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status());
-    vi.mocked(api.unlock).mockRejectedValue({
-      code: "auth_failed",
-      message: "wrong username or password: wait 2 s before the next attempt",
-      retry_after_secs: 2,
-    });
+    backend.answer({ unlock: () => fail("auth_failed", "wrong username or password: wait 2 s before the next attempt", 2) });
     const user = userEvent.setup();
     render(<App />);
     await user.type(await screen.findByTestId("unlock-password"), "nope");
@@ -116,56 +98,84 @@ describe("app screens", () => {
   });
 
   it("unlocks with the device key at start when one is remembered", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ device_remembered: true }));
-    vi.mocked(api.unlockWithDevice).mockResolvedValue(session());
+    backend.answer({ app_status: () => status({ device_remembered: true }), unlock_with_device: () => session() });
     render(<App />);
     expect(await screen.findByTestId("new-secret")).toBeInTheDocument();
-    expect(api.unlockWithDevice).toHaveBeenCalledWith("ana");
+    expect(backend.calls("unlock_with_device")).toEqual([{ username: "ana" }]);
     // Members get no admin screens.
     expect(screen.queryByTestId("nav-users")).toBeNull();
     expect(screen.queryByTestId("nav-departments")).toBeNull();
   });
 
   it("says when the keyring is unavailable and falls back to the password", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ keyring_problem: "no Secret Service" }));
+    backend.answer({ app_status: () => status({ keyring_problem: "no Secret Service" }) });
     render(<App />);
     expect(await screen.findByTestId("keyring-problem")).toHaveTextContent("no Secret Service");
     expect(screen.getByTestId("unlock-password")).toBeInTheDocument();
   });
 
   it("forces a password change before anything else", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ unlocked: true }));
-    vi.mocked(api.session).mockResolvedValue(session({ must_change_password: true }));
+    backend.answer({ app_status: () => status({ unlocked: true }), session: () => session({ must_change_password: true }) });
     render(<App />);
     expect(await screen.findByTestId("new-password")).toBeInTheDocument();
     expect(screen.queryByTestId("new-secret")).toBeNull();
   });
 
   it("flags a test vault on every screen", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ kdf_profile: "insecure-test" }));
+    backend.answer({ app_status: () => status({ kdf_profile: "insecure-test" }) });
     render(<App />);
     expect(await screen.findByTestId("insecure-kdf-banner")).toHaveTextContent("weak password hashing");
   });
 
   it("locks with Ctrl+L and on the auto-lock event", async () => {
-    vi.mocked(api.appStatus).mockResolvedValue(status({ unlocked: true }));
-    vi.mocked(api.session).mockResolvedValue(session());
+    backend.answer({ app_status: () => status({ unlocked: true }) });
     const user = userEvent.setup();
     render(<App />);
     await screen.findByTestId("new-secret");
-    vi.mocked(api.appStatus).mockResolvedValue(status());
+    backend.answer({ app_status: () => status() });
     await user.keyboard("{Control>}l{/Control}");
-    await waitFor(() => expect(api.lock).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(backend.calls("lock")).toHaveLength(1));
     expect(await screen.findByTestId("unlock-password")).toBeInTheDocument();
 
     // Back in, then the Rust side locks after idling.
-    vi.mocked(api.unlock).mockResolvedValue({ session: session(), remember_error: null });
+    backend.answer({ unlock: () => ({ session: session(), remember_error: null }) });
     await user.type(screen.getByTestId("unlock-password"), "correct horse");
     await user.click(screen.getByTestId("unlock-submit"));
     await screen.findByTestId("new-secret");
-    const onEvent = vi.mocked(api.subscribe).mock.calls[0]?.[0];
-    expect(onEvent).toBeDefined();
-    await act(async () => onEvent?.({ kind: "auto_locked" }));
+    await act(async () => backend.emit({ kind: "auto_locked" }));
     expect(await screen.findByTestId("unlock-notice")).toHaveTextContent(/without activity/);
+  });
+
+  it("goes back to sign-in when a command finds the vault locked behind its back", async () => {
+    // The idle watchdog locked the vault between app_status and the first list.
+    let asked = 0;
+    backend.answer({ app_status: () => status({ unlocked: asked++ === 0 }), list_secrets: () => fail("auth_failed", "the vault is locked") });
+    render(<App />);
+    expect(await screen.findByTestId("unlock-notice")).toHaveTextContent("The vault is locked. Sign in again.");
+  });
+
+  it("forgets what the last user saw: the next one starts from their own list", async () => {
+    backend.answer({ app_status: () => status({ unlocked: true }), list_secrets: () => [summary({ id: 1, key: "ANAS_SECRET" })] });
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId("secret-row-ANAS_SECRET");
+    backend.answer({ app_status: () => status() });
+    await user.click(screen.getByTestId("lock"));
+    await screen.findByTestId("unlock-password");
+
+    // The next list is slow to come: nothing of the last one may show meanwhile.
+    let arrive: (rows: ReturnType<typeof summary>[]) => void = () => {};
+    backend.answer({
+      unlock: () => ({ session: session({ username: "bruno", display_name: "Bruno" }), remember_error: null }),
+      list_secrets: () => new Promise((resolve) => (arrive = resolve)),
+    });
+    await user.clear(screen.getByTestId("unlock-username"));
+    await user.type(screen.getByTestId("unlock-username"), "bruno");
+    await user.type(screen.getByTestId("unlock-password"), "correct horse");
+    await user.click(screen.getByTestId("unlock-submit"));
+    await screen.findByTestId("new-secret");
+    expect(screen.queryByTestId("secret-row-ANAS_SECRET")).toBeNull();
+    await act(async () => arrive([summary({ id: 2, key: "BRUNOS_SECRET" })]));
+    expect(await screen.findByTestId("secret-row-BRUNOS_SECRET")).toBeInTheDocument();
   });
 });

@@ -2,8 +2,10 @@
  * Which screen to show: first run, unlock, forced password change, or the
  * unlocked app, driven by `app_status`, the session, and events from the
  * Rust side (auto-lock). Locking from anywhere (button, Ctrl+L, idle)
- * unmounts the unlocked app, which drops every revealed value with it.
+ * unmounts the unlocked app, which drops every revealed value with it, and
+ * empties the query cache, so the next user starts from nothing.
  */
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 
 import { appStatus, lock, onSessionLost, session as fetchSession, subscribe, toApiError, unlockWithDevice } from "./api";
@@ -96,6 +98,10 @@ export function App() {
   }, [start, toUnlock]);
 
   const unlocked = screen.kind === "main" || screen.kind === "change-password";
+  const client = useQueryClient();
+  useEffect(() => {
+    if (!unlocked) client.clear();
+  }, [unlocked, client]);
   const doLock = useCallback(async () => {
     try {
       await lock();

@@ -1,14 +1,17 @@
 /**
  * Expiry badges and the "expiring soon" notice. Computed from `expires_at`
  * against the current clock (not the state the list was fetched with), so a
- * table left open keeps telling the truth. The horizon matches the core's:
- * seven days.
+ * table left open keeps telling the truth. The horizon is the core's
+ * (LIMITS.expiry_warning_ms, seven days).
  */
+import { LIMITS } from "../bindings/limit-values";
 import type { SecretSummary } from "../bindings/SecretSummary";
 
 export const HOUR_MS = 60 * 60 * 1000;
 export const DAY_MS = 24 * HOUR_MS;
-export const WARNING_MS = 7 * DAY_MS;
+export const WARNING_MS = LIMITS.expiry_warning_ms;
+/** The horizon in whole days, for messages ("expire within 7 days"). */
+export const WARNING_DAYS = Math.round(WARNING_MS / DAY_MS);
 
 export type ExpiryBadge = { tone: "expired" | "soon"; label: string } | null;
 
@@ -41,7 +44,7 @@ export function expiryBadge(expiresAt: number | null, now: number): ExpiryBadge 
   return { tone: "soon", label: `Expires in ${days} days` };
 }
 
-/** Active, readable secrets that expire within seven days, soonest first. */
+/** Active, readable secrets that expire within the horizon, soonest first. */
 export function expiringSoon(list: readonly SecretSummary[], now: number): SecretSummary[] {
   return list
     .filter((s) => !s.damaged && s.active && isExpiringSoon(s.expires_at, now))

@@ -2,16 +2,18 @@
  * Changing one's password: forced at first sign-in (`must_change_password`,
  * before anything else works) or chosen from the user menu.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
-import { changePassword, toApiError } from "../api";
+import { changePassword } from "../api";
 import { AuthLayout } from "../components/AuthLayout";
 import { FormError } from "../components/Banner";
 import { Btn, CheckboxField, PasswordInput } from "../components/controls";
 import { NewPasswordFields } from "../components/NewPasswordFields";
 import { newPasswordProblem } from "../lib/password";
 import { sentence } from "../lib/text";
+import { invalidate, keys } from "../queries";
 
 /**
  * `offerSignOut`: offer to sign out the user's other remembered devices
@@ -23,33 +25,34 @@ export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: {
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [currentError, setCurrentError] = useState<string | null>(null);
+  const [emptyCurrent, setEmptyCurrent] = useState(false);
+  const client = useQueryClient();
+  const change = useMutation({
+    mutationFn: (v: { current: string; next: string; signOutOthers: boolean }) => changePassword(v.current, v.next, v.signOutOthers),
+    onSuccess: () => {
+      setCurrent("");
+      setNext("");
+      setConfirm("");
+      // Signing out the other devices changed the list in Settings.
+      void invalidate(client, keys.devices);
+      onDone();
+    },
+  });
+  const refused = change.error ? sentence(change.error.message) : null;
+  // A wrong current password shows beside it; anything else below the form.
+  const currentError = emptyCurrent ? "Enter your current password." : change.error?.code === "auth_failed" ? refused : null;
+  const error = change.error?.code === "auth_failed" ? null : refused;
 
   const nextError = newPasswordProblem(next) ?? (next === current && next !== "" ? "Choose a password different from the current one." : null);
   const confirmError = confirm !== next ? "The two passwords differ." : null;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    setCurrentError(current === "" ? "Enter your current password." : null);
+    setEmptyCurrent(current === "");
+    change.reset();
     if (current === "" || nextError || confirmError) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await changePassword(current, next, offerSignOut && signOut);
-      setCurrent("");
-      setNext("");
-      setConfirm("");
-      onDone();
-    } catch (err) {
-      const e2 = toApiError(err);
-      if (e2.code === "auth_failed") setCurrentError(sentence(e2.message));
-      else setError(sentence(e2.message));
-    } finally {
-      setBusy(false);
-    }
+    change.mutate({ current, next, signOutOthers: offerSignOut && signOut });
   }
 
   return (
@@ -89,8 +92,8 @@ export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: {
             Cancel
           </Btn>
         )}
-        <Btn type="submit" variant="primary" isDisabled={busy} testId="change-password-submit">
-          {busy ? "Changing…" : "Change password"}
+        <Btn type="submit" variant="primary" isDisabled={change.isPending} testId="change-password-submit">
+          {change.isPending ? "Changing…" : "Change password"}
         </Btn>
       </div>
     </Form>

@@ -1,4 +1,5 @@
 /** First run: create the vault and its owner, then straight into the table. */
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Form, ProgressBar } from "react-aria-components";
 
@@ -18,8 +19,16 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: createVault,
+    onSuccess: (session) => {
+      setPassword("");
+      setConfirm("");
+      onCreated(session);
+    },
+  });
+  const busy = create.isPending;
+  const error = create.error ? errorMessage(create.error) : null;
 
   const ownerError = !USERNAME.test(owner.trim())
     ? "Use 1 to 64 letters, digits, “.”, “_”, “-” or “@” (for example ana.lima)."
@@ -27,22 +36,11 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
   const passwordError = newPasswordProblem(password);
   const confirmError = confirm !== password ? "The two passwords differ." : null;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
     if (ownerError || passwordError || confirmError) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await createVault({ owner: owner.trim(), display_name: displayName.trim(), password });
-      setPassword("");
-      setConfirm("");
-      onCreated(session);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    create.mutate({ owner: owner.trim(), display_name: displayName.trim(), password });
   }
 
   return (

@@ -3,10 +3,9 @@
  * chosen. Admin screens are only offered to admins and the owner.
  */
 import { ChevronDown, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Button, Menu, MenuItem, MenuTrigger, Popover, Separator } from "react-aria-components";
 
-import { listDepartments } from "../api";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import { AppDialog } from "../components/AppDialog";
 import { Btn } from "../components/controls";
@@ -27,7 +26,6 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
   const [view, setView] = useState<View>("secrets");
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
-  const [deptCodes, setDeptCodes] = useState<string[]>(session.user.departments);
   // Ctrl+N from another view: go to the table and open "New secret" there.
   const [pendingCreate, setPendingCreate] = useState(false);
   useShortcut(
@@ -38,13 +36,6 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
     },
     view !== "secrets",
   );
-
-  useEffect(() => {
-    if (!admin) return;
-    listDepartments()
-      .then((d) => setDeptCodes(d.map((x) => x.code)))
-      .catch(() => undefined);
-  }, [admin, view]);
 
   const name = session.user.display_name || session.user.username;
   const views: { id: View; label: string }[] = [
@@ -124,7 +115,7 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
         {view === "secrets" && <SecretsView session={session} startWithCreate={pendingCreate} onStarted={() => setPendingCreate(false)} />}
         {view === "users" && admin && <UsersView session={session} />}
         {view === "departments" && admin && <DepartmentsView />}
-        {view === "explain" && <ExplainView session={session} departments={deptCodes} />}
+        {view === "explain" && <ExplainView session={session} />}
       </main>
       {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
       {passwordOpen && (

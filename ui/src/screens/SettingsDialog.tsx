@@ -3,11 +3,13 @@
  * clipboard; and security: the vault's fingerprint, and the devices
  * remembered for the user (each can be signed out from here).
  */
-import { useEffect, useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Button, Group, Input, Label, NumberField, Text } from "react-aria-components";
 
-import { getSettings, listDevices, revokeDevice, setSettings, toApiError } from "../api";
+import { revokeDevice, setSettings } from "../api";
 import type { DeviceInfo } from "../bindings/DeviceInfo";
+import { LIMITS } from "../bindings/limit-values";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { Settings } from "../bindings/Settings";
 import { AppDialog } from "../components/AppDialog";
@@ -16,6 +18,7 @@ import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
 import { sentence } from "../lib/text";
 import { formatDate } from "../lib/time";
+import { invalidate, keys, useDevices, useSettings } from "../queries";
 
 function NumberInput(p: { label: string; value: number; onChange: (v: number) => void; min: number; max: number; unit: string; testId: string; help: string }) {
   return (
@@ -47,30 +50,18 @@ function NumberInput(p: { label: string; value: number; onChange: (v: number) =>
 
 /** The user's remembered devices, each with a way to sign it out. */
 function Devices() {
-  const [devices, setDevices] = useState<DeviceInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function load() {
-    try {
-      setDevices(await listDevices());
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    }
-  }
-
-  useEffect(() => {
-    void load();
-  }, []);
-
-  async function revoke(d: DeviceInfo) {
-    try {
-      await revokeDevice(d.id);
+  const client = useQueryClient();
+  const list = useDevices();
+  const devices = list.data ?? null;
+  const revoke = useMutation({
+    mutationFn: (d: DeviceInfo) => revokeDevice(d.id),
+    onSuccess: (_, d) => {
       toast(d.current ? "This device is signed out: the next sign-in needs your password" : `${d.label} is signed out`);
-      await load();
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    }
-  }
+      return invalidate(client, keys.devices);
+    },
+  });
+  const failed = revoke.error ?? list.error;
+  const error = failed ? sentence(failed.message) : null;
 
   return (
     <div className="field" data-testid="devices">
@@ -86,7 +77,7 @@ function Devices() {
                 {d.current && <span className="muted"> (this device)</span>}
               </span>
               <span className="muted device-date">since {formatDate(d.created_at)}</span>
-              <Btn variant="ghost" onPress={() => void revoke(d)} testId={`revoke-device-${d.id}`}>
+              <Btn variant="ghost" onPress={() => revoke.mutate(d)} testId={`revoke-device-${d.id}`}>
                 Sign out
               </Btn>
             </li>
@@ -103,30 +94,21 @@ function Devices() {
 }
 
 export function SettingsDialog({ session, onClose }: { session: SessionInfo; onClose: () => void }) {
-  const [settings, setLocal] = useState<Settings | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    getSettings()
-      .then(setLocal)
-      .catch((e) => setError(sentence(toApiError(e).message)));
-  }, []);
-
-  async function save() {
-    if (!settings) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await setSettings(settings);
+  const client = useQueryClient();
+  const stored = useSettings();
+  const [edited, setLocal] = useState<Settings | null>(null);
+  const settings = edited ?? stored.data ?? null;
+  const save = useMutation({
+    mutationFn: setSettings,
+    onSuccess: () => {
       toast("Settings saved");
       onClose();
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    } finally {
-      setBusy(false);
-    }
-  }
+      return invalidate(client, keys.settings);
+    },
+  });
+  const busy = save.isPending;
+  const failed = save.error ?? stored.error;
+  const error = failed ? sentence(failed.message) : null;
 
   return (
     <AppDialog
@@ -140,7 +122,7 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
           <Btn variant="secondary" onPress={onClose} testId="settings-cancel">
             Close
           </Btn>
-          <Btn variant="primary" onPress={save} isDisabled={busy || !settings} testId="settings-save">
+          <Btn variant="primary" onPress={() => settings && save.mutate(settings)} isDisabled={busy || !settings} testId="settings-save">
             Save
           </Btn>
         </>
@@ -152,8 +134,8 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
             label="Lock after"
             value={settings.auto_lock_minutes}
             onChange={(auto_lock_minutes) => setLocal({ ...settings, auto_lock_minutes })}
-            min={1}
-            max={1440}
+            min={LIMITS.auto_lock_minutes_min}
+            max={LIMITS.auto_lock_minutes_max}
             unit="minutes idle"
             testId="settings-auto-lock"
             help="The vault locks itself when nobody has used the app for this long."
@@ -162,8 +144,8 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
             label="Clear the clipboard after"
             value={settings.clipboard_clear_secs}
             onChange={(clipboard_clear_secs) => setLocal({ ...settings, clipboard_clear_secs })}
-            min={5}
-            max={600}
+            min={LIMITS.clipboard_clear_secs_min}
+            max={LIMITS.clipboard_clear_secs_max}
             unit="seconds"
             testId="settings-clipboard"
             help="A copied value is removed from the clipboard after this long, if it is still there."

@@ -3,10 +3,11 @@
  * get a clear message; repeated ones a growing delay, shown as a countdown
  * with the button disabled until it runs out.
  */
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
-import { forgetDevice, toApiError, unlock } from "../api";
+import { forgetDevice, unlock } from "../api";
 import type { AppStatus } from "../bindings/AppStatus";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import { AuthLayout } from "../components/AuthLayout";
@@ -26,51 +27,55 @@ export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
   const [username, setUsername] = useState(status.remembered_user ?? "");
   const [password, setPassword] = useState("");
   const [remember, setRemember] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState(false);
   const [retryAt, setRetryAt] = useState<number | null>(null);
   const [deviceRemembered, setDeviceRemembered] = useState(status.device_remembered);
   const [info, setInfo] = useState<string | null>(null);
   const wait = useCountdown(retryAt);
   const waiting = wait > 0;
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (busy || waiting) return;
-    if (username.trim() === "" || password === "") {
-      setError("Enter your username and password.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setInfo(null);
-    try {
-      const result = await unlock(username.trim(), password, remember);
+  const signIn = useMutation({
+    mutationFn: (v: { username: string; password: string; remember: boolean }) => unlock(v.username, v.password, v.remember),
+    onSuccess: (result) => {
       setPassword("");
       onUnlocked(result.session, result.remember_error);
-    } catch (err) {
-      const e2 = toApiError(err);
+    },
+    onError: (e) => {
       setPassword("");
       // Too many attempts (locked), or a wrong password that makes the next
       // attempt wait: either way, count down.
-      if (e2.retry_after_secs !== null && e2.retry_after_secs > 0) {
-        setRetryAt(Date.now() + e2.retry_after_secs * 1000);
-      }
-      setError(sentence(e2.message));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function forget() {
-    setError(null);
-    try {
-      const removed = await forgetDevice(username.trim());
+      if (e.retry_after_secs !== null && e.retry_after_secs > 0) setRetryAt(Date.now() + e.retry_after_secs * 1000);
+    },
+  });
+  const forget = useMutation({
+    mutationFn: forgetDevice,
+    onSuccess: (removed) => {
       setDeviceRemembered(false);
       setInfo(removed ? "This device no longer remembers you." : "This device did not remember you.");
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
+    },
+  });
+  const busy = signIn.isPending;
+  const failed = signIn.error ?? forget.error;
+  const error = missing ? "Enter your username and password." : failed ? sentence(failed.message) : null;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (busy || waiting) return;
+    forget.reset();
+    const empty = username.trim() === "" || password === "";
+    setMissing(empty);
+    if (empty) {
+      signIn.reset();
+      return;
     }
+    setInfo(null);
+    signIn.mutate({ username: username.trim(), password, remember });
+  }
+
+  function forgetThisDevice() {
+    setMissing(false);
+    signIn.reset();
+    forget.mutate(username.trim());
   }
 
   return (
@@ -124,7 +129,7 @@ export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
           {busy ? "Unlocking…" : waiting ? `Wait ${wait} s` : "Unlock"}
         </Btn>
         {deviceRemembered && (
-          <Btn variant="ghost" onPress={forget} testId="forget-device" className="btn-block">
+          <Btn variant="ghost" onPress={forgetThisDevice} testId="forget-device" className="btn-block">
             Forget this device
           </Btn>
         )}

@@ -1,58 +1,50 @@
 /** Departments (admins and owner): list with member counts, add, rename. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Pencil, Plus } from "lucide-react";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
-import { addDepartment, listDepartments, renameDepartment, toApiError } from "../../api";
+import { addDepartment, renameDepartment } from "../../api";
 import type { Department } from "../../bindings/Department";
 import { AppDialog } from "../../components/AppDialog";
 import { Banner } from "../../components/Banner";
 import { Btn, IconButton, TextInput } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { plural, sentence } from "../../lib/text";
+import { invalidate, keys, useDepartments } from "../../queries";
 import { AdminView } from "./AdminView";
 
 const CODE = /^[A-Za-z0-9_-]{1,32}$/;
 
 export function DepartmentsView() {
-  const [departments, setDepartments] = useState<Department[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
+  const list = useDepartments();
+  const departments = list.data ?? null;
+  const error = list.error ? sentence(list.error.message) : null;
   const [code, setCode] = useState("");
   const [name, setName] = useState("");
   const [touched, setTouched] = useState(false);
-  const [addError, setAddError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<Department | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setDepartments(await listDepartments());
-      setError(null);
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const codeError = CODE.test(code.trim()) ? null : "1 to 32 letters, digits, “-” or “_”, for example FIN.";
-  const nameError = name.trim() === "" ? "Give the department a name." : null;
-
-  async function add(e: FormEvent) {
-    e.preventDefault();
-    setTouched(true);
-    if (codeError || nameError) return;
-    setAddError(null);
-    try {
-      const d = await addDepartment(code.trim(), name.trim());
+  const add = useMutation({
+    mutationFn: (d: { code: string; name: string }) => addDepartment(d.code, d.name),
+    onSuccess: (d) => {
       toast(`Added department ${d.code}`);
       setCode("");
       setName("");
       setTouched(false);
-      await load();
-    } catch (err) {
-      setAddError(sentence(toApiError(err).message));
-    }
+      return invalidate(client, keys.departments);
+    },
+  });
+  const addError = add.error ? sentence(add.error.message) : null;
+
+  const codeError = CODE.test(code.trim()) ? null : "1 to 32 letters, digits, “-” or “_”, for example FIN.";
+  const nameError = name.trim() === "" ? "Give the department a name." : null;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setTouched(true);
+    if (codeError || nameError) return;
+    add.mutate({ code: code.trim(), name: name.trim() });
   }
 
   return (
@@ -94,7 +86,7 @@ export function DepartmentsView() {
           </tbody>
         </table>
       )}
-      <Form className="inline-form card" onSubmit={add} validationBehavior="aria">
+      <Form className="inline-form card" onSubmit={submit} validationBehavior="aria">
         <h2 className="card-title">Add a department</h2>
         <div className="inline-form-row">
           <TextInput label="Code" value={code} onChange={setCode} error={touched ? codeError : null} testId="department-code" placeholder="FIN" maxLength={32} />
@@ -109,28 +101,30 @@ export function DepartmentsView() {
           </Banner>
         )}
       </Form>
-      {renaming && <RenameDialog department={renaming} onClose={() => setRenaming(null)} onDone={() => { setRenaming(null); void load(); }} />}
+      {renaming && <RenameDialog department={renaming} onClose={() => setRenaming(null)} onDone={() => setRenaming(null)} />}
     </AdminView>
   );
 }
 
 function RenameDialog({ department, onClose, onDone }: { department: Department; onClose: () => void; onDone: () => void }) {
+  const client = useQueryClient();
   const [name, setName] = useState(department.name);
-  const [error, setError] = useState<string | null>(null);
-
-  async function save(e?: FormEvent) {
-    e?.preventDefault();
-    if (name.trim() === "") {
-      setError("Give the department a name.");
-      return;
-    }
-    try {
-      await renameDepartment(department.code, name.trim());
+  const [empty, setEmpty] = useState(false);
+  const rename = useMutation({
+    mutationFn: (newName: string) => renameDepartment(department.code, newName),
+    onSuccess: () => {
       toast(`Renamed ${department.code}`);
       onDone();
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
-    }
+      return invalidate(client, keys.departments);
+    },
+  });
+  const error = empty ? "Give the department a name." : rename.error ? sentence(rename.error.message) : null;
+
+  function save(e?: FormEvent) {
+    e?.preventDefault();
+    setEmpty(name.trim() === "");
+    if (name.trim() === "") return;
+    rename.mutate(name.trim());
   }
 
   return (

@@ -4,10 +4,10 @@
  * returns and the rule that decided. Never values.
  */
 import { Crown, Search } from "lucide-react";
-import { useEffect, useState, type FormEvent } from "react";
+import { startTransition, useActionState, useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
-import { explain, listUsers, toApiError } from "../../api";
+import { explain, toApiError } from "../../api";
 import type { Explanation } from "../../bindings/Explanation";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
@@ -16,45 +16,49 @@ import { RULE_TEXT, STANDING_TEXT } from "../../lib/explain";
 import { departmentsLabel, isAdmin, userScopeLabel } from "../../lib/scope";
 import { exactTime, formatDate, relativeTime } from "../../lib/time";
 import { sentence } from "../../lib/text";
+import { useDepartments, useUsers } from "../../queries";
 import { AdminView } from "./AdminView";
 
 const NONE = "__none__";
 
-export function ExplainView({ session, departments }: { session: SessionInfo; departments: readonly string[] }) {
+interface Question {
+  key: string;
+  department: string | null;
+  asUser: string | null;
+}
+
+type Answer = { result: Explanation | null; error: string | null };
+
+/** Asks the core; the previous answer stays on screen until the next one is in. */
+async function ask(_previous: Answer, q: Question): Promise<Answer> {
+  try {
+    return { result: await explain(q.key, q.department, q.asUser), error: null };
+  } catch (e) {
+    return { result: null, error: sentence(toApiError(e).message) };
+  }
+}
+
+export function ExplainView({ session }: { session: SessionInfo }) {
   const admin = isAdmin(session.user.role);
   const [key, setKey] = useState("");
   const [department, setDepartment] = useState(NONE);
   const [asUser, setAsUser] = useState(NONE);
-  const [users, setUsers] = useState<string[]>([]);
-  const [result, setResult] = useState<Explanation | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [keyError, setKeyError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [{ result, error }, run, busy] = useActionState(ask, { result: null, error: null });
+  // Admins may ask about any department and user; members about their own departments.
+  const allDepartments = useDepartments(admin);
+  const departments = admin && allDepartments.data ? allDepartments.data.map((d) => d.code) : session.user.departments;
+  const users = useUsers(admin).data?.map((u) => u.username) ?? [];
 
-  useEffect(() => {
-    if (!admin) return;
-    listUsers()
-      .then((u) => setUsers(u.map((x) => x.username)))
-      .catch(() => setUsers([]));
-  }, [admin]);
-
-  async function run(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (key.trim() === "") {
       setKeyError("Enter the key a script asks for, e.g. DB_PASSWORD.");
       return;
     }
     setKeyError(null);
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await explain(key.trim(), department === NONE ? null : department, asUser === NONE ? null : asUser));
-    } catch (err) {
-      setResult(null);
-      setError(sentence(toApiError(err).message));
-    } finally {
-      setBusy(false);
-    }
+    const q = { key: key.trim(), department: department === NONE ? null : department, asUser: asUser === NONE ? null : asUser };
+    startTransition(() => run(q));
   }
 
   const now = Date.now();
@@ -64,7 +68,7 @@ export function ExplainView({ session, departments }: { session: SessionInfo; de
       title="Who gets what"
       summary="Which secret a script gets for a key: the most specific one the person running it can read."
     >
-      <Form className="inline-form card" onSubmit={run} validationBehavior="aria">
+      <Form className="inline-form card" onSubmit={submit} validationBehavior="aria">
         <div className="inline-form-row">
           <TextInput label="Key" value={key} onChange={setKey} error={keyError} testId="explain-key" placeholder="DB_PASSWORD" autoFocus />
           <SelectField

@@ -1,18 +1,21 @@
 /** Dialogs of the Users screen: add a user, edit a user's departments. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { RefreshCw } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { Form, Radio, RadioGroup, Label } from "react-aria-components";
 
-import { addUser, setUserMemberships, toApiError } from "../../api";
+import { addUser, setUserMemberships } from "../../api";
 import type { Department } from "../../bindings/Department";
+import type { NewUser } from "../../bindings/NewUser";
 import type { Role } from "../../bindings/Role";
 import type { UserInfo } from "../../bindings/UserInfo";
 import { AppDialog } from "../../components/AppDialog";
 import { Banner } from "../../components/Banner";
 import { Btn, IconButton, MultiSelectField, PasswordInput, SelectField, TextInput } from "../../components/controls";
 import { toast } from "../../components/toasts";
-import { generatePassword, newPasswordProblem } from "../../lib/password";
+import { newPasswordProblem } from "../../lib/password";
 import { sentence } from "../../lib/text";
+import { invalidate, keys, useGeneratedPassword } from "../../queries";
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const NO_PRIMARY = "__none__";
@@ -25,12 +28,10 @@ export function AddUserDialog({
   departments,
   canMakeAdmin,
   onClose,
-  onAdded,
 }: {
   departments: readonly Department[];
   canMakeAdmin: boolean;
   onClose: () => void;
-  onAdded: () => void;
 }) {
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
@@ -38,41 +39,43 @@ export function AddUserDialog({
   const [depts, setDepts] = useState<string[]>(departments.some((d) => d.code === "DEFAULT") ? ["DEFAULT"] : []);
   const [primary, setPrimary] = useState<string>(NO_PRIMARY);
   const [passwordMode, setPasswordMode] = useState<"generated" | "typed">("generated");
-  const [generated, setGenerated] = useState(() => generatePassword());
+  const generated = useGeneratedPassword();
   const [typed, setTyped] = useState("");
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [created, setCreated] = useState<{ user: UserInfo; password: string } | null>(null);
+  const client = useQueryClient();
+  // The initial password is in `variables` until shown: forget it with the dialog.
+  const add = useMutation({
+    mutationFn: addUser,
+    gcTime: 0,
+    onSuccess: () => {
+      setTyped("");
+      // A new user counts in their departments.
+      return invalidate(client, keys.users, keys.departments);
+    },
+  });
+  const created = add.data && add.variables ? { user: add.data, password: add.variables.initial_password } : null;
+  const failed = add.error ?? (passwordMode === "generated" ? generated.error : null);
+  const error = failed ? sentence(failed.message) : null;
+  const busy = add.isPending;
 
   const usernameError = USERNAME.test(username.trim()) ? null : "Use 1 to 64 letters, digits, “.”, “_”, “-” or “@”.";
-  const password = passwordMode === "generated" ? generated : typed;
+  const password = passwordMode === "generated" ? (generated.data ?? null) : typed;
   const passwordError = passwordMode === "typed" ? newPasswordProblem(typed) : null;
   const primaryValue = depts.includes(primary) ? primary : NO_PRIMARY;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    if (usernameError || passwordError) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await addUser({
-        username: username.trim(),
-        display_name: displayName.trim(),
-        role,
-        departments: depts,
-        primary_department: primaryValue === NO_PRIMARY ? null : primaryValue,
-        initial_password: password,
-      });
-      setCreated({ user, password });
-      setTyped("");
-      onAdded();
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
-    } finally {
-      setBusy(false);
-    }
+    if (usernameError || passwordError || password === null) return;
+    const user: NewUser = {
+      username: username.trim(),
+      display_name: displayName.trim(),
+      role,
+      departments: depts,
+      primary_department: primaryValue === NO_PRIMARY ? null : primaryValue,
+      initial_password: password,
+    };
+    add.mutate(user);
   }
 
   if (created) {
@@ -101,7 +104,7 @@ export function AddUserDialog({
           <Btn variant="secondary" onPress={onClose}>
             Cancel
           </Btn>
-          <Btn variant="primary" type="submit" form="add-user-form" isDisabled={busy} testId="add-user-submit">
+          <Btn variant="primary" type="submit" form="add-user-form" isDisabled={busy || password === null} testId="add-user-submit">
             {busy ? "Adding…" : "Add user"}
           </Btn>
         </>
@@ -145,7 +148,7 @@ export function AddUserDialog({
         {passwordMode === "generated" ? (
           <div className="generated-password">
             <span className="muted">Shown once after the user is added.</span>
-            <IconButton label="Generate another" icon={<RefreshCw size={15} />} onPress={() => setGenerated(generatePassword())} testId="regenerate-password" />
+            <IconButton label="Generate another" icon={<RefreshCw size={15} />} onPress={() => void generated.refetch()} testId="regenerate-password" />
           </div>
         ) : (
           <PasswordInput label="Initial password" hideLabel value={typed} onChange={setTyped} error={touched ? passwordError : null} testId="new-user-password" autoComplete="new-password" />
@@ -173,24 +176,20 @@ export function MembershipDialog({
 }) {
   const [depts, setDepts] = useState<string[]>(user.departments);
   const [primary, setPrimary] = useState<string>(user.primary_department ?? NO_PRIMARY);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
   const primaryValue = depts.includes(primary) ? primary : NO_PRIMARY;
   const removed = user.departments.filter((d) => !depts.includes(d));
-
-  async function save() {
-    setBusy(true);
-    setError(null);
-    try {
-      await setUserMemberships(user.username, { departments: depts, primary_department: primaryValue === NO_PRIMARY ? (depts[0] ?? null) : primaryValue });
+  const save = useMutation({
+    mutationFn: () =>
+      setUserMemberships(user.username, { departments: depts, primary_department: primaryValue === NO_PRIMARY ? (depts[0] ?? null) : primaryValue }),
+    onSuccess: () => {
       toast(`Saved the departments of ${user.username}`);
       onSaved();
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
-    } finally {
-      setBusy(false);
-    }
-  }
+      return invalidate(client, keys.users, keys.departments);
+    },
+  });
+  const busy = save.isPending;
+  const error = save.error ? sentence(save.error.message) : null;
 
   return (
     <AppDialog
@@ -204,7 +203,7 @@ export function MembershipDialog({
           <Btn variant="secondary" onPress={onClose}>
             Cancel
           </Btn>
-          <Btn variant="primary" onPress={save} isDisabled={busy} testId="membership-save">
+          <Btn variant="primary" onPress={() => save.mutate()} isDisabled={busy} testId="membership-save">
             {busy ? "Saving…" : "Save"}
           </Btn>
         </>

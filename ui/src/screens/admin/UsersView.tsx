@@ -3,11 +3,11 @@
  * change role (owner only: only the owner makes or removes admins), edit
  * departments and primary department, disable or enable.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Building2, UserPlus } from "lucide-react";
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 
-import { listDepartments, listUsers, setUserDisabled, setUserRole, toApiError } from "../../api";
-import type { Department } from "../../bindings/Department";
+import { setUserDisabled, setUserRole } from "../../api";
 import type { Role } from "../../bindings/Role";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import type { UserInfo } from "../../bindings/UserInfo";
@@ -16,51 +16,41 @@ import { Btn, SelectField, SwitchField } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { ROLE_LABELS } from "../../lib/scope";
 import { sentence } from "../../lib/text";
+import { invalidate, keys, useDepartments, useUsers } from "../../queries";
 import { AddUserDialog, MembershipDialog } from "./UserDialogs";
 import { AdminView } from "./AdminView";
 
 export function UsersView({ session }: { session: SessionInfo }) {
-  const [users, setUsers] = useState<UserInfo[] | null>(null);
-  const [departments, setDepartments] = useState<Department[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
+  const userList = useUsers();
+  const departmentList = useDepartments();
+  const users = userList.data ?? null;
+  const departments = departmentList.data ?? [];
+  const failed = userList.error ?? departmentList.error;
+  const error = failed ? sentence(failed.message) : null;
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<UserInfo | null>(null);
   const isOwner = session.user.role === "owner";
 
-  const load = useCallback(async () => {
-    try {
-      const [u, d] = await Promise.all([listUsers(), listDepartments()]);
-      setUsers(u);
-      setDepartments(d);
-      setError(null);
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function changeRole(u: UserInfo, role: Role) {
-    if (role === u.role) return;
-    try {
-      await setUserRole(u.username, role);
+  const changeRole = useMutation({
+    mutationFn: ({ u, role }: { u: UserInfo; role: Role }) => setUserRole(u.username, role),
+    onSuccess: (_, { u, role }) => {
       toast(`${u.username} is now ${ROLE_LABELS[role].toLowerCase()}`);
-      await load();
-    } catch (e) {
-      toast(`Cannot change the role of ${u.username}`, { tone: "error", description: sentence(toApiError(e).message) });
-    }
-  }
+      return invalidate(client, keys.users);
+    },
+    onError: (e, { u }) => toast(`Cannot change the role of ${u.username}`, { tone: "error", description: sentence(e.message) }),
+  });
 
-  async function toggleDisabled(u: UserInfo, disabled: boolean) {
-    try {
-      await setUserDisabled(u.username, disabled);
+  // A disabled user no longer counts as a department member.
+  const toggleDisabled = useMutation({
+    mutationFn: ({ u, disabled }: { u: UserInfo; disabled: boolean }) => setUserDisabled(u.username, disabled),
+    onSuccess: (_, { u, disabled }) => {
       toast(`${u.username} ${disabled ? "disabled" : "enabled"}`);
-      await load();
-    } catch (e) {
-      toast(`Cannot ${disabled ? "disable" : "enable"} ${u.username}`, { tone: "error", description: sentence(toApiError(e).message) });
-    }
-  }
+      return invalidate(client, keys.users, keys.departments);
+    },
+    onError: (e, { u, disabled }) =>
+      toast(`Cannot ${disabled ? "disable" : "enable"} ${u.username}`, { tone: "error", description: sentence(e.message) }),
+  });
 
   return (
     <AdminView
@@ -119,7 +109,7 @@ export function UsersView({ session }: { session: SessionInfo }) {
                           { id: "member", label: "Member" },
                           { id: "admin", label: "Admin" },
                         ]}
-                        onChange={(r) => void changeRole(u, r as Role)}
+                        onChange={(r) => r !== u.role && changeRole.mutate({ u, role: r as Role })}
                         testId={`user-role-${u.username}`}
                       />
                     ) : (
@@ -155,7 +145,7 @@ export function UsersView({ session }: { session: SessionInfo }) {
                         label="Enabled"
                         aria-label={`Enabled: ${u.username}`}
                         isSelected={!u.disabled}
-                        onChange={(enabled) => void toggleDisabled(u, !enabled)}
+                        onChange={(enabled) => toggleDisabled.mutate({ u, disabled: !enabled })}
                         testId={`user-enabled-${u.username}`}
                       />
                     )}
@@ -171,7 +161,6 @@ export function UsersView({ session }: { session: SessionInfo }) {
           departments={departments}
           canMakeAdmin={isOwner}
           onClose={() => setAdding(false)}
-          onAdded={() => void load()}
         />
       )}
       {editing && (
@@ -179,10 +168,7 @@ export function UsersView({ session }: { session: SessionInfo }) {
           user={editing}
           departments={departments}
           onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null);
-            void load();
-          }}
+          onSaved={() => setEditing(null)}
         />
       )}
     </AdminView>

@@ -3,10 +3,10 @@
  * refuses with `in_use` and a message naming each usage; we show that and
  * the usages themselves, so the user knows what to change first.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link2 } from "lucide-react";
-import { useState } from "react";
 
-import { deleteSecret, listUsages, toApiError } from "../../api";
+import { deleteSecret, isApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { Usage } from "../../bindings/Usage";
 import { AppDialog } from "../../components/AppDialog";
@@ -14,32 +14,33 @@ import { Banner } from "../../components/Banner";
 import { Btn } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { sentence } from "../../lib/text";
+import { dropSecret, usagesQuery } from "../../queries";
 
 export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSummary; onClose: () => void; onDeleted: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [inUse, setInUse] = useState<{ message: string; usages: Usage[] } | null>(null);
+  const client = useQueryClient();
   const name = secret.damaged ? `damaged secret #${secret.id}` : secret.key;
-
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await deleteSecret(secret.id);
-      toast(`Deleted ${name}`);
-      onDeleted();
-    } catch (err) {
-      const e = toApiError(err);
-      if (e.code === "in_use") {
-        const usages = await listUsages(secret.id).catch(() => [] as Usage[]);
-        setInUse({ message: sentence(e.message), usages });
-      } else {
-        setError(sentence(e.message));
+  // Resolves to null once deleted, or to why it is still in use.
+  const del = useMutation({
+    mutationFn: async (): Promise<{ message: string; usages: Usage[] } | null> => {
+      try {
+        await deleteSecret(secret.id);
+        return null;
+      } catch (e) {
+        if (!isApiError(e) || e.code !== "in_use") throw e;
+        const usages = await client.fetchQuery(usagesQuery(secret.id)).catch(() => [] as Usage[]);
+        return { message: sentence(e.message), usages };
       }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    onSuccess: (inUse) => {
+      if (inUse) return;
+      toast(`Deleted ${name}`);
+      dropSecret(client, secret.id);
+      onDeleted();
+    },
+  });
+  const inUse = del.data ?? null;
+  const busy = del.isPending;
+  const error = del.error ? sentence(del.error.message) : null;
 
   return (
     <AppDialog
@@ -59,7 +60,7 @@ export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSum
             <Btn variant="secondary" onPress={onClose} testId="delete-cancel" autoFocus>
               Cancel
             </Btn>
-            <Btn variant="danger" onPress={confirm} isDisabled={busy} testId="delete-confirm">
+            <Btn variant="danger" onPress={() => del.mutate()} isDisabled={busy} testId="delete-confirm">
               {busy ? "Deleting…" : "Delete"}
             </Btn>
           </>

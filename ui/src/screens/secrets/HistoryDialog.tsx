@@ -1,8 +1,8 @@
 /** Earlier versions of a secret (metadata only) and restoring one. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { RotateCcw } from "lucide-react";
-import { useEffect, useState } from "react";
 
-import { history, restoreVersion, toApiError } from "../../api";
+import { restoreVersion } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { VersionInfo } from "../../bindings/VersionInfo";
 import { AppDialog } from "../../components/AppDialog";
@@ -11,35 +11,23 @@ import { Btn } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { exactTime, relativeTime } from "../../lib/time";
 import { sentence } from "../../lib/text";
+import { refreshSecret, useHistory } from "../../queries";
 
 export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretSummary; onClose: () => void; onRestored: () => void }) {
-  const [versions, setVersions] = useState<VersionInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<number | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    history(secret.id)
-      .then((v) => live && setVersions(v))
-      .catch((e) => live && setError(sentence(toApiError(e).message)));
-    return () => {
-      live = false;
-    };
-  }, [secret.id]);
-
-  async function restore(v: VersionInfo) {
-    setBusy(v.version);
-    setError(null);
-    try {
-      await restoreVersion(secret.id, v.version);
+  const client = useQueryClient();
+  const list = useHistory(secret.id);
+  const versions = list.data ?? null;
+  const restore = useMutation({
+    mutationFn: (v: VersionInfo) => restoreVersion(secret.id, v.version),
+    onSuccess: (_, v) => {
       toast(`Restored version ${v.version} of ${secret.key}`, { description: "It is saved as a new version." });
+      void refreshSecret(client, secret.id);
       onRestored();
-    } catch (e) {
-      setError(sentence(toApiError(e).message));
-    } finally {
-      setBusy(null);
-    }
-  }
+    },
+  });
+  const busy = restore.isPending ? restore.variables.version : null;
+  const failed = restore.error ?? list.error;
+  const error = failed ? sentence(failed.message) : null;
 
   const now = Date.now();
   return (
@@ -91,7 +79,7 @@ export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretS
                 <Btn
                   variant="secondary"
                   icon={<RotateCcw size={14} />}
-                  onPress={() => restore(v)}
+                  onPress={() => restore.mutate(v)}
                   isDisabled={busy !== null}
                   testId={`restore-${v.version}`}
                 >

@@ -1,18 +1,12 @@
 /** The create/edit dialog validates before calling the backend and shows backend refusals inline. */
-import { render, screen, waitFor } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
+import { fail } from "../../backend";
+import { fakeBackend, type FakeBackend } from "../../test/backend";
 import { summary } from "../../test/fixtures";
-
-vi.mock("../../api", () => ({
-  createSecret: vi.fn(),
-  updateSecret: vi.fn(),
-  listUsages: vi.fn(),
-  toApiError: (e: unknown) => e,
-}));
-
-import * as api from "../../api";
+import { renderWithQueries as render } from "../../test/render";
 import { SecretDialog } from "./SecretDialog";
 
 const departments = [
@@ -28,11 +22,15 @@ function renderCreate() {
   return { onSaved };
 }
 
+let backend: FakeBackend;
+
 beforeEach(() => {
-  vi.clearAllMocks();
-  vi.mocked(api.createSecret).mockResolvedValue(42);
-  vi.mocked(api.updateSecret).mockResolvedValue(summary({ id: 7, key: "K" }));
-  vi.mocked(api.listUsages).mockResolvedValue([]);
+  backend = fakeBackend({
+    create_secret: () => 42,
+    update_secret: ({ id }) => summary({ id, key: "K" }),
+    secret: ({ id }) => summary({ id, key: "K" }),
+    list_usages: () => [],
+  });
 });
 
 describe("secret dialog", () => {
@@ -42,7 +40,7 @@ describe("secret dialog", () => {
     await user.click(screen.getByTestId("secret-save"));
     expect(await screen.findByTestId("secret-key-error")).toHaveTextContent("Enter a key");
     expect(screen.getByTestId("field-value-0-error")).toHaveTextContent("Enter a value");
-    expect(api.createSecret).not.toHaveBeenCalled();
+    expect(backend.calls("create_secret")).toEqual([]);
   });
 
   it("saves a pasted multi-line value byte for byte, and typed line breaks too", async () => {
@@ -57,8 +55,8 @@ describe("secret dialog", () => {
     expect(box).toHaveValue(pem.replace(/\r\n/g, "\n"));
     await user.type(box, "tail  {Enter}{Enter}  more");
     await user.click(screen.getByTestId("secret-save"));
-    await waitFor(() => expect(api.createSecret).toHaveBeenCalledTimes(1));
-    const sent = vi.mocked(api.createSecret).mock.calls[0]?.[0];
+    await waitFor(() => expect(backend.calls("create_secret")).toHaveLength(1));
+    const sent = backend.calls("create_secret")[0]?.secret;
     expect(sent?.fields).toEqual([{ name: "value", value: { kind: "set", value: `${pem}tail  \n\n  more` } }]);
   });
 
@@ -82,7 +80,7 @@ describe("secret dialog", () => {
     await user.type(screen.getByTestId("field-value-1"), "two");
     await user.click(screen.getByTestId("secret-save"));
     expect(await screen.findByTestId("field-name-1-error")).toHaveTextContent("unique");
-    expect(api.createSecret).not.toHaveBeenCalled();
+    expect(backend.calls("create_secret")).toEqual([]);
   });
 
   it("creates a valid secret with the typed values, scope and tags", async () => {
@@ -94,8 +92,8 @@ describe("secret dialog", () => {
     expect(screen.getByTestId("tag-chip-prod")).toBeInTheDocument();
     await user.click(screen.getByTestId("scope-only-me"));
     await user.click(screen.getByTestId("secret-save"));
-    await waitFor(() => expect(api.createSecret).toHaveBeenCalledTimes(1));
-    expect(vi.mocked(api.createSecret).mock.calls[0]?.[0]).toEqual({
+    await waitFor(() => expect(backend.calls("create_secret")).toHaveLength(1));
+    expect(backend.calls("create_secret")[0]?.secret).toEqual({
       key: "DB_PASSWORD",
       fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
       departments: { kind: "departments", codes: ["FIN"] },
@@ -110,13 +108,30 @@ describe("secret dialog", () => {
   });
 
   it("shows a backend conflict beside the key", async () => {
-    vi.mocked(api.createSecret).mockRejectedValue({ code: "conflict", message: "a secret with this key and scope already exists", retry_after_secs: null });
+    backend.answer({ create_secret: () => fail("conflict", "a secret with this key and scope already exists") });
     const user = userEvent.setup();
     renderCreate();
     await user.type(screen.getByTestId("secret-key"), "DB_PASSWORD");
     await user.type(screen.getByTestId("field-value-0"), "x");
     await user.click(screen.getByTestId("secret-save"));
     expect(await screen.findByTestId("secret-key-error")).toHaveTextContent("A secret with this key and scope already exists.");
+    expect(screen.queryByTestId("secret-form-error")).toBeNull();
+    // Changing the key takes the refusal away.
+    await user.type(screen.getByTestId("secret-key"), "_2");
+    expect(screen.queryByTestId("secret-key-error")).toBeNull();
+  });
+
+  it("shows any other refusal below the form, as a sentence", async () => {
+    backend.answer({ create_secret: () => fail("permission_denied", "you are not a member of FIN") });
+    const user = userEvent.setup();
+    const { onSaved } = renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "DB_PASSWORD");
+    await user.type(screen.getByTestId("field-value-0"), "x");
+    await user.click(screen.getByTestId("secret-save"));
+    expect(await screen.findByTestId("secret-form-error")).toHaveTextContent("You are not a member of FIN.");
+    expect(screen.queryByTestId("secret-key-error")).toBeNull();
+    expect(screen.getByTestId("secret-save")).toBeEnabled();
+    expect(onSaved).not.toHaveBeenCalled();
   });
 
   it("keeps unchanged fields in edit mode and never asks for their values", async () => {
@@ -127,44 +142,46 @@ describe("secret dialog", () => {
     expect(screen.getByTestId("field-value-0")).toHaveAttribute("placeholder", "unchanged");
     await user.type(screen.getByTestId("field-value-1"), "new-pass");
     await user.click(screen.getByTestId("secret-save"));
-    await waitFor(() => expect(api.updateSecret).toHaveBeenCalledTimes(1));
-    expect(vi.mocked(api.updateSecret).mock.calls[0]).toEqual([
-      7,
+    await waitFor(() => expect(backend.calls("update_secret")).toHaveLength(1));
+    expect(backend.calls("update_secret")).toEqual([
       {
-        key: null,
-        fields: {
-          kind: "replace",
-          fields: [
-            { name: "host", value: { kind: "keep", from: "host" } },
-            { name: "password", value: { kind: "set", value: "new-pass" } },
-          ],
+        id: 7,
+        update: {
+          key: null,
+          fields: {
+            kind: "replace",
+            fields: [
+              { name: "host", value: { kind: "keep", from: "host" } },
+              { name: "password", value: { kind: "set", value: "new-pass" } },
+            ],
+          },
+          departments: null,
+          users: null,
+          description: null,
+          tags: null,
+          expires: null,
+          reveal: null,
+          active: null,
         },
-        departments: null,
-        users: null,
-        description: null,
-        tags: null,
-        expires: null,
-        reveal: null,
-        active: null,
       },
     ]);
-    expect(api.listUsages).not.toHaveBeenCalled();
+    expect(backend.calls("list_usages")).toEqual([]);
   });
 
   it("saves an edit and a deactivation as one update, then names the usages that still use it", async () => {
     const user = userEvent.setup();
-    vi.mocked(api.listUsages).mockResolvedValue([
-      { id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 },
-    ]);
+    backend.answer({
+      list_usages: () => [{ id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 }],
+    });
     const s = summary({ id: 7, key: "K", active: true, can: { reveal: true, copy: true, edit: true, delete: true, activate: true } });
     render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" isAdmin onClose={() => {}} onSaved={() => {}} />);
     await user.type(screen.getByTestId("secret-description"), "rotated");
     await user.click(screen.getByTestId("secret-active"));
     await user.click(screen.getByTestId("secret-save"));
-    await waitFor(() => expect(api.updateSecret).toHaveBeenCalledTimes(1));
-    const [, update] = vi.mocked(api.updateSecret).mock.calls[0] ?? [];
-    expect(update).toMatchObject({ description: "rotated", active: false });
-    await waitFor(() => expect(api.listUsages).toHaveBeenCalledWith(7));
+    await waitFor(() => expect(backend.calls("update_secret")).toHaveLength(1));
+    expect(backend.calls("update_secret")[0]?.update).toMatchObject({ description: "rotated", active: false });
+    expect(backend.calls("set_secret_active")).toEqual([]);
+    await waitFor(() => expect(backend.calls("list_usages")).toEqual([{ id: 7 }]));
   });
 });
 

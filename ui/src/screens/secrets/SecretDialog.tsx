@@ -3,9 +3,10 @@
  * so the common mistakes get a message beside the input; whatever the
  * backend still refuses is shown inline too.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useMemo, useState, type FormEvent } from "react";
 
-import { createSecret, listUsages, toApiError, updateSecret } from "../../api";
+import { createSecret, updateSecret } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { UserScope } from "../../bindings/UserScope";
 import { AppDialog } from "../../components/AppDialog";
@@ -28,6 +29,7 @@ import {
 } from "../../lib/secretForm";
 import { sentence } from "../../lib/text";
 import { todayIso } from "../../lib/time";
+import { refreshSecret, usagesQuery } from "../../queries";
 import { ActiveSwitch, DescriptionInput, FieldsEditor, KeyInput, NeverReveal, ScopeSection } from "./FormSections";
 
 export { ALL_DEPARTMENTS } from "./FormSections";
@@ -73,19 +75,44 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
   );
   const [form, setForm] = useState<SecretForm>(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [backendError, setBackendError] = useState<string | null>(null);
-  const [keyConflict, setKeyConflict] = useState<string | null>(null);
+  const client = useQueryClient();
+  const save = useMutation({
+    mutationFn: async (f: SecretForm): Promise<number> => {
+      if (mode === "create" || !secret) return createSecret(toNewSecret(f));
+      const u = toSecretUpdate(f, initial);
+      if (!isEmptyUpdate(u)) await updateSecret(secret.id, u);
+      if (u.active === false) {
+        const inUse = await client.fetchQuery(usagesQuery(secret.id));
+        if (inUse.length > 0) {
+          toast("Deactivated a secret in use", { tone: "info", description: `Still used by: ${inUse.map((x) => x.name).join(", ")}` });
+        }
+      }
+      return secret.id;
+    },
+    onSuccess: (id, f) => {
+      toast(mode === "create" ? `Created ${f.key}` : `Saved ${f.key}`);
+      void refreshSecret(client, id);
+      onSaved(id);
+    },
+  });
+  const { reset } = save;
+  // A refused key shows beside the key, until the key changes; anything else below the form.
+  const keyConflict = save.error?.code === "conflict" ? sentence(save.error.message) : null;
+  const backendError = save.error && save.error.code !== "conflict" ? sentence(save.error.message) : null;
   const [today] = useState(() => todayIso(Date.now()));
   // Once the user has tried to save, messages follow every change.
   const errors = useMemo(() => (submitted ? validateForm(form, mode) : NO_ERRORS), [submitted, form, mode]);
 
   // Stable callbacks (functional updates), so memoized sections skip renders.
   const patch = useCallback((p: Partial<SecretForm>) => setForm((f) => ({ ...f, ...p })), []);
-  const onKey = useCallback((key: string) => {
-    setForm((f) => ({ ...f, key }));
-    setKeyConflict(null);
-  }, []);
+  const hasConflict = keyConflict !== null;
+  const onKey = useCallback(
+    (key: string) => {
+      setForm((f) => ({ ...f, key }));
+      if (hasConflict) reset();
+    },
+    [hasConflict, reset],
+  );
   const onField = useCallback(
     (uid: string, p: { name?: string; value?: string }) =>
       setForm((f) => ({ ...f, fields: f.fields.map((r) => (r.uid === uid ? { ...r, ...p } : r)) })),
@@ -102,36 +129,12 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
   const onActive = useCallback((active: boolean) => patch({ active }), [patch]);
   const onNeverReveal = useCallback((neverReveal: boolean) => patch({ neverReveal }), [patch]);
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     setSubmitted(true);
-    setBackendError(null);
+    reset();
     if (hasErrors(validateForm(form, mode))) return;
-    setBusy(true);
-    try {
-      if (mode === "create") {
-        const id = await createSecret(toNewSecret(form));
-        toast(`Created ${form.key}`);
-        onSaved(id);
-      } else if (secret) {
-        const u = toSecretUpdate(form, initial);
-        if (!isEmptyUpdate(u)) await updateSecret(secret.id, u);
-        if (u.active === false) {
-          const inUse = await listUsages(secret.id);
-          if (inUse.length > 0) {
-            toast("Deactivated a secret in use", { tone: "info", description: `Still used by: ${inUse.map((x) => x.name).join(", ")}` });
-          }
-        }
-        toast(`Saved ${form.key}`);
-        onSaved(secret.id);
-      }
-    } catch (err) {
-      const e2 = toApiError(err);
-      if (e2.code === "conflict") setKeyConflict(sentence(e2.message));
-      else setBackendError(sentence(e2.message));
-    } finally {
-      setBusy(false);
-    }
+    save.mutate(form);
   }
 
   const wasWriteOnly = mode === "edit" && secret?.reveal === "never";
@@ -177,7 +180,7 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
           </Banner>
         )}
       </form>
-      <DialogFooter busy={busy} mode={mode} onClose={onClose} />
+      <DialogFooter busy={save.isPending} mode={mode} onClose={onClose} />
     </>
   );
 }

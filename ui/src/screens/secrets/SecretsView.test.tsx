@@ -2,25 +2,15 @@
  * The table never renders a value unless the user revealed that row, and
  * shows exactly the controls each row's permissions allow.
  */
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import type { Department } from "../../bindings/Department";
 import type { SessionInfo } from "../../bindings/SessionInfo";
+import { fakeBackend, type FakeBackend } from "../../test/backend";
 import { summary } from "../../test/fixtures";
-
-vi.mock("../../api", () => ({
-  listSecrets: vi.fn(),
-  listDepartments: vi.fn(),
-  revealSecret: vi.fn(),
-  copyField: vi.fn(),
-  secret: vi.fn(),
-  session: vi.fn(),
-  setSecretActive: vi.fn(),
-  toApiError: (e: unknown) => e,
-}));
-
-import * as api from "../../api";
+import { renderWithQueries as render } from "../../test/render";
 import { SecretsView } from "./SecretsView";
 
 const session: SessionInfo = {
@@ -55,20 +45,22 @@ function pageText() {
   return document.body.textContent ?? "";
 }
 
+let backend: FakeBackend;
+
 beforeEach(() => {
-  vi.clearAllMocks();
-  vi.mocked(api.listSecrets).mockResolvedValue(rows);
-  vi.mocked(api.revealSecret).mockImplementation(async (id: number) =>
-    id === 1
-      ? [{ name: "value", value: "s3cret-Pa55" }]
-      : [
-          { name: "host", value: "db.internal" },
-          { name: "password", value: "hunter2" },
-        ],
-  );
-  vi.mocked(api.copyField).mockResolvedValue({ field: "value", clear_after_secs: 30 });
-  vi.mocked(api.listDepartments).mockResolvedValue([]);
-  vi.mocked(api.session).mockResolvedValue(session);
+  backend = fakeBackend({
+    list_secrets: () => rows,
+    reveal_secret: ({ id }) =>
+      id === 1
+        ? [{ name: "value", value: "s3cret-Pa55" }]
+        : [
+            { name: "host", value: "db.internal" },
+            { name: "password", value: "hunter2" },
+          ],
+    copy_field: ({ field }) => ({ field, clear_after_secs: 30 }),
+    list_departments: () => [],
+    session: () => session,
+  });
 });
 
 afterEach(() => {
@@ -88,7 +80,7 @@ describe("secrets table", () => {
 
     await user.click(screen.getByTestId("reveal-2"));
     await screen.findByTestId("value-2-host");
-    expect(api.revealSecret).toHaveBeenCalledWith(2);
+    expect(backend.calls("reveal_secret")).toEqual([{ id: 2 }]);
     expect(screen.getByTestId("value-2-password")).toHaveTextContent("hunter2");
     expect(pageText()).not.toContain("s3cret-Pa55");
 
@@ -120,8 +112,8 @@ describe("secrets table", () => {
     render(<SecretsView session={session} />);
     await screen.findByTestId("secret-row-DB_PASSWORD");
     await user.click(screen.getByTestId("copy-1-value"));
-    expect(api.copyField).toHaveBeenCalledWith(1, "value");
-    expect(api.revealSecret).not.toHaveBeenCalled();
+    expect(backend.calls("copy_field")).toEqual([{ id: 1, field: "value" }]);
+    expect(backend.calls("reveal_secret")).toEqual([]);
     expect(pageText()).not.toContain("s3cret-Pa55");
   });
 
@@ -151,11 +143,11 @@ describe("secrets table", () => {
     await user.type(screen.getByTestId("search"), "prod");
     expect(screen.queryByTestId("secret-row-DB_PASSWORD")).toBeNull();
     expect(screen.getByTestId("secret-row-database-config")).toBeInTheDocument();
-    expect(api.listSecrets).toHaveBeenCalledTimes(1);
+    expect(backend.calls("list_secrets")).toHaveLength(1);
   });
 
   it("offers a call to action when the vault is empty", async () => {
-    vi.mocked(api.listSecrets).mockResolvedValue([]);
+    backend.answer({ list_secrets: () => [] });
     render(<SecretsView session={session} />);
     expect(await screen.findByTestId("empty-state")).toHaveTextContent("No secrets yet");
     expect(screen.getByTestId("empty-new-secret")).toBeInTheDocument();
@@ -163,19 +155,61 @@ describe("secrets table", () => {
 });
 
 describe("departments offered when creating", () => {
-  it("are reloaded on refresh and when the dialog opens, as the member's current ones", async () => {
+  const dept = (code: string, name: string): Department => ({ id: 0, code, name, members: 1 });
+  const moved: SessionInfo = { ...session, user: { ...session.user, departments: ["FIN", "OPS"] } };
+
+  beforeEach(() => {
+    backend.answer({ list_departments: () => [dept("FIN", "Finance"), dept("HR", "People"), dept("OPS", "Operations")] });
+  });
+
+  /** The department options "New secret" offers, as shown. */
+  async function offered(user: ReturnType<typeof userEvent.setup>): Promise<string[]> {
+    await user.click(screen.getByTestId("new-secret"));
+    await user.click(await screen.findByTestId("secret-departments"));
+    await screen.findByTestId("dept-option-all");
+    const options = screen.getAllByRole("option").map((o) => o.textContent ?? "");
+    await user.keyboard("{Escape}");
+    await user.click(screen.getByTestId("secret-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("secret-dialog")).toBeNull());
+    return options;
+  }
+
+  it("are the member's own, by code and name", async () => {
     const user = userEvent.setup();
-    const dept = (code: string) => ({ id: 0, code, name: code, members: 1 });
-    vi.mocked(api.listDepartments).mockResolvedValue([dept("FIN"), dept("OPS")]);
     render(<SecretsView session={session} />);
     await screen.findByTestId("secret-row-DB_PASSWORD");
-    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(1));
-    // Someone added carla to OPS outside the app; her session still says FIN.
-    vi.mocked(api.session).mockResolvedValue({ ...session, user: { ...session.user, departments: ["FIN", "OPS"] } });
+    await waitFor(() => expect(backend.calls("list_departments")).toHaveLength(1));
+    expect(await offered(user)).toEqual(["All departments", "FIN — Finance"]);
+  });
+
+  it("follow a membership changed outside the app once Refresh is pressed", async () => {
+    const user = userEvent.setup();
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    // The department filter in the toolbar lists the same choices.
+    const filterChoices = async () => {
+      await user.click(screen.getByTestId("department-filter"));
+      const options = (await screen.findAllByRole("option")).map((o) => o.textContent ?? "");
+      await user.keyboard("{Escape}");
+      return options;
+    };
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN"]));
+    // Someone added carla to OPS (the CLI, an admin); her session still says FIN.
+    backend.answer({ session: () => moved });
     await user.click(screen.getByTestId("refresh"));
-    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(2));
-    expect(api.session).toHaveBeenCalled();
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN", "OPS"]));
+  });
+
+  it("follow a membership changed outside the app when the dialog opens", async () => {
+    const user = userEvent.setup();
+    render(<SecretsView session={session} />);
+    await screen.findByTestId("secret-row-DB_PASSWORD");
+    await waitFor(() => expect(backend.calls("list_departments")).toHaveLength(1));
+    backend.answer({ session: () => moved });
     await user.click(screen.getByTestId("new-secret"));
-    await waitFor(() => expect(api.listDepartments).toHaveBeenCalledTimes(3));
+    await user.click(await screen.findByTestId("secret-departments"));
+    expect(await screen.findByTestId("dept-option-OPS")).toHaveTextContent("OPS — Operations");
+    expect(screen.getByTestId("dept-option-FIN")).toHaveTextContent("FIN — Finance");
+    expect(screen.queryByTestId("dept-option-HR")).toBeNull();
   });
 });

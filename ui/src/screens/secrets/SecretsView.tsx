@@ -3,20 +3,12 @@
  * expiring soon, the table, and the dialogs opened from it. The list is
  * fetched once with everything the user may see and filtered in memory.
  */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Plus, X } from "lucide-react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import type { SortingState } from "@tanstack/react-table";
 
-import {
-  copyField,
-  listDepartments,
-  listSecrets,
-  revealSecret,
-  secret as fetchSecret,
-  session as fetchSession,
-  setSecretActive,
-  toApiError,
-} from "../../api";
+import { copyField, revealSecret, setSecretActive, toApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
@@ -24,11 +16,12 @@ import { Btn, IconButton } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { useRevealed } from "../../hooks/useRevealed";
 import { useShortcut } from "../../hooks/useShortcut";
-import { expiringSoon } from "../../lib/expiry";
+import { expiringSoon, WARNING_DAYS } from "../../lib/expiry";
 import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, type SecretFilter } from "../../lib/filter";
 import { isSortColumn, sortSecrets } from "../../lib/sort";
 import { isAdmin } from "../../lib/scope";
 import { plural, sentence } from "../../lib/text";
+import { invalidate, keys, refreshSecret, useDepartments, useSecrets, useSession } from "../../queries";
 import type { RowActions } from "./cells";
 import { DeleteDialog } from "./DeleteDialog";
 import { HistoryDialog } from "./HistoryDialog";
@@ -55,8 +48,10 @@ export function SecretsView({
   startWithCreate?: boolean;
   onStarted?: () => void;
 }) {
-  const [all, setAll] = useState<SecretSummary[] | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const client = useQueryClient();
+  const secrets = useSecrets();
+  const all = secrets.data ?? null;
+  const loadError = secrets.error ? sentence(secrets.error.message) : null;
   const [filter, setFilter] = useState<SecretFilter>(EMPTY_FILTER);
   const [sorting, setSorting] = useState<SortingState>([{ id: "key", desc: false }]);
   const [dialog, setDialog] = useState<DialogState>(() => (startWithCreate ? { kind: "create" } : null));
@@ -66,44 +61,26 @@ export function SecretsView({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const [now, setNow] = useState(() => Date.now());
-  const [departments, setDepartments] = useState<{ code: string; name: string }[]>(() =>
-    session.user.departments.map((code) => ({ code, name: code })),
-  );
   const [expiringDismissed, setExpiringDismissed] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const revealed = useRevealed();
   const admin = isAdmin(session.user.role);
 
-  const load = useCallback(async () => {
-    try {
-      setAll(await listSecrets());
-      setLoadError(null);
-      setNow(Date.now());
-    } catch (e) {
-      setLoadError(sentence(toApiError(e).message));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  // Relative times and expiry badges count from when the list arrived.
+  useEffect(() => setNow(Date.now()), [secrets.dataUpdatedAt]);
 
   // The departments a secret can be scoped to: all of them for admins, the
-  // user's own for members. Reloaded on refresh and whenever the create or
-  // edit dialog opens, since an admin (or the CLI) may have changed them.
-  const loadDepartments = useCallback(async () => {
-    try {
-      const [all, me] = await Promise.all([listDepartments(), admin ? null : fetchSession()]);
-      const mine = me ? new Set(me.user.departments) : null;
-      setDepartments(all.filter((d) => !mine || mine.has(d.code)).map(({ code, name }) => ({ code, name })));
-    } catch {
-      // Keep the departments already known.
-    }
-  }, [admin]);
-
-  useEffect(() => {
-    void loadDepartments();
-  }, [loadDepartments]);
+  // user's own for members (as the vault knows them now, not at sign-in).
+  // Reloaded on refresh and whenever the create or edit dialog opens, since
+  // an admin (or the CLI) may have changed them.
+  const allDepartments = useDepartments();
+  const fresh = useSession(!admin);
+  const departments = useMemo(() => {
+    const mine = (fresh.data ?? session).user.departments;
+    if (!allDepartments.data) return mine.map((code) => ({ code, name: code }));
+    return allDepartments.data.filter((d) => admin || mine.includes(d.code)).map(({ code, name }) => ({ code, name }));
+  }, [allDepartments.data, fresh.data, session, admin]);
+  const reloadDepartments = useCallback(() => void invalidate(client, keys.departments, keys.session), [client]);
 
   // Badges and relative times move on without a refetch.
   useEffect(() => {
@@ -117,30 +94,29 @@ export function SecretsView({
 
   useShortcut("f", () => searchRef.current?.focus());
   const openCreate = useCallback(() => {
-    void loadDepartments();
+    reloadDepartments();
     setDialog({ kind: "create" });
-  }, [loadDepartments]);
+  }, [reloadDepartments]);
   useShortcut("n", openCreate);
-
-  const refreshOne = useCallback(async (id: number) => {
-    try {
-      const fresh = await fetchSecret(id);
-      setAll((list) => {
-        if (!list) return list;
-        const i = list.findIndex((s) => s.id === id);
-        if (i < 0) return [...list, fresh];
-        const next = list.slice();
-        next[i] = fresh;
-        return next;
-      });
-    } catch {
-      await load();
-    }
-  }, [load]);
 
   // Row actions keep one identity so memoized rows do not re-render on every reveal.
   const revealedRef = useRef(revealed);
   revealedRef.current = revealed;
+
+  const { mutate: setActive } = useMutation({
+    mutationFn: ({ s, active }: { s: SecretSummary; active: boolean }) => setSecretActive(s.id, active),
+    onSuccess: (warn, { s, active }) => {
+      if (!active) revealedRef.current.hide(s.id);
+      toast(`${active ? "Activated" : "Deactivated"} ${s.key}`, {
+        tone: warn.length > 0 ? "info" : "success",
+        ...(warn.length > 0 ? { description: `Still in use by: ${warn.join(", ")}` } : {}),
+      });
+      return refreshSecret(client, s.id);
+    },
+    onError: (e, { s, active }) => {
+      toast(`Cannot ${active ? "activate" : "deactivate"} ${s.key}`, { tone: "error", description: sentence(e.message) });
+    },
+  });
 
   const actions: RowActions = useMemo(
     () => ({
@@ -165,28 +141,16 @@ export function SecretsView({
         }
       },
       edit: (s) => {
-        void loadDepartments();
+        reloadDepartments();
         setDialog({ kind: "edit", s });
       },
       remove: (s) => setDialog({ kind: "delete", s }),
       history: (s) => setDialog({ kind: "history", s }),
       usages: (s) => setDialog({ kind: "usages", s }),
-      async setActive(s, active) {
-        try {
-          const warn = await setSecretActive(s.id, active);
-          if (!active) revealedRef.current.hide(s.id);
-          toast(`${active ? "Activated" : "Deactivated"} ${s.key}`, {
-            tone: warn.length > 0 ? "info" : "success",
-            ...(warn.length > 0 ? { description: `Still in use by: ${warn.join(", ")}` } : {}),
-          });
-          await refreshOne(s.id);
-        } catch (e) {
-          toast(`Cannot ${active ? "activate" : "deactivate"} ${s.key}`, { tone: "error", description: sentence(toApiError(e).message) });
-        }
-      },
+      setActive: (s, active) => setActive({ s, active }),
       filterByTag: (tag) => setFilter((f) => ({ ...f, tag })),
     }),
-    [refreshOne, loadDepartments],
+    [setActive, reloadDepartments],
   );
 
   const sorted = useMemo(() => {
@@ -198,9 +162,9 @@ export function SecretsView({
   const deferredFilter = useDeferredValue(filter);
   const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now), [sorted, deferredFilter, now]);
   const refresh = useCallback(() => {
-    void load();
-    void loadDepartments();
-  }, [load, loadDepartments]);
+    void invalidate(client, keys.secrets);
+    reloadDepartments();
+  }, [client, reloadDepartments]);
   const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
   const deptCodes = useMemo(() => {
     const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
@@ -227,7 +191,7 @@ export function SecretsView({
 
       {soon.length > 0 && !expiringDismissed && (
         <div className="expiring" data-testid="expiring-banner">
-          <Banner tone="warning" title={`${plural(soon.length, "secret")} expire${soon.length === 1 ? "s" : ""} within 7 days`}>
+          <Banner tone="warning" title={`${plural(soon.length, "secret")} expire${soon.length === 1 ? "s" : ""} within ${WARNING_DAYS} days`}>
             <span className="expiring-list">
               {soon.slice(0, 6).map((s) => (
                 <button
@@ -257,7 +221,7 @@ export function SecretsView({
       {loadError && (
         <Banner tone="danger" testId="load-error" live="assertive">
           {loadError}{" "}
-          <button type="button" className="link" onClick={() => void load()}>
+          <button type="button" className="link" onClick={() => void secrets.refetch()}>
             Try again
           </button>
         </Banner>
@@ -306,7 +270,6 @@ export function SecretsView({
           onSaved={(id) => {
             setDialog(null);
             revealed.hide(id);
-            void refreshOne(id);
           }}
         />
       )}
@@ -315,10 +278,8 @@ export function SecretsView({
           secret={dialog.s}
           onClose={() => setDialog(null)}
           onDeleted={() => {
-            const id = dialog.s.id;
             setDialog(null);
-            revealed.hide(id);
-            setAll((list) => list?.filter((s) => s.id !== id) ?? null);
+            revealed.hide(dialog.s.id);
           }}
         />
       )}
@@ -327,10 +288,8 @@ export function SecretsView({
           secret={dialog.s}
           onClose={() => setDialog(null)}
           onRestored={() => {
-            const id = dialog.s.id;
             setDialog(null);
-            revealed.hide(id);
-            void refreshOne(id);
+            revealed.hide(dialog.s.id);
           }}
         />
       )}

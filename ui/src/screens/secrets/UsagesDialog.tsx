@@ -1,9 +1,11 @@
 /** Where a secret is used: list, add, remove. A secret in use cannot be deleted. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Plus, Trash2 } from "lucide-react";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
-import { addUsage, listUsages, removeUsage, toApiError } from "../../api";
+import { addUsage, removeUsage } from "../../api";
+import type { NewUsage } from "../../bindings/NewUsage";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { Usage } from "../../bindings/Usage";
 import { AppDialog } from "../../components/AppDialog";
@@ -11,54 +13,45 @@ import { Banner } from "../../components/Banner";
 import { Btn, IconButton, SelectField, TextInput } from "../../components/controls";
 import { exactTime } from "../../lib/time";
 import { sentence } from "../../lib/text";
+import { invalidate, keys, useUsages } from "../../queries";
 
 const KINDS = ["pipeline", "data sink", "form", "script", "service", "other"];
 const ANY_FIELD = "__any__";
 
 export function UsagesDialog({ secret, onClose }: { secret: SecretSummary; onClose: () => void }) {
-  const [usages, setUsages] = useState<Usage[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
+  const list = useUsages(secret.id);
+  const usages = list.data ?? null;
   const [name, setName] = useState("");
   const [kind, setKind] = useState("pipeline");
   const [field, setField] = useState(ANY_FIELD);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const changed = () => invalidate(client, keys.usages(secret.id));
+  const add = useMutation({
+    mutationFn: (usage: NewUsage) => addUsage(secret.id, usage),
+    onSuccess: () => {
+      setName("");
+      setNameError(null);
+      return changed();
+    },
+  });
+  const remove = useMutation({ mutationFn: (u: Usage) => removeUsage(u.id), onSuccess: changed });
+  const failed = add.error ?? remove.error ?? list.error;
+  const error = failed ? sentence(failed.message) : null;
 
-  const load = useCallback(() => {
-    listUsages(secret.id)
-      .then(setUsages)
-      .catch((e) => setError(sentence(toApiError(e).message)));
-  }, [secret.id]);
-  useEffect(load, [load]);
-
-  async function add(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (name.trim() === "") {
       setNameError("Name the place that uses this secret, e.g. “nightly-etl”.");
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      await addUsage(secret.id, { name: name.trim(), kind, field: field === ANY_FIELD ? null : field });
-      setName("");
-      setNameError(null);
-      load();
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
-    } finally {
-      setBusy(false);
-    }
+    remove.reset();
+    add.mutate({ name: name.trim(), kind, field: field === ANY_FIELD ? null : field });
   }
 
-  async function remove(u: Usage) {
-    setError(null);
-    try {
-      await removeUsage(u.id);
-      load();
-    } catch (err) {
-      setError(sentence(toApiError(err).message));
-    }
+  function removeOne(u: Usage) {
+    add.reset();
+    remove.mutate(u);
   }
 
   return (
@@ -81,12 +74,12 @@ export function UsagesDialog({ secret, onClose }: { secret: SecretSummary; onClo
               <span className="muted grow" title={exactTime(u.created_at)}>
                 added by {u.created_by}
               </span>
-              <IconButton label={`Remove usage ${u.name}`} icon={<Trash2 size={15} />} tone="danger" onPress={() => remove(u)} testId={`remove-usage-${u.id}`} />
+              <IconButton label={`Remove usage ${u.name}`} icon={<Trash2 size={15} />} tone="danger" onPress={() => removeOne(u)} testId={`remove-usage-${u.id}`} />
             </li>
           ))}
         </ul>
       )}
-      <Form className="usage-form" onSubmit={add} validationBehavior="aria">
+      <Form className="usage-form" onSubmit={submit} validationBehavior="aria">
         <TextInput label="Used by" value={name} onChange={setName} error={nameError} testId="usage-name" placeholder="nightly-etl" />
         <SelectField label="Kind" value={kind} onChange={setKind} options={KINDS.map((k) => ({ id: k, label: k }))} testId="usage-kind" />
         <SelectField
@@ -96,7 +89,7 @@ export function UsagesDialog({ secret, onClose }: { secret: SecretSummary; onClo
           options={[{ id: ANY_FIELD, label: "Whole secret" }, ...secret.field_names.map((f) => ({ id: f, label: f }))]}
           testId="usage-field"
         />
-        <Btn type="submit" variant="primary" icon={<Plus size={16} />} isDisabled={busy} testId="usage-add">
+        <Btn type="submit" variant="primary" icon={<Plus size={16} />} isDisabled={add.isPending} testId="usage-add">
           Add
         </Btn>
       </Form>
