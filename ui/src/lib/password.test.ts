@@ -1,49 +1,37 @@
 import { describe, expect, it } from "vitest";
 
-import { generatePassword, newPasswordProblem, passwordStrength } from "./password";
+import { LIMITS } from "../bindings/limit-values";
+import { newPasswordProblem, passwordStrength } from "./password";
+
+const MIN = LIMITS.password_min_chars;
 
 describe("passwordStrength", () => {
-  it("calls short passwords very weak and says why", () => {
-    const s = passwordStrength("abc");
+  it("calls passwords under the core's minimum very weak and says why", () => {
+    const s = passwordStrength("a1!".repeat(3).slice(0, MIN - 1));
     expect(s.score).toBe(0);
-    expect(s.hint).toMatch(/at least 8/);
+    expect(s.hint).toBe(`Too short: use at least ${MIN} characters.`);
+    expect(passwordStrength("a1!Bq-x9".repeat(2).slice(0, MIN)).score).toBeGreaterThan(0);
   });
 
-  it("ranks longer, more varied passwords higher", () => {
-    const weak = passwordStrength("aaaaaaaa").score;
-    const fair = passwordStrength("password12").score;
-    const strong = passwordStrength("correct horse battery staple 42!").score;
-    expect(weak).toBeLessThan(strong);
-    expect(fair).toBeLessThanOrEqual(strong);
-    expect(strong).toBe(4);
+  it("ranks by length and variety: repeated letters, then letters and digits, then long and mixed", () => {
+    // Each step up has to come from the estimate, not from a ceiling.
+    expect(passwordStrength("aaaaaaaaaa").score).toBe(1);
+    expect(passwordStrength("password12").score).toBe(2);
+    expect(passwordStrength("Tr0ub4dor&3x").score).toBe(3);
+    expect(passwordStrength("correct horse battery staple 42!").score).toBe(4);
+    // Same length, more kinds of characters: higher.
+    expect(passwordStrength("abcdefghij").score).toBe(2);
+    expect(passwordStrength("aB3$eF7*iJ").score).toBe(3);
   });
 });
 
 describe("newPasswordProblem", () => {
   it("applies the core's rules", () => {
-    expect(newPasswordProblem("short")).toMatch(/at least 8/);
+    expect(newPasswordProblem("x".repeat(MIN - 1))).toBe(`Use at least ${MIN} characters.`);
+    expect(newPasswordProblem("x".repeat(MIN))).toBeNull();
+    expect(newPasswordProblem("é".repeat(LIMITS.password_max_bytes / 2 + 1))).toBe(`Too long: a password can be at most ${LIMITS.password_max_bytes} bytes.`);
     expect(newPasswordProblem(" padded password")).toMatch(/space/);
     expect(newPasswordProblem("correct horse", "correct horsE")).toMatch(/differ/);
     expect(newPasswordProblem("correct horse", "correct horse")).toBeNull();
-  });
-});
-
-describe("generatePassword", () => {
-  it("has the requested length and no look-alike characters", () => {
-    for (let i = 0; i < 50; i++) {
-      const p = generatePassword(24);
-      expect(p).toHaveLength(24);
-      expect(p).not.toMatch(/[0O1lI]/);
-    }
-  });
-
-  it("skips random values that would bias the result", () => {
-    let call = 0;
-    // First buffer: all values in the rejected top range; then zeros.
-    const p = generatePassword(4, (buf) => {
-      buf.fill(call++ === 0 ? 0xffff_ffff : 0);
-    });
-    expect(p).toBe("AAAA");
-    expect(call).toBe(2);
   });
 });

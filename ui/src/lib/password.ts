@@ -1,11 +1,12 @@
 /**
  * Password helpers for the first-run, change-password and add-user forms:
- * a strength hint (a rough guide, not a gate: the core only insists on
- * 8 characters and no leading/trailing space) and a generator for initial
- * passwords built on the Web Crypto RNG.
+ * a strength hint (a rough guide, not a gate: the core only insists on its
+ * minimum length, LIMITS.password_min_chars, and no leading/trailing
+ * space). Initial passwords come from the core (`generate_password`).
  */
+import { LIMITS } from "../bindings/limit-values";
 
-export const MIN_PASSWORD_CHARS = 8;
+const MIN_PASSWORD_CHARS = LIMITS.password_min_chars;
 
 export interface Strength {
   /** 0 (very weak) to 4 (strong). */
@@ -51,31 +52,8 @@ export function passwordStrength(password: string): Strength {
 /** Why a new password is refused, or null (the core's rules). */
 export function newPasswordProblem(password: string, confirmation?: string): string | null {
   if ([...password].length < MIN_PASSWORD_CHARS) return `Use at least ${MIN_PASSWORD_CHARS} characters.`;
+  if (new TextEncoder().encode(password).length > LIMITS.password_max_bytes) return `Too long: a password can be at most ${LIMITS.password_max_bytes} bytes.`;
   if (password.trim() !== password) return "Remove the space at the start or end: it is easy to mistype.";
   if (confirmation !== undefined && confirmation !== password) return "The two passwords differ.";
   return null;
-}
-
-const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_.";
-
-/** A random password without look-alike characters (no 0/O, 1/l/I). */
-export function generatePassword(
-  length = 20,
-  random: (buf: Uint32Array<ArrayBuffer>) => void = (b) => {
-    crypto.getRandomValues(b);
-  },
-): string {
-  const n = ALPHABET.length;
-  // Reject values that would bias the modulo.
-  const limit = Math.floor(0x1_0000_0000 / n) * n;
-  let out = "";
-  const buf = new Uint32Array(length * 2);
-  while (out.length < length) {
-    random(buf);
-    for (const v of buf) {
-      if (v < limit) out += ALPHABET[v % n];
-      if (out.length === length) break;
-    }
-  }
-  return out;
 }

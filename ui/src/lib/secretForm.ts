@@ -13,15 +13,17 @@ import type { Scope } from "../bindings/Scope";
 import type { SecretSummary } from "../bindings/SecretSummary";
 import type { SecretUpdate } from "../bindings/SecretUpdate";
 import type { UserScope } from "../bindings/UserScope";
+import { LIMITS } from "../bindings/limit-values";
 import { endOfLocalDay, lastValidDay } from "./time";
 
-export const MAX_KEY_CHARS = 256;
-export const MAX_FIELD_NAME_CHARS = 128;
-export const MAX_FIELDS = 100;
-export const MAX_VALUE_BYTES = 64 * 1024;
-export const MAX_DESCRIPTION_CHARS = 2000;
-export const MAX_TAG_CHARS = 40;
-export const MAX_TAGS = 32;
+// The core's limits, checked here first for a message beside the input.
+const MAX_KEY_CHARS = LIMITS.key_chars;
+const MAX_FIELD_NAME_CHARS = LIMITS.field_name_chars;
+const MAX_FIELDS = LIMITS.fields;
+const MAX_VALUE_BYTES = LIMITS.value_bytes;
+const MAX_DESCRIPTION_CHARS = LIMITS.description_chars;
+const MAX_TAG_CHARS = LIMITS.tag_chars;
+const MAX_TAGS = LIMITS.tags;
 
 export interface FieldRow {
   /** Stable identity for React keys and test ids; never sent. */
