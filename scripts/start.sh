@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: set up what is missing, build the UI, the app and the CLI,
-# then open the app (or explain how to, on a machine without a display).
+# `npm start`: set up what is missing, build the UI, the app and the CLI
+# (optimised: a new user judges the app by this build), then open the app
+# (or explain how to, on a machine without a display).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
@@ -8,11 +9,11 @@ scripts/setup.sh build
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 say "building the UI"
 npm run --silent ui:build
-say "building the app and the coffer CLI (the first build takes several minutes)"
-cargo build --quiet -p coffer-app -p coffer-cli --features coffer-app/custom-protocol
+say "building the app and the coffer CLI, optimised (the first build takes ten minutes or more)"
+cargo build --quiet --release -p coffer-app -p coffer-cli --features coffer-app/custom-protocol
 
-app="$PWD/target/debug/coffer-app"
-cli="$PWD/target/debug/coffer"
+app="$PWD/target/release/coffer-app"
+cli="$PWD/target/release/coffer"
 cat >&2 <<INFO
 
 Coffer is built.

@@ -52,7 +52,7 @@ fn user(name: &str, role: Role, dept: &str) -> NewUser {
         role,
         departments: vec![dept.into()],
         primary_department: None,
-        initial_password: SecretString::from(format!("{name}-initial")),
+        initial_password: SecretString::from(format!("{name}-initial-1")),
     }
 }
 
@@ -84,7 +84,7 @@ fn seed(path: &Path, device: &VaultOptions) -> (i64, i64) {
         InitOptions {
             owner: "owner".into(),
             display_name: String::new(),
-            password: SecretString::from("owner-password"),
+            password: SecretString::from("owner-password-1"),
             kdf: KdfChoice::InsecureTest,
         },
         device,
@@ -110,18 +110,18 @@ fn seed(path: &Path, device: &VaultOptions) -> (i64, i64) {
         .create_secret(secret("FIN_DB", "FIN", false))
         .expect("shared");
     for name in ["ada", "mia", "max"] {
-        v.unlock_with_password(name, &SecretString::from(format!("{name}-initial")))
+        v.unlock_with_password(name, &SecretString::from(format!("{name}-initial-1")))
             .expect("login");
         v.change_password(
-            &SecretString::from(format!("{name}-initial")),
-            &SecretString::from(format!("{name}-password")),
+            &SecretString::from(format!("{name}-initial-1")),
+            &SecretString::from(format!("{name}-password-1")),
         )
         .expect("passwd");
     }
     // The owner's next sign-in shares the FIN key with the new members.
-    v.unlock_with_password("owner", &SecretString::from("owner-password"))
+    v.unlock_with_password("owner", &SecretString::from("owner-password-1"))
         .expect("login");
-    v.unlock_with_password("mia", &SecretString::from("mia-password"))
+    v.unlock_with_password("mia", &SecretString::from("mia-password-1"))
         .expect("login");
     let private = v
         .create_secret(secret("MIA_TOKEN", "FIN", true))
@@ -182,7 +182,7 @@ impl App {
     fn sign_in(&self, name: &str) {
         self.invoke(
             "unlock",
-            json!({"username": name, "password": format!("{name}-password"), "remember": false}),
+            json!({"username": name, "password": format!("{name}-password-1"), "remember": false}),
         )
         .expect("unlock");
     }
@@ -227,7 +227,7 @@ fn nobody_reveals_or_copies_another_users_private_secret() {
         if who == "owner" {
             app.invoke(
                 "unlock",
-                json!({"username": "owner", "password": "owner-password", "remember": false}),
+                json!({"username": "owner", "password": "owner-password-1", "remember": false}),
             )
             .expect("owner");
         } else {
@@ -352,7 +352,7 @@ fn lock_and_device_unlock() {
     let (app, _, _) = App::new();
     app.invoke(
         "unlock",
-        json!({"username": "mia", "password": "mia-password", "remember": true}),
+        json!({"username": "mia", "password": "mia-password-1", "remember": true}),
     )
     .expect("remember");
     let status = app.invoke("app_status", json!({})).expect("status");

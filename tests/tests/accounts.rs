@@ -11,7 +11,7 @@ fn init_and_status_flag_the_insecure_test_kdf() {
     let env = Env::empty();
     let init = env
         .cmd(&["init", "--owner", "root", "--insecure-test-kdf"])
-        .env("COFFER_PASSWORD", "root-password")
+        .env("COFFER_PASSWORD", "root-password-1")
         .run();
     init.ok();
     assert!(init.stderr.contains("INSECURE"), "{}", init.stderr);
@@ -29,7 +29,7 @@ fn init_and_status_flag_the_insecure_test_kdf() {
     assert_eq!(json["user"], "root");
     // A second init on the same path is refused.
     env.cmd(&["init", "--owner", "x", "--insecure-test-kdf"])
-        .env("COFFER_PASSWORD", "root-password")
+        .env("COFFER_PASSWORD", "root-password-1")
         .run()
         .fails(3);
 }

@@ -202,7 +202,18 @@ pub(crate) fn display_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-pub(crate) fn new_password(password: &SecretString) -> Result<()> {
+/// The least zxcvbn score a new password must reach: 3, "safely
+/// unguessable" (10^8 guesses or more before Argon2 makes each one slow).
+pub(crate) const MIN_PASSWORD_SCORE: u8 = 3;
+
+/// zxcvbn's matching grows quickly with length; a password's first 100
+/// characters decide (a long password whose start is weak is refused).
+const SCORED_CHARS: usize = 100;
+
+/// Checks a password someone chooses (a vault's first, a new one, or an
+/// initial one an admin sets). `context`: words it must not lean on (the
+/// username, the display name).
+pub(crate) fn new_password(password: &SecretString, context: &[&str]) -> Result<()> {
     let p = password.expose_secret();
     if p.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::invalid(format!(
@@ -218,6 +229,21 @@ pub(crate) fn new_password(password: &SecretString) -> Result<()> {
         return Err(Error::invalid(
             "the password starts or ends with whitespace, which is easy to mistype: remove it",
         ));
+    }
+    let scored: String = p.chars().take(SCORED_CHARS).collect();
+    let mut words: Vec<&str> = context.iter().copied().filter(|w| !w.is_empty()).collect();
+    words.push("coffer");
+    let estimate = zxcvbn::zxcvbn(&scored, &words);
+    if u8::from(estimate.score()) < MIN_PASSWORD_SCORE {
+        // zxcvbn's warnings are its own fixed sentences, never the input.
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
+            .unwrap_or_default();
+        return Err(Error::invalid(format!(
+            "this password is too easy to guess{why}: use a longer one, for example four or more random words"
+        )));
     }
     Ok(())
 }
@@ -270,8 +296,32 @@ mod tests {
 
     #[test]
     fn passwords() {
-        assert!(new_password(&SecretString::from("correct horse")).is_ok());
-        assert!(new_password(&SecretString::from("short")).is_err());
-        assert!(new_password(&SecretString::from(" padded password")).is_err());
+        let check = |p: &str, context: &[&str]| new_password(&SecretString::from(p), context);
+        assert!(check("correct horse battery staple", &[]).is_ok());
+        assert!(check("short", &[]).is_err());
+        assert!(check(" padded but otherwise a fine password", &[]).is_err());
+        for weak in [
+            "password",
+            "Password1!",
+            "12345678",
+            "qwertyuiop",
+            "letmein123",
+        ] {
+            let e = check(weak, &[]).expect_err(weak);
+            assert!(e.to_string().contains("too easy to guess"), "{e}");
+        }
+        let e = check("Zebra1234", &[]).expect_err("weak");
+        assert!(
+            !e.to_string().contains("Zebra"),
+            "never repeats the password: {e}"
+        );
+        // The user's own name makes a password easier to guess.
+        assert!(check("ana-lima-1984", &[]).is_ok());
+        assert!(check("ana-lima-1984", &["ana-lima"]).is_err());
+        // Only the first 100 characters are scored: fast on the longest.
+        let long = "x".repeat(MAX_PASSWORD_BYTES);
+        let started = std::time::Instant::now();
+        assert!(check(&long, &[]).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

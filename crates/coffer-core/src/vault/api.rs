@@ -317,7 +317,7 @@ impl Vault {
     pub fn add_user(&mut self, new: NewUser) -> Result<UserInfo> {
         validate::username(&new.username)?;
         let display = validate::display_name(&new.display_name)?;
-        validate::new_password(&new.initial_password)?;
+        validate::new_password(&new.initial_password, &[&new.username, &new.display_name])?;
         if new.role == Role::Owner {
             return Err(crate::Error::invalid(
                 "a vault has exactly one owner: make this user an admin or a member",

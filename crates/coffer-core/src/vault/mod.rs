@@ -220,7 +220,7 @@ impl Vault {
     fn create_at(path: &Path, opts: InitOptions, vault_opts: &VaultOptions) -> Result<Self> {
         validate::username(&opts.owner)?;
         let display = validate::display_name(&opts.display_name)?;
-        validate::new_password(&opts.password)?;
+        validate::new_password(&opts.password, &[&opts.owner, &opts.display_name])?;
         let (profile, kdf) = match opts.kdf {
             KdfChoice::Calibrate => (KdfProfile::Standard, KdfParams::calibrate()),
             KdfChoice::InsecureTest => (KdfProfile::InsecureTest, KdfParams::INSECURE_TEST),

@@ -209,7 +209,6 @@ impl Vault {
         sign_out_other_devices: bool,
         this_device: Option<&dyn CredentialStore>,
     ) -> Result<()> {
-        validate::new_password(new)?;
         let user_id = self
             .session
             .as_ref()
@@ -217,6 +216,7 @@ impl Vault {
             .ok_or_else(not_signed_in)?;
         let dir: Arc<State> = self.directory()?.ok_or_else(not_signed_in)?;
         let user = dir.user(user_id).cloned().ok_or_else(not_signed_in)?;
+        validate::new_password(new, &[&user.username, &user.display_name])?;
         let lock = account::stored_lock(self.store(), user_id)?
             .ok_or_else(|| Error::Integrity("your account's stored password data".into()))?;
         if current.expose_secret_eq(new) {
