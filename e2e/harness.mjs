@@ -11,6 +11,7 @@
 // (scripts/e2e.sh): DISPLAY and DBUS_SESSION_BUS_ADDRESS come from there.
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -520,3 +521,56 @@ export function clipboard(target) {
 }
 
 export { existsSync };
+
+// ------------------------------------------------------------------- CSP
+
+/**
+ * A server on another origin that answers every request (CORS allows it,
+ * so without a policy a page's fetch would succeed) and records what it
+ * was asked. `close()` when done.
+ */
+export async function otherOrigin() {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url);
+    res.writeHead(200, { "content-type": "text/plain", "access-control-allow-origin": "*" });
+    res.end("reached");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/**
+ * Tries, from inside the page, two things the app's CSP must refuse: an
+ * injected inline <script>, and a fetch to `url` on another origin.
+ * Returns whether the script ran, what the fetch got, and the
+ * securitypolicyviolation events the page reported meanwhile.
+ */
+export function probeCsp(browser, url) {
+  return browser.executeAsync((target, done) => {
+    const violations = [];
+    const record = (e) => violations.push({ directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI });
+    document.addEventListener("securitypolicyviolation", record);
+    const script = document.createElement("script");
+    script.textContent = "window.__e2eInjected = 'ran';";
+    document.head.appendChild(script);
+    fetch(target, { cache: "no-store" })
+      .then((r) => r.text())
+      .then(
+        (body) => ({ body }),
+        (e) => ({ refused: String(e) }),
+      )
+      .then((fetched) =>
+        // Violation events are dispatched asynchronously.
+        setTimeout(() => {
+          document.removeEventListener("securitypolicyviolation", record);
+          script.remove();
+          done({ injected: window.__e2eInjected ?? null, fetched, violations });
+        }, 500),
+      );
+  }, url);
+}
