@@ -58,9 +58,17 @@ pub(crate) fn open_fields(dek: &SymKey, h: &Header, blob: &[u8]) -> Result<Field
     codec::decode_fields(&plain).ok_or_else(bad)
 }
 
-fn wrap_aad<'a>(secret_id: i64, dek_gen: i64, key_id: i64, extra: &'a mut Vec<u8>) -> Aad<'a> {
-    *extra = key_id.to_le_bytes().to_vec();
-    Aad::new("secret_wraps", secret_id, "dek", dek_gen).with_extra(extra)
+/// Associated data for a ciphertext of row `id` that also names another
+/// row it belongs to (`linked`: the scope key a wrap is under, the secret a
+/// usage is of), so it cannot be moved to another pairing.
+fn linked_aad<'a>(
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+    generation: i64,
+    linked: &'a [u8; 8],
+) -> Aad<'a> {
+    Aad::new(table, id, column, generation).with_extra(linked)
 }
 
 /// A data key wrapped under the scope key `key_id`.
@@ -71,19 +79,29 @@ pub(crate) fn wrap_dek(
     key_id: i64,
     dek: &SymKey,
 ) -> Vec<u8> {
-    let mut extra = Vec::new();
     key.seal(
-        &wrap_aad(secret_id, dek_gen, key_id, &mut extra),
+        &linked_aad(
+            "secret_wraps",
+            secret_id,
+            "dek",
+            dek_gen,
+            &key_id.to_le_bytes(),
+        ),
         dek.expose_bytes(),
     )
 }
 
 /// Unwraps a data key with the scope key `key_id` it was wrapped under.
 pub(crate) fn unwrap_dek(key: &SymKey, h: &Header, key_id: i64, wrapped: &[u8]) -> Result<SymKey> {
-    let mut extra = Vec::new();
     let plain = key
         .open(
-            &wrap_aad(h.secret_id, h.dek_gen, key_id, &mut extra),
+            &linked_aad(
+                "secret_wraps",
+                h.secret_id,
+                "dek",
+                h.dek_gen,
+                &key_id.to_le_bytes(),
+            ),
             wrapped,
         )
         .map_err(|_| Error::secret_integrity(h.secret_id))?;
@@ -193,11 +211,6 @@ pub(crate) fn history_hash(rows: &[VersionRow]) -> Hash {
 
 // ------------------------------------------------------------------ usages
 
-fn usage_aad<'a>(usage_id: i64, dek_gen: i64, secret_id: i64, extra: &'a mut Vec<u8>) -> Aad<'a> {
-    *extra = secret_id.to_le_bytes().to_vec();
-    Aad::new("usages", usage_id, "sealed", dek_gen).with_extra(extra)
-}
-
 pub(crate) fn seal_usage(
     dek: &SymKey,
     usage_id: i64,
@@ -205,9 +218,17 @@ pub(crate) fn seal_usage(
     dek_gen: i64,
     label: &UsageLabel,
 ) -> Vec<u8> {
-    let mut extra = Vec::new();
     let plain: Zeroizing<Vec<u8>> = codec::encode_usage(label);
-    dek.seal(&usage_aad(usage_id, dek_gen, secret_id, &mut extra), &plain)
+    dek.seal(
+        &linked_aad(
+            "usages",
+            usage_id,
+            "sealed",
+            dek_gen,
+            &secret_id.to_le_bytes(),
+        ),
+        &plain,
+    )
 }
 
 pub(crate) fn open_usage(
@@ -218,9 +239,17 @@ pub(crate) fn open_usage(
     sealed: &[u8],
 ) -> Result<UsageLabel> {
     let bad = || Error::secret_integrity(secret_id);
-    let mut extra = Vec::new();
     let plain = dek
-        .open(&usage_aad(usage_id, dek_gen, secret_id, &mut extra), sealed)
+        .open(
+            &linked_aad(
+                "usages",
+                usage_id,
+                "sealed",
+                dek_gen,
+                &secret_id.to_le_bytes(),
+            ),
+            sealed,
+        )
         .map_err(|_| bad())?;
     codec::decode_usage(&plain).ok_or_else(bad)
 }
