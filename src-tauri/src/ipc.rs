@@ -111,9 +111,9 @@ macro_rules! commands {
 
 use coffer_core::{
     AppStatus, CopyReceipt, CreateVault, Department, DeviceInfo, Explanation, ListQuery,
-    MembershipUpdate, NewSecret, NewUsage, NewUser, RevealedFieldView, Role, SecretId,
-    SecretString, SecretSummary, SecretUpdate, SessionInfo, Settings, UnlockResult, Usage,
-    UserInfo, VersionInfo,
+    MembershipUpdate, NewSecret, NewUsage, NewUser, PasswordCheck, RevealedFieldView, Role,
+    SecretId, SecretString, SecretSummary, SecretUpdate, SessionInfo, Settings, UnlockResult,
+    Usage, UserInfo, VersionInfo,
 };
 
 commands! {
@@ -124,6 +124,9 @@ commands! {
     session::unlock_with_device(username: String) -> Option<SessionInfo>;
     session::forget_device(username: String) -> bool;
     session::lock() -> ();
+    session::sign_out() -> ();
+    session::open_vault(path: String) -> ();
+    session::check_password(password: SecretString as "string", context: Vec<String>) -> PasswordCheck;
     session::session() -> SessionInfo;
     session::change_password(current: SecretString as "string", new: SecretString as "string", sign_out_other_devices: bool) -> ();
     session::list_devices() -> Vec<DeviceInfo>;
@@ -134,6 +137,7 @@ commands! {
     secrets::secret(id: SecretId) -> SecretSummary;
     secrets::reveal_secret(id: SecretId) -> Vec<RevealedFieldView>;
     secrets::copy_field(id: SecretId, field: String) -> CopyReceipt;
+    secrets::copy_as_env(id: SecretId) -> CopyReceipt;
     secrets::create_secret(secret: NewSecret) -> SecretId;
     secrets::update_secret(id: SecretId, update: SecretUpdate) -> SecretSummary;
     secrets::delete_secret(id: SecretId) -> ();

@@ -36,7 +36,7 @@ pub fn run() {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
                 // Never leave a value behind on the clipboard.
-                handle.state::<Shared>().lock_now();
+                handle.state::<Shared>().shut_down();
             }
         }),
         Err(e) => {

@@ -11,14 +11,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use coffer_core::prefs::Prefs;
-use coffer_core::{AppEvent, CredentialStore, ErrorCode, OsKeyring, Vault, VaultOptions};
+use coffer_core::{
+    AppEvent, CopyReceipt, CredentialStore, ErrorCode, OsKeyring, SecretString, Vault, VaultOptions,
+};
 use tauri::ipc::Channel;
 
 use crate::clipboard::Clipboard;
 use crate::error::{ApiError, ApiResult};
 
 pub struct AppState {
-    pub vault_path: PathBuf,
+    vault_path: Mutex<PathBuf>,
     /// Where this device's memory of vaults lives (the default, except in
     /// tests).
     pub vault_options: VaultOptions,
@@ -45,7 +47,7 @@ impl AppState {
         prefs: Prefs,
     ) -> Self {
         Self {
-            vault_path,
+            vault_path: Mutex::new(vault_path),
             vault_options: VaultOptions::default(),
             vault: Mutex::new(None),
             clipboard: Clipboard::default(),
@@ -56,13 +58,35 @@ impl AppState {
         }
     }
 
-    /// The vault path: `COFFER_VAULT`, else the platform default.
+    /// The vault path: `COFFER_VAULT`, else the vault this machine's app
+    /// opened last, else the platform default.
     pub fn from_env() -> Self {
-        let path = std::env::var_os("COFFER_VAULT")
-            .map(PathBuf::from)
-            .or_else(Vault::default_path)
-            .unwrap_or_else(|| PathBuf::from("coffer-vault.db"));
-        Self::new(path, Box::new(OsKeyring), Prefs::default_location())
+        let prefs = Prefs::default_location();
+        let path = vault_path_for(std::env::var_os("COFFER_VAULT").map(PathBuf::from), &prefs);
+        Self::new(path, Box::new(OsKeyring), prefs)
+    }
+
+    /// The vault file this app works on.
+    pub fn vault_path(&self) -> PathBuf {
+        lock(&self.vault_path).clone()
+    }
+
+    /// Opens another vault file (an existing one: refused otherwise),
+    /// locking the one open now, and remembers it for the next start.
+    pub fn switch_vault(&self, path: PathBuf) -> ApiResult<()> {
+        if !path.is_file() {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                "there is no file at that path: choose an existing Coffer vault",
+            ));
+        }
+        let opened = Vault::open_with(&path, &self.vault_options)?;
+        self.lock_now();
+        let mut guard = lock(&self.vault);
+        *guard = Some(opened);
+        *lock(&self.vault_path) = path.clone();
+        drop(guard);
+        Ok(self.prefs.set_vault_path(Some(&path))?)
     }
 
     pub fn touch(&self) {
@@ -83,8 +107,9 @@ impl AppState {
     /// means there is no vault file yet (first run).
     pub fn vault(&self) -> ApiResult<MutexGuard<'_, Option<Vault>>> {
         let mut guard = lock(&self.vault);
-        if guard.is_none() && self.vault_path.is_file() {
-            *guard = Some(Vault::open_with(&self.vault_path, &self.vault_options)?);
+        let path = self.vault_path();
+        if guard.is_none() && path.is_file() {
+            *guard = Some(Vault::open_with(&path, &self.vault_options)?);
         }
         Ok(guard)
     }
@@ -106,7 +131,20 @@ impl AppState {
     }
 
     /// Locks the vault and clears anything Coffer left on the clipboard.
+    /// The lock holds across restarts: the app signs in again only when
+    /// someone asks (by password, or "unlock with this device").
     pub fn lock_now(&self) {
+        if let Some(v) = lock(&self.vault).as_ref()
+            && v.is_unlocked()
+        {
+            let _ = self.prefs.set_locked(v.id(), true);
+        }
+        self.shut_down();
+    }
+
+    /// Locks the vault and clears the clipboard as the app quits (the next
+    /// start may sign in with this device again).
+    pub fn shut_down(&self) {
         if let Some(v) = lock(&self.vault).as_mut() {
             v.lock();
         }
@@ -128,6 +166,34 @@ impl AppState {
         }
         false
     }
+}
+
+/// The vault to open: the one named (`COFFER_VAULT`), else the one this
+/// machine's app opened last, else the platform default.
+pub fn vault_path_for(named: Option<PathBuf>, prefs: &Prefs) -> PathBuf {
+    named
+        .or_else(|| prefs.vault_path())
+        .or_else(Vault::default_path)
+        .unwrap_or_else(|| PathBuf::from("coffer-vault.db"))
+}
+
+/// Puts a value on the clipboard (marked as a password) and clears it
+/// after the configured time if it is still there. `what` names it in the
+/// receipt (a field, or `.env`).
+pub fn copy_and_clear(state: &Shared, value: &SecretString, what: &str) -> ApiResult<CopyReceipt> {
+    let generation = state.clipboard.copy(value)?;
+    let clear_after_secs = state.prefs.settings().clipboard_clear_secs;
+    let later = Arc::clone(state);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(u64::from(clear_after_secs)));
+        if later.clipboard.clear_if_unchanged(Some(generation)) {
+            later.notify(AppEvent::ClipboardCleared);
+        }
+    });
+    Ok(CopyReceipt {
+        field: what.to_string(),
+        clear_after_secs,
+    })
 }
 
 /// Runs `f` with the state on a blocking thread.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use coffer_app::state::AppState;
 use coffer_core::prefs::{self, Prefs};
@@ -20,9 +20,10 @@ use tauri::test::{
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
-/// An in-memory keyring, so "remember this device" can be exercised here.
-#[derive(Default)]
-struct MemoryStore(Mutex<HashMap<String, String>>);
+/// An in-memory keyring, so "remember this device" can be exercised here
+/// (shared by an app and the same app started again).
+#[derive(Default, Clone)]
+struct MemoryStore(Arc<Mutex<HashMap<String, String>>>);
 
 impl CredentialStore for MemoryStore {
     fn load(&self, account: &str) -> coffer_core::Result<Option<SecretString>> {
@@ -131,6 +132,7 @@ fn seed(path: &Path, device: &VaultOptions) -> (i64, i64) {
 
 struct App {
     _dir: tempfile::TempDir,
+    keyring: MemoryStore,
     _app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
 }
@@ -138,29 +140,53 @@ struct App {
 impl App {
     fn new() -> (Self, i64, i64) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("vault.db");
-        let device = VaultOptions {
+        let (shared, private) = seed(&dir.path().join("vault.db"), &Self::device(&dir));
+        (Self::start(dir, MemoryStore::default()), shared, private)
+    }
+
+    fn device(dir: &tempfile::TempDir) -> VaultOptions {
+        VaultOptions {
             state_dir: Some(dir.path().join("device-state")),
-        };
-        let (shared, private) = seed(&path, &device);
+        }
+    }
+
+    /// The app on this machine's files (vault, device memory, prefs,
+    /// keyring), as a fresh process would start (with `COFFER_VAULT` set
+    /// to this folder's vault.db unless `remembered`).
+    fn start(dir: tempfile::TempDir, keyring: MemoryStore) -> Self {
+        Self::start_with(dir, keyring, false)
+    }
+
+    fn start_with(dir: tempfile::TempDir, keyring: MemoryStore, remembered: bool) -> Self {
         let prefs = Prefs::at(dir.path().join("prefs.json"));
-        let mut state = AppState::new(path, Box::new(MemoryStore::default()), prefs);
-        state.vault_options = device;
+        let named = (!remembered).then(|| dir.path().join("vault.db"));
+        let path = coffer_app::state::vault_path_for(named, &prefs);
+        let mut state = AppState::new(path, Box::new(keyring.clone()), prefs);
+        state.vault_options = Self::device(&dir);
         let app = coffer_app::configure(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .expect("app");
         let window = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("window");
-        (
-            Self {
-                _dir: dir,
-                _app: app,
-                window,
-            },
-            shared,
-            private,
-        )
+        Self {
+            _dir: dir,
+            keyring,
+            _app: app,
+            window,
+        }
+    }
+
+    /// Quits and starts again on the same files.
+    fn restart(self) -> Self {
+        let Self { _dir, keyring, .. } = self;
+        Self::start(_dir, keyring)
+    }
+
+    /// Quits and starts again with no vault named: the one last opened.
+    fn restart_with_default_path(self) -> Self {
+        let Self { _dir, keyring, .. } = self;
+        Self::start_with(_dir, keyring, true)
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -418,4 +444,107 @@ fn preferences_go_to_the_injected_file_never_the_users_own() {
         before,
         "the user's own prefs.json is untouched"
     );
+}
+
+#[test]
+fn a_lock_holds_across_restarts_until_someone_unlocks() {
+    let (app, _, _) = App::new();
+    app.invoke(
+        "unlock",
+        json!({"username": "mia", "password": "mia-password-1", "remember": true}),
+    )
+    .expect("remember this device");
+    // Quitting while signed in: the next start may use the device key.
+    let app = app.restart();
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["locked_by_user"], false);
+    assert_eq!(status["device_remembered"], true);
+    app.invoke("unlock_with_device", json!({"username": "mia"}))
+        .expect("device unlock");
+    // An explicit lock holds across a restart.
+    app.invoke("lock", json!({})).expect("lock");
+    let app = app.restart();
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["locked_by_user"], true);
+    assert_eq!(status["device_remembered"], true, "the device key is kept");
+    // Until someone asks to unlock (here with the device, deliberately).
+    app.invoke("unlock_with_device", json!({"username": "mia"}))
+        .expect("deliberate device unlock");
+    let app = app.restart();
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["locked_by_user"], false);
+    // Signing out locks and forgets the default user.
+    app.sign_in("mia");
+    app.invoke("sign_out", json!({})).expect("sign out");
+    let app = app.restart();
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["remembered_user"], Value::Null);
+    assert_eq!(status["locked_by_user"], true);
+    assert_eq!(
+        app.error_code("list_secrets", json!({"query": {}})),
+        "auth_failed"
+    );
+}
+
+#[test]
+fn the_app_can_open_another_existing_vault() {
+    let (app, _, _) = App::new();
+    let missing = app._dir.path().join("nope.db");
+    assert_eq!(
+        app.error_code("open_vault", json!({"path": missing.to_string_lossy()})),
+        "not_found"
+    );
+    let junk = app._dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a vault at all").expect("write");
+    assert_eq!(
+        app.error_code("open_vault", json!({"path": junk.to_string_lossy()})),
+        "vault_damaged"
+    );
+    let other = app._dir.path().join("other.db");
+    seed(&other, &App::device(&app._dir));
+    app.invoke("open_vault", json!({"path": other.to_string_lossy()}))
+        .expect("open");
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(status["vault_path"], other.to_string_lossy().as_ref());
+    assert_eq!(status["vault_exists"], true);
+    app.sign_in("mia");
+    let app = app.restart_with_default_path();
+    let status = app.invoke("app_status", json!({})).expect("status");
+    assert_eq!(
+        status["vault_path"],
+        other.to_string_lossy().as_ref(),
+        "remembered"
+    );
+}
+
+#[test]
+fn password_checks_follow_the_core_rule() {
+    let (app, _, _) = App::new();
+    let weak = app
+        .invoke(
+            "check_password",
+            json!({"password": "password", "context": []}),
+        )
+        .expect("check");
+    assert_eq!(weak["acceptable"], false);
+    assert!(
+        weak["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("too easy to guess"))
+    );
+    let own_name = app
+        .invoke(
+            "check_password",
+            json!({"password": "mia-lima-1984", "context": ["mia-lima"]}),
+        )
+        .expect("check");
+    assert_eq!(own_name["acceptable"], false);
+    let strong = app
+        .invoke(
+            "check_password",
+            json!({"password": "correct horse battery staple", "context": []}),
+        )
+        .expect("check");
+    assert_eq!(strong["acceptable"], true);
+    assert_eq!(strong["score"], 4);
 }

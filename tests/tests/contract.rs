@@ -375,3 +375,30 @@ fn json_errors_say_how_long_to_wait_after_failed_sign_ins() {
             .is_some_and(|s| (1..=2).contains(&s))
     );
 }
+
+/// `get --env` prints .env lines that give every byte back.
+#[test]
+fn get_prints_env_lines() {
+    let env = Env::new();
+    env.add(
+        OWNER,
+        &[
+            "db-cfg",
+            "--field",
+            "host=db.internal",
+            "--field",
+            "pass=a\"b$c\\d",
+        ],
+    );
+    assert_eq!(
+        env.run(OWNER, &["get", "db-cfg", "--env"]).ok(),
+        "DB_CFG_HOST=\"db.internal\"\nDB_CFG_PASS=\"a\\\"b\\$c\\\\d\"\n"
+    );
+    env.add(OWNER, &["TOKEN", "--value", "t0k"]);
+    assert_eq!(
+        env.run(OWNER, &["get", "TOKEN", "--env"]).ok(),
+        "TOKEN=\"t0k\"\n"
+    );
+    env.run(OWNER, &["get", "TOKEN", "--env", "--field", "value"])
+        .fails(2);
+}

@@ -18,6 +18,7 @@ const status = (p: Partial<AppStatus> = {}): AppStatus => ({
   remembered_user: "ana",
   device_remembered: false,
   keyring_problem: null,
+  locked_by_user: false,
   kdf_profile: "standard",
   ...p,
 });

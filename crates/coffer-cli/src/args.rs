@@ -322,6 +322,9 @@ pub struct GetArgs {
     /// Print only this field of a multi-field secret
     #[arg(long, value_name = "NAME", conflicts_with = "explain")]
     pub field: Option<String>,
+    /// Print it as .env lines: KEY="value", or KEY_FIELD="value" per field
+    #[arg(long, conflicts_with_all = ["explain", "field"])]
+    pub env: bool,
     /// Show every candidate, the winner and the rule that decided (never values)
     #[arg(long)]
     pub explain: bool,

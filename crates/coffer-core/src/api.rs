@@ -333,6 +333,30 @@ pub struct VersionInfo {
     pub updated_by: String,
     #[ts(type = "number")]
     pub updated_at: Timestamp,
+    /// What this version changed from the one before it (empty for the
+    /// oldest one kept).
+    pub changes: Vec<VersionChange>,
+}
+
+/// One thing a version changed.
+#[derive(Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum VersionChange {
+    Key,
+    Description,
+    Tags,
+    FieldAdded {
+        field: String,
+    },
+    FieldRemoved {
+        field: String,
+    },
+    /// A field's value changed (never which value).
+    FieldValue {
+        field: String,
+    },
+    FieldOrder,
 }
 
 /// A remembered device of the signed-in user, as `coffer device list`
@@ -670,6 +694,25 @@ pub struct AppStatus {
     /// Set when the OS keyring cannot be reached (the password still works).
     pub keyring_problem: Option<String>,
     pub kdf_profile: Option<KdfProfile>,
+    /// Someone locked this vault (or it locked itself when idle): the app
+    /// signs in only when asked, by password or "unlock with this device".
+    pub locked_by_user: bool,
+}
+
+/// How guessable a password is, by the rule every new password must meet
+/// (checked again by the core when it is set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PasswordCheck {
+    /// Long enough, short enough, no surrounding spaces, and hard enough to
+    /// guess.
+    pub acceptable: bool,
+    /// zxcvbn's score, 0 (guessed at once) to 4; new passwords need 3.
+    pub score: u8,
+    /// What is wrong, in a sentence (never the password itself).
+    pub problem: Option<String>,
+    /// How to do better.
+    pub suggestions: Vec<String>,
 }
 
 /// The result of signing in with a password in the app.
@@ -746,7 +789,22 @@ redacted_debug!(ListQuery { department, include_inactive } hides { search, tag }
 redacted_debug!(Usage { id, secret_id, created_by, created_at } hides { name, kind, field });
 redacted_debug!(NewUsage {} hides { name, kind, field });
 redacted_debug!(VersionInfo { version, current, updated_by, updated_at }
-    hides { key, field_names, description, tags });
+    hides { key, field_names, description, tags, changes });
+
+impl std::fmt::Debug for VersionChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Field names are as confidential as keys.
+        f.write_str(match self {
+            Self::Key => "Key",
+            Self::Description => "Description",
+            Self::Tags => "Tags",
+            Self::FieldAdded { .. } => "FieldAdded([redacted])",
+            Self::FieldRemoved { .. } => "FieldRemoved([redacted])",
+            Self::FieldValue { .. } => "FieldValue([redacted])",
+            Self::FieldOrder => "FieldOrder",
+        })
+    }
+}
 
 impl std::fmt::Debug for FieldValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

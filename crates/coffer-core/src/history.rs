@@ -1,36 +1,102 @@
 //! Earlier versions of a secret (the last ten are kept): listing them,
 //! revealing one, and restoring one as a new version.
 
+use secrecy::ExposeSecret;
+
 use crate::access::{self, Labels};
-use crate::api::{RevealedField, SecretId, SecretSummary, VersionInfo};
+use crate::api::{RevealedField, SecretId, SecretSummary, VersionChange, VersionInfo};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
-use crate::plain::Meta;
+use crate::plain::Fields;
 use crate::policy::Use;
 use crate::record::{self, Draft, NewVersion, history};
+use crate::seal::Version;
 
-/// The current version and every kept earlier one, newest first.
+/// The current version and every kept earlier one, newest first, each
+/// with what it changed from the one before.
 pub(crate) fn list(cx: &mut Cx, id: SecretId) -> Result<Vec<VersionInfo>> {
     let secret = access::visible(cx, id)?;
     let dek = record::require_dek(cx, &secret)?;
-    let meta = record::open_meta(&dek, &secret)?;
-    let labels = Labels::of(cx.dir(), cx.now());
-    let info = |version, current, m: &Meta, by, at| VersionInfo {
-        version,
-        current,
-        key: m.key.clone(),
-        field_names: m.field_names.clone(),
-        description: m.description.clone(),
-        tags: m.tags.clone(),
-        updated_by: labels.user(by),
-        updated_at: at,
-    };
     let h = &secret.header;
-    let mut out = vec![info(h.version, true, &meta, h.updated_by, h.updated_at)];
-    for v in history::list(cx.db(), &dek, h)? {
-        out.push(info(v.version, false, &v.meta, v.updated_by, v.updated_at));
+    let current = Version {
+        version: h.version,
+        updated_at: h.updated_at,
+        updated_by: h.updated_by,
+        meta: record::open_meta(&dek, &secret)?,
+        fields: record::open_fields(&dek, &secret)?,
+    };
+    let mut all = vec![current];
+    all.extend(history::list(cx.db(), &dek, h)?);
+    let labels = Labels::of(cx.dir(), cx.now());
+    Ok(all
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VersionInfo {
+            version: v.version,
+            current: i == 0,
+            key: v.meta.key.clone(),
+            field_names: v.meta.field_names.clone(),
+            description: v.meta.description.clone(),
+            tags: v.meta.tags.clone(),
+            updated_by: labels.user(v.updated_by),
+            updated_at: v.updated_at,
+            changes: all
+                .get(i + 1)
+                .map(|older| changes(older, v))
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// What `newer` changed from `older`.
+fn changes(older: &Version, newer: &Version) -> Vec<VersionChange> {
+    let (a, b) = (&older.meta, &newer.meta);
+    let mut out = Vec::new();
+    if a.key != b.key {
+        out.push(VersionChange::Key);
     }
-    Ok(out)
+    if a.description != b.description {
+        out.push(VersionChange::Description);
+    }
+    if a.tags != b.tags {
+        out.push(VersionChange::Tags);
+    }
+    fn value<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
+        f.0.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.expose_secret())
+    }
+    for name in &b.field_names {
+        match value(&older.fields, name) {
+            None => out.push(VersionChange::FieldAdded {
+                field: name.clone(),
+            }),
+            Some(old) if Some(old) != value(&newer.fields, name) => {
+                out.push(VersionChange::FieldValue {
+                    field: name.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for name in &a.field_names {
+        if !b.field_names.contains(name) {
+            out.push(VersionChange::FieldRemoved {
+                field: name.clone(),
+            });
+        }
+    }
+    let kept = |names: &[String], other: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| other.contains(n))
+            .cloned()
+            .collect()
+    };
+    if kept(&a.field_names, &b.field_names) != kept(&b.field_names, &a.field_names) {
+        out.push(VersionChange::FieldOrder);
+    }
+    out
 }
 
 /// The fields of one version, under the same rule as revealing the secret

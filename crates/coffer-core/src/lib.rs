@@ -8,7 +8,8 @@
 //! Layout, in layers that only point down:
 //!
 //! 1. `crypto` (the only module that touches raw primitives), `error`,
-//!    `time`, `api` (every type that crosses IPC or `--json`), `redact`, `plain` (the plaintexts
+//!    `time`, `api` (every type that crosses IPC or `--json`), `redact`,
+//!    `dotenv` (a secret as `.env` lines), `plain` (the plaintexts
 //!    Coffer encrypts), `wire` and `codec` (their binary encodings).
 //! 2. `store`: every SQL statement, behind the `Store` trait.
 //! 3. `seal`: signed headers, associated data, and sealing and opening
@@ -33,6 +34,7 @@ mod codec;
 mod crypto;
 mod cx;
 mod device;
+pub mod dotenv;
 mod error;
 mod history;
 mod keys;
@@ -65,6 +67,12 @@ pub use crypto::{Fingerprint, KdfParams};
 pub use device::{CredentialStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
 pub use secrecy::{ExposeSecret, SecretString};
+
+/// How a password measures up to the rule every new password must meet
+/// (`context`: the username and display name it must not lean on).
+pub fn check_password(password: &SecretString, context: &[&str]) -> PasswordCheck {
+    validate::check_password(password, context)
+}
 pub use store::device::default_state_dir;
 pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};
 

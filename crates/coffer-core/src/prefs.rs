@@ -10,7 +10,7 @@
 //! memory (the app's idle watchdog asks every two seconds); every change is
 //! written through at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -25,6 +25,13 @@ struct File {
     remembered_users: BTreeMap<String, String>,
     #[serde(default)]
     settings: Settings,
+    /// Vaults someone locked (by hand or after the idle time): the app
+    /// signs in to these only when asked, never by itself at start-up.
+    #[serde(default)]
+    locked: BTreeSet<String>,
+    /// The vault file the app opened last (when not the default).
+    #[serde(default)]
+    vault_path: Option<PathBuf>,
 }
 
 pub struct Prefs {
@@ -133,11 +140,40 @@ impl Prefs {
     /// The user remembered for a vault, if any (read from the file, which
     /// another process may have changed).
     pub fn remembered_user(&self, vault_id: &str) -> Option<String> {
-        let file = match &self.path {
+        self.current().remembered_users.get(vault_id).cloned()
+    }
+
+    /// The file as it is now (another process may have changed it).
+    fn current(&self) -> File {
+        match &self.path {
             Some(p) => read(Some(p)),
             None => self.cached().clone(),
-        };
-        file.remembered_users.get(vault_id).cloned()
+        }
+    }
+
+    /// Whether a vault was locked and must not be signed in to without
+    /// someone asking (read from the file).
+    pub fn locked(&self, vault_id: &str) -> bool {
+        self.current().locked.contains(vault_id)
+    }
+
+    pub fn set_locked(&self, vault_id: &str, locked: bool) -> Result<()> {
+        self.update(|f| {
+            if locked {
+                f.locked.insert(vault_id.to_string());
+            } else {
+                f.locked.remove(vault_id);
+            }
+        })
+    }
+
+    /// The vault file the app opened last, if not the default.
+    pub fn vault_path(&self) -> Option<PathBuf> {
+        self.current().vault_path
+    }
+
+    pub fn set_vault_path(&self, path: Option<&Path>) -> Result<()> {
+        self.update(|f| f.vault_path = path.map(Path::to_path_buf))
     }
 
     /// Remembers (or, with `None`, forgets) the user for a vault.
@@ -203,6 +239,26 @@ mod tests {
         )
         .expect("write");
         assert_eq!(Prefs::at(&path).settings(), Settings::default());
+    }
+
+    #[test]
+    fn locks_and_the_vault_path_persist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("prefs.json");
+        let prefs = Prefs::at(&path);
+        assert!(!prefs.locked("v1"));
+        prefs.set_locked("v1", true).expect("lock");
+        prefs
+            .set_vault_path(Some(Path::new("/tmp/team.db")))
+            .expect("path");
+        let again = Prefs::at(&path);
+        assert!(again.locked("v1") && !again.locked("v2"));
+        assert_eq!(
+            again.vault_path().as_deref(),
+            Some(Path::new("/tmp/team.db"))
+        );
+        again.set_locked("v1", false).expect("unlock");
+        assert!(!prefs.locked("v1"), "read through");
     }
 
     #[test]

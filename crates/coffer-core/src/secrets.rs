@@ -213,6 +213,18 @@ pub(crate) fn copy_value(cx: &mut Cx, id: SecretId, field: &str) -> Result<Secre
         .ok_or_else(|| Error::not_found("this secret has no field with that name"))
 }
 
+/// Every field as `.env` lines, under the rule for copying.
+pub(crate) fn copy_as_env(cx: &mut Cx, id: SecretId) -> Result<SecretString> {
+    let secret = access::visible(cx, id)?;
+    let h = &secret.header;
+    cx.actor()
+        .check_use(&h.scope(), &h.state(), Use::Copy, cx.now())?;
+    let dek = record::require_dek(cx, &secret)?;
+    let key = record::open_meta(&dek, &secret)?.key.clone();
+    let fields = record::open_fields(&dek, &secret)?.into_revealed();
+    Ok(crate::dotenv::to_env(&key, &fields))
+}
+
 /// An update whose text passed its checks.
 pub(crate) struct CheckedUpdate {
     upd: SecretUpdate,

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::api::PasswordCheck;
 use crate::error::{Error, Result};
 
 pub(crate) const MAX_KEY_CHARS: usize = 256;
@@ -210,42 +211,68 @@ pub(crate) const MIN_PASSWORD_SCORE: u8 = 3;
 /// characters decide (a long password whose start is weak is refused).
 const SCORED_CHARS: usize = 100;
 
-/// Checks a password someone chooses (a vault's first, a new one, or an
-/// initial one an admin sets). `context`: words it must not lean on (the
-/// username, the display name).
-pub(crate) fn new_password(password: &SecretString, context: &[&str]) -> Result<()> {
+/// How a password measures up to the rule for new ones. `context`: words
+/// it must not lean on (the username, the display name).
+pub(crate) fn check_password(password: &SecretString, context: &[&str]) -> PasswordCheck {
     let p = password.expose_secret();
-    if p.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(format!(
-            "the password is too short: use at least {MIN_PASSWORD_CHARS} characters"
-        )));
-    }
-    if p.len() > MAX_PASSWORD_BYTES {
-        return Err(Error::invalid(format!(
-            "the password is longer than {MAX_PASSWORD_BYTES} bytes"
-        )));
-    }
-    if p.trim() != p {
-        return Err(Error::invalid(
-            "the password starts or ends with whitespace, which is easy to mistype: remove it",
-        ));
-    }
+    let chars = p.chars().count();
     let scored: String = p.chars().take(SCORED_CHARS).collect();
     let mut words: Vec<&str> = context.iter().copied().filter(|w| !w.is_empty()).collect();
     words.push("coffer");
     let estimate = zxcvbn::zxcvbn(&scored, &words);
-    if u8::from(estimate.score()) < MIN_PASSWORD_SCORE {
-        // zxcvbn's warnings are its own fixed sentences, never the input.
+    let score = u8::from(estimate.score());
+    // zxcvbn's warnings and suggestions are its own fixed sentences.
+    let suggestions = estimate
+        .feedback()
+        .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
+    let problem = if chars < MIN_PASSWORD_CHARS {
+        Some(format!(
+            "The password is too short: use at least {MIN_PASSWORD_CHARS} characters."
+        ))
+    } else if p.len() > MAX_PASSWORD_BYTES {
+        Some(format!(
+            "The password is longer than {MAX_PASSWORD_BYTES} bytes."
+        ))
+    } else if p.trim() != p {
+        Some(
+            "The password starts or ends with whitespace, which is easy to mistype: remove it."
+                .into(),
+        )
+    } else if score < MIN_PASSWORD_SCORE {
         let why = estimate
             .feedback()
             .and_then(|f| f.warning())
             .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
             .unwrap_or_default();
-        return Err(Error::invalid(format!(
-            "this password is too easy to guess{why}: use a longer one, for example four or more random words"
-        )));
+        Some(format!(
+            "This password is too easy to guess{why}: use a longer one, for example four or more random words."
+        ))
+    } else {
+        None
+    };
+    PasswordCheck {
+        acceptable: problem.is_none(),
+        score,
+        problem,
+        suggestions,
     }
-    Ok(())
+}
+
+/// Checks a password someone chooses (a vault's first, a new one, or an
+/// initial one an admin sets): refused unless [`check_password`] accepts it.
+pub(crate) fn new_password(password: &SecretString, context: &[&str]) -> Result<()> {
+    match check_password(password, context).problem {
+        None => Ok(()),
+        Some(problem) => {
+            // As an error: a clause, like every core message.
+            let mut msg = problem.trim_end_matches('.').to_string();
+            if let Some(first) = msg.get(..1) {
+                msg = first.to_lowercase() + &msg[1..];
+            }
+            Err(Error::invalid(msg))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ mod common;
 
 use coffer_core::{
     ErrorCode, ExpiryUpdate, FieldInput, FieldValue, FieldsUpdate, ListQuery, NewUsage, Reveal,
-    Role, SecretString, SecretUpdate, time::now_ms,
+    Role, SecretString, SecretUpdate, VersionChange, time::now_ms,
 };
 use common::*;
 
@@ -330,6 +330,49 @@ fn fields_can_be_kept_renamed_and_replaced() {
     assert_eq!(
         history.iter().map(|v| v.version).collect::<Vec<_>>(),
         [2, 1]
+    );
+    // Version 2 renamed host (an added and a removed field, the value
+    // kept) and set a new password; version 1 is the oldest kept.
+    let field = |f: &str| f.to_string();
+    assert_eq!(
+        history[0].changes,
+        [
+            VersionChange::FieldAdded {
+                field: field("hostname")
+            },
+            VersionChange::FieldValue {
+                field: field("password")
+            },
+            VersionChange::FieldRemoved {
+                field: field("host")
+            },
+        ]
+    );
+    assert!(history[1].changes.is_empty());
+    w.vault.restore_version(id, 1).expect("restore");
+    let history = w.vault.history(id).expect("history");
+    assert_eq!(history[0].version, 3);
+    assert!(history[0].changes.contains(&VersionChange::FieldValue {
+        field: field("password")
+    }));
+    w.vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                description: Some("the warehouse".into()),
+                tags: Some(vec!["prod".into()]),
+                key: Some("database-config-2".into()),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("describe");
+    assert_eq!(
+        w.vault.history(id).expect("history")[0].changes,
+        [
+            VersionChange::Key,
+            VersionChange::Description,
+            VersionChange::Tags
+        ]
     );
     w.vault.restore_version(id, 1).expect("restore");
     assert_eq!(

@@ -1,15 +1,13 @@
 //! The secrets table and everything done to one secret.
 
-use std::time::Duration;
-
 use coffer_core::{
-    AppEvent, CopyReceipt, Explanation, ListQuery, NewSecret, NewUsage, RevealedFieldView,
-    SecretId, SecretSummary, SecretUpdate, Usage, VersionInfo,
+    CopyReceipt, Explanation, ListQuery, NewSecret, NewUsage, RevealedFieldView, SecretId,
+    SecretSummary, SecretUpdate, Usage, VersionInfo,
 };
 use tauri::State;
 
 use crate::error::ApiResult;
-use crate::state::{Shared, blocking};
+use crate::state::{Shared, blocking, copy_and_clear};
 
 #[tauri::command]
 pub async fn list_secrets(
@@ -47,19 +45,18 @@ pub async fn copy_field(
 ) -> ApiResult<CopyReceipt> {
     blocking(&state, move |s| {
         let value = s.with_vault(|v| v.copy_value(id, &field))?;
-        let generation = s.clipboard.copy(&value)?;
-        let clear_after_secs = s.prefs.settings().clipboard_clear_secs;
-        let later = s.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(u64::from(clear_after_secs)));
-            if later.clipboard.clear_if_unchanged(Some(generation)) {
-                later.notify(AppEvent::ClipboardCleared);
-            }
-        });
-        Ok(CopyReceipt {
-            field,
-            clear_after_secs,
-        })
+        copy_and_clear(s, &value, &field)
+    })
+    .await
+}
+
+/// Copies every field as `.env` lines (see `coffer_core::dotenv`), from
+/// here like a single field, and schedules clearing it.
+#[tauri::command]
+pub async fn copy_as_env(state: State<'_, Shared>, id: SecretId) -> ApiResult<CopyReceipt> {
+    blocking(&state, move |s| {
+        let text = s.with_vault(|v| v.copy_as_env(id))?;
+        copy_and_clear(s, &text, ".env")
     })
     .await
 }

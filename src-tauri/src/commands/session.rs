@@ -1,8 +1,8 @@
 //! Start-up, vault creation, signing in and out, settings.
 
 use coffer_core::{
-    AppEvent, AppStatus, CreateVault, DeviceInfo, ErrorCode, InitOptions, KdfChoice, SecretString,
-    SessionInfo, Settings, UnlockResult, Vault,
+    AppEvent, AppStatus, CreateVault, DeviceInfo, ErrorCode, InitOptions, KdfChoice, PasswordCheck,
+    SecretString, SessionInfo, Settings, UnlockResult, Vault,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -23,13 +23,14 @@ pub async fn app_status(state: State<'_, Shared>) -> ApiResult<AppStatus> {
             _ => Ok(false),
         };
         Ok(AppStatus {
-            vault_path: s.vault_path.display().to_string(),
+            vault_path: s.vault_path().display().to_string(),
             vault_exists: vault.is_some(),
             unlocked: vault.is_some_and(Vault::is_unlocked),
             remembered_user,
             device_remembered: *device.as_ref().unwrap_or(&false),
             keyring_problem: device.err(),
             kdf_profile: vault.map(Vault::kdf_profile),
+            locked_by_user: vault.is_some_and(|v| s.prefs.locked(v.id())),
         })
     })
     .await
@@ -68,7 +69,7 @@ pub async fn create_vault(state: State<'_, Shared>, form: CreateVault) -> ApiRes
             kdf: KdfChoice::Calibrate,
         };
         let vault = guard.insert(Vault::create_with(
-            &s.vault_path,
+            &s.vault_path(),
             options,
             &s.vault_options,
         )?);
@@ -89,6 +90,7 @@ pub async fn unlock(
     blocking(&state, move |s| {
         let username = username.trim().to_string();
         let session = s.with_vault(|v| v.unlock_with_password(&username, &password))?;
+        let _ = s.prefs.set_locked(&session.vault_id, false);
         let remember_error = if remember {
             s.with_vault(|v| v.remember_device(s.keyring.as_ref(), "Coffer desktop app"))
                 .err()
@@ -114,7 +116,12 @@ pub async fn unlock_with_device(
     username: String,
 ) -> ApiResult<Option<SessionInfo>> {
     blocking(&state, move |s| {
-        s.with_vault(|v| v.unlock_with_device(s.keyring.as_ref(), username.trim()))
+        let session =
+            s.with_vault(|v| v.unlock_with_device(s.keyring.as_ref(), username.trim()))?;
+        if let Some(info) = &session {
+            let _ = s.prefs.set_locked(&info.vault_id, false);
+        }
+        Ok(session)
     })
     .await
 }
@@ -134,6 +141,43 @@ pub async fn lock(state: State<'_, Shared>) -> ApiResult<()> {
         Ok(())
     })
     .await
+}
+
+/// Signs out: locks, and forgets this machine's default user, so the
+/// sign-in form starts empty for whoever comes next.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, Shared>) -> ApiResult<()> {
+    blocking(&state, |s| {
+        s.lock_now();
+        let id = s.vault()?.as_ref().map(|v| v.id().to_string());
+        if let Some(id) = id {
+            s.prefs.set_remembered_user(&id, None)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Opens an existing vault file instead of the current one (and remembers
+/// it for the next start).
+#[tauri::command]
+pub async fn open_vault(state: State<'_, Shared>, path: String) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.switch_vault(std::path::PathBuf::from(path.trim()))
+    })
+    .await
+}
+
+/// How a password measures up to the rule for new ones (`context`: the
+/// username and display name it must not lean on).
+#[tauri::command]
+pub async fn check_password(
+    _state: State<'_, Shared>,
+    password: SecretString,
+    context: Vec<String>,
+) -> ApiResult<PasswordCheck> {
+    let words: Vec<&str> = context.iter().map(String::as_str).collect();
+    Ok(coffer_core::check_password(&password, &words))
 }
 
 #[tauri::command]

@@ -16,4 +16,9 @@ device_remembered: boolean,
 /**
  * Set when the OS keyring cannot be reached (the password still works).
  */
-keyring_problem: string | null, kdf_profile: KdfProfile | null, };
+keyring_problem: string | null, kdf_profile: KdfProfile | null, 
+/**
+ * Someone locked this vault (or it locked itself when idle): the app
+ * signs in only when asked, by password or "unlock with this device".
+ */
+locked_by_user: boolean, };

@@ -11,6 +11,7 @@ import type { MembershipUpdate } from "./MembershipUpdate";
 import type { NewSecret } from "./NewSecret";
 import type { NewUsage } from "./NewUsage";
 import type { NewUser } from "./NewUser";
+import type { PasswordCheck } from "./PasswordCheck";
 import type { RevealedFieldView } from "./RevealedFieldView";
 import type { Role } from "./Role";
 import type { SecretSummary } from "./SecretSummary";
@@ -31,6 +32,9 @@ export interface Commands {
   unlock_with_device: { args: { username: string }; result: SessionInfo | null };
   forget_device: { args: { username: string }; result: boolean };
   lock: { args: Record<string, never>; result: null };
+  sign_out: { args: Record<string, never>; result: null };
+  open_vault: { args: { path: string }; result: null };
+  check_password: { args: { password: string; context: Array<string> }; result: PasswordCheck };
   session: { args: Record<string, never>; result: SessionInfo };
   change_password: { args: { current: string; new: string; signOutOtherDevices: boolean }; result: null };
   list_devices: { args: Record<string, never>; result: Array<DeviceInfo> };
@@ -41,6 +45,7 @@ export interface Commands {
   secret: { args: { id: number }; result: SecretSummary };
   reveal_secret: { args: { id: number }; result: Array<RevealedFieldView> };
   copy_field: { args: { id: number; field: string }; result: CopyReceipt };
+  copy_as_env: { args: { id: number }; result: CopyReceipt };
   create_secret: { args: { secret: NewSecret }; result: number };
   update_secret: { args: { id: number; update: SecretUpdate }; result: SecretSummary };
   delete_secret: { args: { id: number }; result: null };
@@ -72,6 +77,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "unlock_with_device",
   "forget_device",
   "lock",
+  "sign_out",
+  "open_vault",
+  "check_password",
   "session",
   "change_password",
   "list_devices",
@@ -82,6 +90,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "secret",
   "reveal_secret",
   "copy_field",
+  "copy_as_env",
   "create_secret",
   "update_secret",
   "delete_secret",

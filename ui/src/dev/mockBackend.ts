@@ -31,6 +31,9 @@ import type { Usage } from "../bindings/Usage";
 import type { UserInfo } from "../bindings/UserInfo";
 import type { VersionInfo } from "../bindings/VersionInfo";
 
+/** Passwords the mock's fixture verdicts refuse. */
+const WEAK_PASSWORDS = ["password", "12345678", "password1"];
+
 const DAY = 86_400_000;
 const PASSWORD = "correct horse";
 
@@ -187,7 +190,7 @@ export function createMockBackend(): Backend {
   /** Keeps the old version's metadata and starts a new version. */
   function newVersion(m: Fixture) {
     const s = m.summary;
-    m.history.unshift({ version: s.version, current: false, key: s.key, field_names: [...s.field_names], description: s.description, tags: [...s.tags], updated_by: s.updated_by, updated_at: s.updated_at });
+    m.history.unshift({ version: s.version, current: false, key: s.key, field_names: [...s.field_names], description: s.description, tags: [...s.tags], updated_by: s.updated_by, updated_at: s.updated_at, changes: [] });
     s.version += 1;
     s.updated_at = Date.now();
     s.updated_by = me().username;
@@ -202,6 +205,7 @@ export function createMockBackend(): Backend {
       device_remembered: false,
       keyring_problem: params.get("keyring") === "broken" ? "no Secret Service on the session bus" : null,
       kdf_profile: vaultExists ? (mode === "insecure" ? "insecure-test" : "standard") : null,
+      locked_by_user: false,
     }),
     touch: () => null,
     create_vault: async ({ form }) => {
@@ -226,6 +230,17 @@ export function createMockBackend(): Backend {
       current = null;
       return null;
     },
+    sign_out: () => {
+      current = null;
+      return null;
+    },
+    // The mock has no files to open.
+    open_vault: () => fail("not_found", "there is no file at that path: choose an existing Coffer vault"),
+    // Fixture verdicts: a few well-known weak passwords are refused.
+    check_password: ({ password }) =>
+      WEAK_PASSWORDS.includes(password)
+        ? { acceptable: false, score: 0, problem: "This password is too easy to guess: use a longer one, for example four or more random words.", suggestions: [] }
+        : { acceptable: true, score: 4, problem: null, suggestions: [] },
     session: () => session(),
     change_password: (a) => {
       if (a.current !== PASSWORD) fail("auth_failed", "the current password is wrong");
@@ -246,6 +261,11 @@ export function createMockBackend(): Backend {
     list_secrets: () => [...secrets.values()].filter((m) => m.can[me().username]).map(view),
     secret: ({ id }) => view(get(id)),
     reveal_secret: ({ id }) => [...get(id).values].map(([name, value]) => ({ name, value })),
+    copy_as_env: ({ id }) => {
+      get(id);
+      setTimeout(() => onEvent?.({ kind: "clipboard_cleared" }), Math.min(settings.clipboard_clear_secs, 10) * 1000);
+      return { field: ".env", clear_after_secs: settings.clipboard_clear_secs };
+    },
     copy_field: ({ id, field }) => {
       if (!get(id).values.has(field)) fail("not_found", "no such field");
       setTimeout(() => onEvent?.({ kind: "clipboard_cleared" }), Math.min(settings.clipboard_clear_secs, 10) * 1000);
@@ -296,7 +316,7 @@ export function createMockBackend(): Backend {
     history: ({ id }) => {
       const m = get(id);
       const s = m.summary;
-      return [{ version: s.version, current: true, key: s.key, field_names: s.field_names, description: s.description, tags: s.tags, updated_by: s.updated_by, updated_at: s.updated_at }, ...m.history];
+      return [{ version: s.version, current: true, key: s.key, field_names: s.field_names, description: s.description, tags: s.tags, updated_by: s.updated_by, updated_at: s.updated_at, changes: [] }, ...m.history];
     },
     restore_version: ({ id, version }) => {
       const m = get(id);

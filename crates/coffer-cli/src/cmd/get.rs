@@ -46,6 +46,15 @@ pub fn get(g: &Global, a: &GetArgs) -> CliResult<Found> {
     let Some(value) = vault.get_secret(&a.key, a.department.as_deref())? else {
         return Ok(Found::No);
     };
+    if a.env {
+        let fields = match value {
+            SecretValue::Single(f) => vec![f],
+            SecretValue::Fields(f) => f,
+        };
+        // Exposed to print the value the caller asked `get` for.
+        let text = coffer_core::dotenv::to_env(&a.key, &fields);
+        return output::out(text.expose_secret()).map(|()| Found::Yes);
+    }
     let single = |v: &str| {
         if g.json {
             format!("{{\"value\":{}}}", serde_json::Value::from(v))

@@ -204,6 +204,12 @@ impl Vault {
         self.read(|cx| secrets::copy_value(cx, id, field))
     }
 
+    /// Every field as `.env` lines (see `dotenv`), for copying: the same
+    /// rule as copying one field.
+    pub fn copy_as_env(&mut self, id: SecretId) -> Result<SecretString> {
+        self.read(|cx| secrets::copy_as_env(cx, id))
+    }
+
     /// Applies a partial update (merged with the current version in the
     /// same transaction) as a new version; returns the new metadata.
     pub fn update_secret(&mut self, id: SecretId, upd: SecretUpdate) -> Result<SecretSummary> {
