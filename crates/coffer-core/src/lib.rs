@@ -71,7 +71,13 @@ pub use secrecy::{ExposeSecret, SecretString};
 /// How a password measures up to the rule every new password must meet
 /// (`context`: the username and display name it must not lean on).
 pub fn check_password(password: &SecretString, context: &[&str]) -> PasswordCheck {
-    validate::check_password(password, context)
+    let s = validate::check_password(password, context);
+    PasswordCheck {
+        acceptable: s.problem.is_none(),
+        score: s.score,
+        problem: s.problem,
+        suggestions: s.suggestions,
+    }
 }
 pub use store::device::default_state_dir;
 pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::api::PasswordCheck;
 use crate::error::{Error, Result};
 
 pub(crate) const MAX_KEY_CHARS: usize = 256;
@@ -211,9 +210,19 @@ pub(crate) const MIN_PASSWORD_SCORE: u8 = 3;
 /// characters decide (a long password whose start is weak is refused).
 const SCORED_CHARS: usize = 100;
 
+/// How a password measures up to the rule for new ones (`api` turns this
+/// into the wire type `PasswordCheck`).
+pub(crate) struct Strength {
+    /// zxcvbn's score, 0 to 4.
+    pub score: u8,
+    /// What is wrong, if anything, in a sentence without the password.
+    pub problem: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
 /// How a password measures up to the rule for new ones. `context`: words
 /// it must not lean on (the username, the display name).
-pub(crate) fn check_password(password: &SecretString, context: &[&str]) -> PasswordCheck {
+pub(crate) fn check_password(password: &SecretString, context: &[&str]) -> Strength {
     let p = password.expose_secret();
     let chars = p.chars().count();
     let scored: String = p.chars().take(SCORED_CHARS).collect();
@@ -251,8 +260,7 @@ pub(crate) fn check_password(password: &SecretString, context: &[&str]) -> Passw
     } else {
         None
     };
-    PasswordCheck {
-        acceptable: problem.is_none(),
+    Strength {
         score,
         problem,
         suggestions,
