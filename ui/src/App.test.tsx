@@ -83,7 +83,7 @@ describe("app screens", () => {
     render(<App />);
     await user.type(await screen.findByTestId("unlock-password"), "nope");
     await user.click(screen.getByTestId("unlock-submit"));
-    expect(await screen.findByTestId("unlock-countdown")).toHaveTextContent(/try again in [45] s/);
+    expect(await screen.findByTestId("unlock-error")).toHaveTextContent(/^Too many failed sign-ins\. Try again in [45] s\.$/);
     expect(screen.getByTestId("unlock-submit")).toBeDisabled();
   });
 
@@ -93,8 +93,9 @@ describe("app screens", () => {
     render(<App />);
     await user.type(await screen.findByTestId("unlock-password"), "nope");
     await user.click(screen.getByTestId("unlock-submit"));
-    expect(await screen.findByTestId("unlock-error")).toHaveTextContent(/wrong username or password/i);
-    expect(screen.getByTestId("unlock-countdown")).toHaveTextContent(/try again in [12] s/);
+    // One message: the core's own "wait 2 s" would go stale.
+    expect(await screen.findByTestId("unlock-error")).toHaveTextContent(/^Wrong username or password\. Try again in [12] s\.$/);
+    expect(screen.getByTestId("unlock-countdown")).toHaveTextContent(/Try again in [12] s/);
     expect(screen.getByTestId("unlock-submit")).toBeDisabled();
   });
 
@@ -106,6 +107,32 @@ describe("app screens", () => {
     // Members get no admin screens.
     expect(screen.queryByTestId("nav-users")).toBeNull();
     expect(screen.queryByTestId("nav-departments")).toBeNull();
+  });
+
+  it("after a Lock, waits for a deliberate 'Unlock with this device'", async () => {
+    backend.answer({ app_status: () => status({ device_remembered: true, locked_by_user: true }), unlock_with_device: () => session() });
+    const user = userEvent.setup();
+    render(<App />);
+    expect(await screen.findByTestId("unlock-password")).toBeInTheDocument();
+    expect(backend.calls("unlock_with_device")).toEqual([]);
+    // The checkbox says what is true: this device remembers ana.
+    expect(screen.getByTestId("remember-device")).toHaveAttribute("data-selected", "true");
+    await user.click(screen.getByTestId("unlock-device"));
+    expect(await screen.findByTestId("new-secret")).toBeInTheDocument();
+    expect(backend.calls("unlock_with_device")).toEqual([{ username: "ana" }]);
+  });
+
+  it("signs out to an empty sign-in form", async () => {
+    backend.answer({ app_status: () => status({ unlocked: true }), sign_out: () => null });
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId("new-secret");
+    backend.answer({ app_status: () => status({ remembered_user: null }) });
+    await user.click(screen.getByTestId("user-menu"));
+    await user.click(await screen.findByTestId("menu-sign-out"));
+    expect(await screen.findByTestId("unlock-username")).toHaveValue("");
+    expect(backend.calls("sign_out")).toHaveLength(1);
+    expect(screen.queryByTestId("unlock-device")).toBeNull();
   });
 
   it("says when the keyring is unavailable and falls back to the password", async () => {

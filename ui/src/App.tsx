@@ -8,7 +8,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 
-import { appStatus, lock, onSessionLost, session as fetchSession, subscribe, toApiError, unlockWithDevice } from "./api";
+import { appStatus, lock, onSessionLost, session as fetchSession, signOut, subscribe, toApiError, unlockWithDevice } from "./api";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { KdfProfile } from "./bindings/KdfProfile";
 import type { SessionInfo } from "./bindings/SessionInfo";
@@ -63,7 +63,9 @@ export function App() {
         return;
       }
       let notice: string | null = null;
-      if (status.remembered_user && status.device_remembered) {
+      let shown = status;
+      // After a Lock (or an idle lock) the device waits to be asked.
+      if (status.remembered_user && status.device_remembered && !status.locked_by_user) {
         try {
           const s = await unlockWithDevice(status.remembered_user);
           if (s) {
@@ -73,8 +75,10 @@ export function App() {
         } catch (e) {
           notice = `Could not unlock with this device's key: ${sentence(toApiError(e).message)} Sign in with your password.`;
         }
+        // Nothing usable was remembered (a key that fails is forgotten).
+        shown = { ...status, device_remembered: false };
       }
-      setScreen({ kind: "unlock", status, notice });
+      setScreen({ kind: "unlock", status: shown, notice });
     } catch (e) {
       setScreen({ kind: "fatal", message: sentence(toApiError(e).message) });
     }
@@ -109,6 +113,13 @@ export function App() {
       await toUnlock(null);
     }
   }, [toUnlock]);
+  const doSignOut = useCallback(async () => {
+    try {
+      await signOut();
+    } finally {
+      await toUnlock(null);
+    }
+  }, [toUnlock]);
   useShortcut("l", () => void doLock(), unlocked, true);
   useActivityTouch(unlocked);
 
@@ -137,7 +148,7 @@ export function App() {
           </div>
         </main>
       )}
-      {screen.kind === "first-run" && <FirstRun vaultPath={screen.status.vault_path} onCreated={onSession} />}
+      {screen.kind === "first-run" && <FirstRun vaultPath={screen.status.vault_path} onCreated={onSession} onOpened={() => void start()} />}
       {screen.kind === "unlock" && (
         <Unlock
           key={screen.notice ?? "unlock"}
@@ -151,7 +162,7 @@ export function App() {
       )}
       {screen.kind === "change-password" && (
         <ForcedPasswordChange
-          name={screen.session.user.display_name || screen.session.user.username}
+          user={screen.session.user}
           onLock={() => void doLock()}
           onDone={() => {
             toast("Password changed");
@@ -161,7 +172,7 @@ export function App() {
           }}
         />
       )}
-      {screen.kind === "main" && <MainScreen session={screen.session} onLock={() => void doLock()} />}
+      {screen.kind === "main" && <MainScreen session={screen.session} onLock={() => void doLock()} onSignOut={() => void doSignOut()} />}
       <Toasts />
     </div>
   );

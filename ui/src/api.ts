@@ -128,6 +128,12 @@ export const unlock = (username: string, password: string, remember: boolean) =>
 export const unlockWithDevice = (username: string) => call("unlock_with_device", { username });
 export const forgetDevice = (username: string) => call("forget_device", { username });
 export const lock = () => call("lock", {});
+/** Locks and forgets this machine's default user: the sign-in form starts empty. */
+export const signOut = () => call("sign_out", {});
+/** Works on an existing vault file from now on (remembered for the next start). */
+export const openVault = (path: string) => call("open_vault", { path });
+/** The core's rule for new passwords; `context`: the username and display name. */
+export const checkPassword = (password: string, context: string[]) => call("check_password", { password, context });
 export const session = () => call("session", {});
 export const changePassword = (current: string, next: string, signOutOtherDevices = false) =>
   call("change_password", { current, new: next, signOutOtherDevices });

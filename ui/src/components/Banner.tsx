@@ -31,12 +31,33 @@ export function Banner({
   );
 }
 
-/** An inline error below a form, from a backend rejection. */
-export function FormError({ message, testId = "form-error" }: { message: string | null; testId?: string }) {
-  if (!message) return null;
+/** What a form has to say: one message at a time. */
+export interface FormMessage {
+  /** danger: refused; warning: wait; info: done; hint: why the button is disabled. */
+  tone: "danger" | "warning" | "info" | "hint";
+  text: ReactNode;
+  testId?: string;
+}
+
+/**
+ * The one place a form shows its message (a refusal, a wait, a result, or
+ * why its button is disabled). It keeps two lines' height when empty, so a
+ * message appearing moves nothing a click may be aimed at.
+ */
+export function MessageSlot({ message, testId }: { message: FormMessage | null; testId?: string }) {
+  const Icon = message?.tone === "danger" ? OctagonAlert : message?.tone === "warning" ? AlertTriangle : Info;
   return (
-    <Banner tone="danger" testId={testId} live="assertive">
-      {message}
-    </Banner>
+    <div className="message-slot" data-testid={testId} aria-live="polite">
+      {message && (
+        <p
+          className={`form-message form-message-${message.tone}`}
+          role={message.tone === "danger" ? "alert" : undefined}
+          data-testid={message.testId}
+        >
+          {message.tone !== "hint" && <Icon size={15} className="form-message-icon" aria-hidden="true" />}
+          <span>{message.text}</span>
+        </p>
+      )}
+    </div>
   );
 }

@@ -1,37 +1,33 @@
 import { describe, expect, it } from "vitest";
 
-import { LIMITS } from "../bindings/limit-values";
-import { newPasswordProblem, passwordStrength } from "./password";
+import type { PasswordCheck } from "../bindings/PasswordCheck";
+import type { PasswordCheckState } from "../hooks/usePasswordCheck";
+import { newPasswordBlocker, strengthLabel } from "./password";
 
-const MIN = LIMITS.password_min_chars;
+const verdict = (acceptable: boolean, current = true): PasswordCheckState => ({
+  check: { acceptable, score: acceptable ? 3 : 1, problem: acceptable ? null : "This password is too easy to guess.", suggestions: [] } satisfies PasswordCheck,
+  current,
+  failed: false,
+});
 
-describe("passwordStrength", () => {
-  it("calls passwords under the core's minimum very weak and says why", () => {
-    const s = passwordStrength("a1!".repeat(3).slice(0, MIN - 1));
-    expect(s.score).toBe(0);
-    expect(s.hint).toBe(`Too short: use at least ${MIN} characters.`);
-    expect(passwordStrength("a1!Bq-x9".repeat(2).slice(0, MIN)).score).toBeGreaterThan(0);
+describe("newPasswordBlocker", () => {
+  it("says what is missing, in the order a person fills the form", () => {
+    expect(newPasswordBlocker("", "", { check: null, current: true, failed: false })).toBe("Choose a password.");
+    expect(newPasswordBlocker("tr0ub4dor", "", verdict(true, false))).toBe("Checking the password…");
+    expect(newPasswordBlocker("password", "password", verdict(false))).toMatch(/does not meet the rule/);
+    expect(newPasswordBlocker("sea otter violin kettle", "", verdict(true))).toMatch(/again to confirm/);
+    expect(newPasswordBlocker("sea otter violin kettle", "sea otter violin kettlE", verdict(true))).toBe("The two passwords differ.");
+    expect(newPasswordBlocker("sea otter violin kettle", "sea otter violin kettle", verdict(true))).toBeNull();
   });
 
-  it("ranks by length and variety: repeated letters, then letters and digits, then long and mixed", () => {
-    // Each step up has to come from the estimate, not from a ceiling.
-    expect(passwordStrength("aaaaaaaaaa").score).toBe(1);
-    expect(passwordStrength("password12").score).toBe(2);
-    expect(passwordStrength("Tr0ub4dor&3x").score).toBe(3);
-    expect(passwordStrength("correct horse battery staple 42!").score).toBe(4);
-    // Same length, more kinds of characters: higher.
-    expect(passwordStrength("abcdefghij").score).toBe(2);
-    expect(passwordStrength("aB3$eF7*iJ").score).toBe(3);
+  it("leaves the decision to the core when the check itself failed", () => {
+    const failed: PasswordCheckState = { check: null, current: true, failed: true };
+    expect(newPasswordBlocker("sea otter violin kettle", "sea otter violin kettle", failed)).toBeNull();
   });
 });
 
-describe("newPasswordProblem", () => {
-  it("applies the core's rules", () => {
-    expect(newPasswordProblem("x".repeat(MIN - 1))).toBe(`Use at least ${MIN} characters.`);
-    expect(newPasswordProblem("x".repeat(MIN))).toBeNull();
-    expect(newPasswordProblem("é".repeat(LIMITS.password_max_bytes / 2 + 1))).toBe(`Too long: a password can be at most ${LIMITS.password_max_bytes} bytes.`);
-    expect(newPasswordProblem(" padded password")).toMatch(/space/);
-    expect(newPasswordProblem("correct horse", "correct horsE")).toMatch(/differ/);
-    expect(newPasswordProblem("correct horse", "correct horse")).toBeNull();
+describe("strengthLabel", () => {
+  it("names zxcvbn's five scores", () => {
+    expect([0, 1, 2, 3, 4].map(strengthLabel)).toEqual(["Very weak", "Weak", "Fair", "Good", "Strong"]);
   });
 });

@@ -1,59 +1,32 @@
 /**
- * Password helpers for the first-run, change-password and add-user forms:
- * a strength hint (a rough guide, not a gate: the core only insists on its
- * minimum length, LIMITS.password_min_chars, and no leading/trailing
- * space). Initial passwords come from the core (`generate_password`).
+ * The words around a new password: the rule the core applies
+ * (`check_password`: at least LIMITS.password_min_chars characters, and a
+ * zxcvbn score of 3 of 4), and why a form's button is still disabled.
+ * Initial passwords come from the core (`generate_password`).
  */
 import { LIMITS } from "../bindings/limit-values";
+import type { PasswordCheckState } from "../hooks/usePasswordCheck";
 
-const MIN_PASSWORD_CHARS = LIMITS.password_min_chars;
+/** The rule, as the form explains it. */
+export const PASSWORD_RULE = `At least ${LIMITS.password_min_chars} characters, and hard to guess: common words, names, dates and keyboard patterns do not count for much. Four or more random words work well.`;
 
-export interface Strength {
-  /** 0 (very weak) to 4 (strong). */
-  score: 0 | 1 | 2 | 3 | 4;
-  label: string;
-  hint: string;
+/** zxcvbn's scores 0 to 4 (new passwords need 3). */
+export const STRENGTH_LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"] as const;
+
+export function strengthLabel(score: number): string {
+  return STRENGTH_LABELS[Math.max(0, Math.min(4, Math.round(score)))] ?? STRENGTH_LABELS[0];
 }
 
-const LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"] as const;
-
-/** Estimated entropy from length and the kinds of characters used. */
-export function estimateBits(password: string): number {
-  if (password === "") return 0;
-  let pool = 0;
-  if (/[a-z]/.test(password)) pool += 26;
-  if (/[A-Z]/.test(password)) pool += 26;
-  if (/[0-9]/.test(password)) pool += 10;
-  if (/[^a-zA-Z0-9]/.test(password)) pool += 33;
-  const distinct = new Set(password).size;
-  // Repeats add little: count characters beyond the distinct ones at half weight.
-  const length = [...password].length;
-  const effective = Math.min(length, distinct + (length - distinct) / 2);
-  return effective * Math.log2(Math.max(pool, 2));
-}
-
-export function passwordStrength(password: string): Strength {
-  const length = [...password].length;
-  if (length === 0) return { score: 0, label: LABELS[0], hint: `Use at least ${MIN_PASSWORD_CHARS} characters.` };
-  if (length < MIN_PASSWORD_CHARS) {
-    return { score: 0, label: LABELS[0], hint: `Too short: use at least ${MIN_PASSWORD_CHARS} characters.` };
-  }
-  const bits = estimateBits(password);
-  const score: Strength["score"] = bits < 40 ? 1 : bits < 60 ? 2 : bits < 80 ? 3 : 4;
-  const hint =
-    score >= 4
-      ? "A strong password. Keep it somewhere safe: it cannot be recovered."
-      : score === 3
-        ? "Good. A few more words make it stronger."
-        : "Longer is stronger: try four or more random words.";
-  return { score, label: LABELS[score], hint };
-}
-
-/** Why a new password is refused, or null (the core's rules). */
-export function newPasswordProblem(password: string, confirmation?: string): string | null {
-  if ([...password].length < MIN_PASSWORD_CHARS) return `Use at least ${MIN_PASSWORD_CHARS} characters.`;
-  if (new TextEncoder().encode(password).length > LIMITS.password_max_bytes) return `Too long: a password can be at most ${LIMITS.password_max_bytes} bytes.`;
-  if (password.trim() !== password) return "Remove the space at the start or end: it is easy to mistype.";
-  if (confirmation !== undefined && confirmation !== password) return "The two passwords differ.";
+/**
+ * Why a new password (and its confirmation) cannot be submitted yet, or
+ * null. While a check is on its way the answer is "checking"; when the
+ * check itself failed, the core decides at submit.
+ */
+export function newPasswordBlocker(password: string, confirm: string, state: PasswordCheckState): string | null {
+  if (password === "") return "Choose a password.";
+  if (!state.current) return "Checking the password…";
+  if (state.check && !state.check.acceptable) return "The password does not meet the rule yet (see above).";
+  if (confirm === "") return "Type the password again to confirm it.";
+  if (confirm !== password) return "The two passwords differ.";
   return null;
 }

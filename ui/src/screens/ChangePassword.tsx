@@ -7,11 +7,13 @@ import { useState, type FormEvent } from "react";
 import { Form } from "react-aria-components";
 
 import { changePassword } from "../api";
+import type { UserInfo } from "../bindings/UserInfo";
 import { AuthLayout } from "../components/AuthLayout";
-import { FormError } from "../components/Banner";
+import { MessageSlot, type FormMessage } from "../components/Banner";
 import { Btn, CheckboxField, PasswordInput } from "../components/controls";
 import { NewPasswordFields } from "../components/NewPasswordFields";
-import { newPasswordProblem } from "../lib/password";
+import { usePasswordCheck } from "../hooks/usePasswordCheck";
+import { newPasswordBlocker } from "../lib/password";
 import { sentence } from "../lib/text";
 import { invalidate, keys } from "../queries";
 
@@ -19,13 +21,23 @@ import { invalidate, keys } from "../queries";
  * `offerSignOut`: offer to sign out the user's other remembered devices
  * (not at the first, forced change: there are none yet).
  */
-export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: { onDone: () => void; onCancel?: () => void; offerSignOut?: boolean }) {
+export function ChangePasswordForm({
+  user,
+  onDone,
+  onCancel,
+  offerSignOut = false,
+}: {
+  /** Whose password: their names count against the new one. */
+  user: UserInfo;
+  onDone: () => void;
+  onCancel?: () => void;
+  offerSignOut?: boolean;
+}) {
   const [current, setCurrent] = useState("");
   const [signOut, setSignOut] = useState(true);
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [touched, setTouched] = useState(false);
-  const [emptyCurrent, setEmptyCurrent] = useState(false);
+  const check = usePasswordCheck(next, [user.username, user.display_name]);
   const client = useQueryClient();
   const change = useMutation({
     mutationFn: (v: { current: string; next: string; signOutOthers: boolean }) => changePassword(v.current, v.next, v.signOutOthers),
@@ -38,20 +50,22 @@ export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: {
       onDone();
     },
   });
-  const refused = change.error ? sentence(change.error.message) : null;
-  // A wrong current password shows beside it; anything else below the form.
-  const currentError = emptyCurrent ? "Enter your current password." : change.error?.code === "auth_failed" ? refused : null;
-  const error = change.error?.code === "auth_failed" ? null : refused;
 
-  const nextError = newPasswordProblem(next) ?? (next === current && next !== "" ? "Choose a password different from the current one." : null);
-  const confirmError = confirm !== next ? "The two passwords differ." : null;
+  const blocker =
+    current === ""
+      ? "Enter your current password."
+      : next !== "" && next === current
+        ? "Choose a password different from the current one."
+        : newPasswordBlocker(next, confirm, check);
+  const message: FormMessage | null = change.error
+    ? { tone: "danger", text: change.error.code === "auth_failed" ? "Your current password is wrong." : sentence(change.error.message), testId: "change-password-error" }
+    : blocker
+      ? { tone: "hint", text: blocker, testId: "change-password-hint" }
+      : null;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    setTouched(true);
-    setEmptyCurrent(current === "");
-    change.reset();
-    if (current === "" || nextError || confirmError) return;
+    if (blocker || change.isPending) return;
     change.mutate({ current, next, signOutOthers: offerSignOut && signOut });
   }
 
@@ -60,23 +74,15 @@ export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: {
       <PasswordInput
         label="Current password"
         value={current}
-        onChange={setCurrent}
-        error={currentError}
+        onChange={(v) => {
+          setCurrent(v);
+          if (change.error?.code === "auth_failed") change.reset();
+        }}
         testId="current-password"
         autoComplete="current-password"
         autoFocus
       />
-      <NewPasswordFields
-        label="New password"
-        password={next}
-        confirm={confirm}
-        onPassword={setNext}
-        onConfirm={setConfirm}
-        passwordError={nextError}
-        confirmError={confirmError}
-        touched={touched}
-        testId="new-password"
-      />
+      <NewPasswordFields label="New password" password={next} confirm={confirm} onPassword={setNext} onConfirm={setConfirm} check={check} testId="new-password" />
       {offerSignOut && (
         <CheckboxField
           label="Sign out my other devices (they will need the new password)"
@@ -85,28 +91,28 @@ export function ChangePasswordForm({ onDone, onCancel, offerSignOut = false }: {
           testId="sign-out-other-devices"
         />
       )}
-      <FormError message={error} />
       <div className="form-actions">
         {onCancel && (
           <Btn variant="secondary" onPress={onCancel} testId="change-password-cancel">
             Cancel
           </Btn>
         )}
-        <Btn type="submit" variant="primary" isDisabled={change.isPending} testId="change-password-submit">
+        <Btn type="submit" variant="primary" isDisabled={change.isPending || blocker !== null} testId="change-password-submit">
           {change.isPending ? "Changing…" : "Change password"}
         </Btn>
       </div>
+      <MessageSlot message={message} testId="change-password-message" />
     </Form>
   );
 }
 
-export function ForcedPasswordChange({ name, onDone, onLock }: { name: string; onDone: () => void; onLock: () => void }) {
+export function ForcedPasswordChange({ user, onDone, onLock }: { user: UserInfo; onDone: () => void; onLock: () => void }) {
   return (
     <AuthLayout
       title="Choose your own password"
-      subtitle={`Welcome, ${name}. Your account was created with an initial password: replace it before you continue.`}
+      subtitle={`Welcome, ${user.display_name || user.username}. Your account was created with an initial password: replace it before you continue.`}
     >
-      <ChangePasswordForm onDone={onDone} />
+      <ChangePasswordForm user={user} onDone={onDone} />
       <Btn variant="ghost" onPress={onLock} testId="lock" className="btn-block">
         Lock instead
       </Btn>

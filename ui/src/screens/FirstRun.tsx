@@ -1,24 +1,47 @@
-/** First run: create the vault and its owner, then straight into the table. */
+/**
+ * First run: create the vault and its owner, then straight into the table;
+ * or open a vault file that already exists (a team's shared one, a copy).
+ */
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Form, ProgressBar } from "react-aria-components";
 
-import { createVault, errorMessage } from "../api";
+import { createVault, openVault } from "../api";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import { AuthLayout } from "../components/AuthLayout";
-import { FormError } from "../components/Banner";
+import { MessageSlot, type FormMessage } from "../components/Banner";
 import { Btn, TextInput } from "../components/controls";
 import { NewPasswordFields } from "../components/NewPasswordFields";
-import { newPasswordProblem } from "../lib/password";
+import { usePasswordCheck } from "../hooks/usePasswordCheck";
+import { newPasswordBlocker } from "../lib/password";
+import { sentence } from "../lib/text";
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
-export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreated: (s: SessionInfo) => void }) {
+export function FirstRun({
+  vaultPath,
+  onCreated,
+  onOpened,
+}: {
+  vaultPath: string;
+  onCreated: (s: SessionInfo) => void;
+  /** Another vault file is now the app's: start again from its status. */
+  onOpened: () => void;
+}) {
+  const [mode, setMode] = useState<"create" | "open">("create");
+  return mode === "create" ? (
+    <CreateVault vaultPath={vaultPath} onCreated={onCreated} onOpenInstead={() => setMode("open")} />
+  ) : (
+    <OpenVault onOpened={onOpened} onCreateInstead={() => setMode("create")} />
+  );
+}
+
+function CreateVault({ vaultPath, onCreated, onOpenInstead }: { vaultPath: string; onCreated: (s: SessionInfo) => void; onOpenInstead: () => void }) {
   const [owner, setOwner] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [touched, setTouched] = useState(false);
+  const check = usePasswordCheck(password, [owner, displayName]);
   const create = useMutation({
     mutationFn: createVault,
     onSuccess: (session) => {
@@ -28,18 +51,22 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
     },
   });
   const busy = create.isPending;
-  const error = create.error ? errorMessage(create.error) : null;
 
-  const ownerError = !USERNAME.test(owner.trim())
-    ? "Use 1 to 64 letters, digits, “.”, “_”, “-” or “@” (for example ana.lima)."
-    : null;
-  const passwordError = newPasswordProblem(password);
-  const confirmError = confirm !== password ? "The two passwords differ." : null;
+  const blocker =
+    owner.trim() === ""
+      ? "Choose the owner's username."
+      : !USERNAME.test(owner.trim())
+        ? "Owner username: use 1 to 64 letters, digits, “.”, “_”, “-” or “@” (for example ana.lima)."
+        : newPasswordBlocker(password, confirm, check);
+  const message: FormMessage | null = create.error
+    ? { tone: "danger", text: sentence(create.error.message), testId: "create-error" }
+    : blocker
+      ? { tone: "hint", text: blocker, testId: "create-hint" }
+      : null;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    setTouched(true);
-    if (ownerError || passwordError || confirmError) return;
+    if (blocker || busy) return;
     create.mutate({ owner: owner.trim(), display_name: displayName.trim(), password });
   }
 
@@ -53,15 +80,7 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
       }
     >
       <Form className="stack" onSubmit={submit} validationBehavior="aria">
-        <TextInput
-          label="Owner username"
-          value={owner}
-          onChange={setOwner}
-          error={touched ? ownerError : null}
-          testId="create-owner"
-          autoFocus
-          autoComplete="username"
-        />
+        <TextInput label="Owner username" value={owner} onChange={setOwner} testId="create-owner" autoFocus autoComplete="username" placeholder="ana.lima" />
         <TextInput
           label="Display name"
           value={displayName}
@@ -76,12 +95,9 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
           confirm={confirm}
           onPassword={setPassword}
           onConfirm={setConfirm}
-          passwordError={passwordError}
-          confirmError={confirmError}
-          touched={touched}
+          check={check}
           testId="create-password"
         />
-        <FormError message={error} />
         {busy ? (
           <ProgressBar className="progress" isIndeterminate aria-label="Creating the vault" data-testid="create-progress">
             <span className="progress-label">Creating the vault and hardening your password… this takes a few seconds.</span>
@@ -90,11 +106,63 @@ export function FirstRun({ vaultPath, onCreated }: { vaultPath: string; onCreate
             </div>
           </ProgressBar>
         ) : (
-          <Btn type="submit" variant="primary" testId="create-submit" className="btn-block">
+          <Btn type="submit" variant="primary" testId="create-submit" className="btn-block" isDisabled={blocker !== null}>
             Create vault
           </Btn>
         )}
+        <MessageSlot message={message} testId="create-message" />
       </Form>
+      <p className="auth-alternative">
+        Your team already has a vault?{" "}
+        <Btn variant="ghost" className="btn-link" onPress={onOpenInstead} testId="open-existing" isDisabled={busy}>
+          Open an existing vault…
+        </Btn>
+      </p>
+    </AuthLayout>
+  );
+}
+
+function OpenVault({ onOpened, onCreateInstead }: { onOpened: () => void; onCreateInstead: () => void }) {
+  const [path, setPath] = useState("");
+  const open = useMutation({ mutationFn: openVault, onSuccess: onOpened });
+  const busy = open.isPending;
+  const message: FormMessage | null = open.error
+    ? { tone: "danger", text: sentence(open.error.message), testId: "open-vault-error" }
+    : path.trim() === ""
+      ? { tone: "hint", text: "Enter the path of the vault file.", testId: "open-vault-hint" }
+      : null;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (busy || path.trim() === "") return;
+    open.mutate(path.trim());
+  }
+
+  return (
+    <AuthLayout title="Open an existing vault" subtitle="Coffer works on this vault file from now on, and opens it at the next start too.">
+      <Form className="stack" onSubmit={submit} validationBehavior="aria">
+        <TextInput
+          label="Vault file"
+          value={path}
+          onChange={(v) => {
+            setPath(v);
+            open.reset();
+          }}
+          testId="open-vault-path"
+          autoFocus
+          placeholder="/home/ana/team/vault.db"
+          description="The full path of a Coffer vault file on this computer or a mounted share."
+        />
+        <Btn type="submit" variant="primary" testId="open-vault-submit" className="btn-block" isDisabled={busy || path.trim() === ""}>
+          {busy ? "Opening…" : "Open vault"}
+        </Btn>
+        <MessageSlot message={message} testId="open-vault-message" />
+      </Form>
+      <p className="auth-alternative">
+        <Btn variant="ghost" className="btn-link" onPress={onCreateInstead} testId="create-new-instead" isDisabled={busy}>
+          Create a new vault instead
+        </Btn>
+      </p>
     </AuthLayout>
   );
 }

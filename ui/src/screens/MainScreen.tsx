@@ -21,7 +21,7 @@ import { SettingsDialog } from "./SettingsDialog";
 
 type View = "secrets" | "users" | "departments" | "explain";
 
-export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: () => void }) {
+export function MainScreen({ session, onLock, onSignOut }: { session: SessionInfo; onLock: () => void; onSignOut: () => void }) {
   const admin = isAdmin(session.user.role);
   const [view, setView] = useState<View>("secrets");
   const [settingsOpen, setSettingsOpen] = useState(false);
@@ -89,6 +89,7 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
                   if (k === "settings") setSettingsOpen(true);
                   else if (k === "password") setPasswordOpen(true);
                   else if (k === "lock") onLock();
+                  else if (k === "sign-out") onSignOut();
                 }}
               >
                 <MenuItem id="settings" className="menu-item" data-testid="menu-settings">
@@ -99,7 +100,10 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
                 </MenuItem>
                 <Separator className="menu-separator" />
                 <MenuItem id="lock" className="menu-item" data-testid="menu-lock">
-                  <LogOut size={15} aria-hidden="true" /> Lock
+                  <Lock size={15} aria-hidden="true" /> Lock
+                </MenuItem>
+                <MenuItem id="sign-out" className="menu-item" data-testid="menu-sign-out">
+                  <LogOut size={15} aria-hidden="true" /> Sign out
                 </MenuItem>
               </Menu>
             </Popover>
@@ -121,6 +125,7 @@ export function MainScreen({ session, onLock }: { session: SessionInfo; onLock: 
       {passwordOpen && (
         <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog">
           <ChangePasswordForm
+            user={session.user}
             offerSignOut
             onDone={() => {
               setPasswordOpen(false);

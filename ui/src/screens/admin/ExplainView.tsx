@@ -8,6 +8,7 @@ import { startTransition, useActionState, useState, type FormEvent } from "react
 import { Form } from "react-aria-components";
 
 import { explain, toApiError } from "../../api";
+import type { Candidate } from "../../bindings/Candidate";
 import type { Explanation } from "../../bindings/Explanation";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
@@ -27,15 +28,26 @@ interface Question {
   asUser: string | null;
 }
 
-type Answer = { result: Explanation | null; error: string | null };
+type Answer = { result: Explanation | null; error: string | null; key: string };
 
 /** Asks the core; the previous answer stays on screen until the next one is in. */
 async function ask(_previous: Answer, q: Question): Promise<Answer> {
   try {
-    return { result: await explain(q.key, q.department, q.asUser), error: null };
+    return { result: await explain(q.key, q.department, q.asUser), error: null, key: q.key };
   } catch (e) {
-    return { result: null, error: sentence(toApiError(e).message) };
+    return { result: null, error: sentence(toApiError(e).message), key: q.key };
   }
+}
+
+/**
+ * A candidate in words. Every candidate has the key asked about, so its
+ * scope and creator tell them apart (a secret's id appears nowhere else
+ * in the app).
+ */
+export function candidateLabel(c: Candidate): string {
+  const users = c.scope.users === "creator" ? `private to ${c.creator}` : "all users";
+  const depts = c.scope.departments.kind === "all" ? "all departments" : c.scope.departments.codes.join(", ");
+  return `${depts}, ${users}`;
 }
 
 export function ExplainView({ session }: { session: SessionInfo }) {
@@ -44,7 +56,8 @@ export function ExplainView({ session }: { session: SessionInfo }) {
   const [department, setDepartment] = useState(NONE);
   const [asUser, setAsUser] = useState(NONE);
   const [keyError, setKeyError] = useState<string | null>(null);
-  const [{ result, error }, run, busy] = useActionState(ask, { result: null, error: null });
+  const [{ result, error, key: askedKey }, run, busy] = useActionState(ask, { result: null, error: null, key: "" });
+  const winner = result?.candidates.find((c) => c.id === result.winner) ?? null;
   // Admins may ask about any department and user; members about their own departments.
   const allDepartments = useDepartments(admin);
   const departments = admin && allDepartments.data ? allDepartments.data.map((d) => d.code) : session.user.departments;
@@ -107,13 +120,18 @@ export function ExplainView({ session }: { session: SessionInfo }) {
               </>
             ) : null}
             :{" "}
-            {result.winner !== null ? (
+            {winner !== null ? (
               <>
-                <code>get</code> returns secret <strong>#{result.winner}</strong>.
+                <code>get {askedKey}</code> returns the one for <strong>{candidateLabel(winner)}</strong>, created by {winner.creator}
+                {result.candidates.length > 1 ? " (rank 1 below)" : ""}.
+              </>
+            ) : result.winner !== null ? (
+              <>
+                <code>get {askedKey}</code> returns a secret not listed here.
               </>
             ) : (
               <>
-                <code>get</code> returns nothing.
+                <code>get {askedKey}</code> returns nothing.
               </>
             )}
           </p>
@@ -139,7 +157,6 @@ export function ExplainView({ session }: { session: SessionInfo }) {
               <thead>
                 <tr>
                   <th>Rank</th>
-                  <th>Secret</th>
                   <th>Departments</th>
                   <th>Users</th>
                   <th>Created by</th>
@@ -151,9 +168,8 @@ export function ExplainView({ session }: { session: SessionInfo }) {
               <tbody>
                 {result.candidates.map((c) => (
                   <tr key={c.id} className={c.id === result.winner ? "is-winner" : c.rank === null ? "is-dormant" : ""} data-testid={`candidate-${c.id}`}>
-                    <td>{c.rank ?? "—"}</td>
                     <td>
-                      #{c.id}
+                      {c.rank ?? "—"}
                       {c.id === result.winner && <Crown size={14} className="winner-icon" aria-label="winner" />}
                     </td>
                     <td>{departmentsLabel(c.scope)}</td>

@@ -10,10 +10,12 @@ import type { NewUser } from "../../bindings/NewUser";
 import type { Role } from "../../bindings/Role";
 import type { UserInfo } from "../../bindings/UserInfo";
 import { AppDialog } from "../../components/AppDialog";
-import { Banner } from "../../components/Banner";
+import { Banner, MessageSlot, type FormMessage } from "../../components/Banner";
 import { Btn, IconButton, MultiSelectField, PasswordInput, SelectField, TextInput } from "../../components/controls";
+import { PasswordVerdict } from "../../components/NewPasswordFields";
 import { toast } from "../../components/toasts";
-import { newPasswordProblem } from "../../lib/password";
+import { usePasswordCheck } from "../../hooks/usePasswordCheck";
+import { PASSWORD_RULE } from "../../lib/password";
 import { sentence } from "../../lib/text";
 import { invalidate, keys, useGeneratedPassword } from "../../queries";
 
@@ -41,7 +43,7 @@ export function AddUserDialog({
   const [passwordMode, setPasswordMode] = useState<"generated" | "typed">("generated");
   const generated = useGeneratedPassword();
   const [typed, setTyped] = useState("");
-  const [touched, setTouched] = useState(false);
+  const check = usePasswordCheck(passwordMode === "typed" ? typed : "", [username, displayName]);
   const client = useQueryClient();
   // The initial password is in `variables` until shown: forget it with the dialog.
   const add = useMutation({
@@ -55,18 +57,37 @@ export function AddUserDialog({
   });
   const created = add.data && add.variables ? { user: add.data, password: add.variables.initial_password } : null;
   const failed = add.error ?? (passwordMode === "generated" ? generated.error : null);
-  const error = failed ? sentence(failed.message) : null;
   const busy = add.isPending;
 
-  const usernameError = USERNAME.test(username.trim()) ? null : "Use 1 to 64 letters, digits, “.”, “_”, “-” or “@”.";
+  const usernameBlocker =
+    username.trim() === ""
+      ? "Enter a username."
+      : USERNAME.test(username.trim())
+        ? null
+        : "Username: use 1 to 64 letters, digits, “.”, “_”, “-” or “@”.";
   const password = passwordMode === "generated" ? (generated.data ?? null) : typed;
-  const passwordError = passwordMode === "typed" ? newPasswordProblem(typed) : null;
+  // A typed initial password meets the same rule as any new one.
+  const blocker =
+    usernameBlocker ??
+    (passwordMode === "generated"
+      ? null
+      : typed === ""
+        ? "Type the initial password, or let Coffer generate one."
+        : !check.current
+          ? "Checking the password…"
+          : check.check && !check.check.acceptable
+            ? "The initial password does not meet the rule yet."
+            : null);
+  const message: FormMessage | null = failed
+    ? { tone: "danger", text: sentence(failed.message), testId: "add-user-error" }
+    : blocker
+      ? { tone: "hint", text: blocker, testId: "add-user-hint" }
+      : null;
   const primaryValue = depts.includes(primary) ? primary : NO_PRIMARY;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    setTouched(true);
-    if (usernameError || passwordError || password === null) return;
+    if (blocker || password === null) return;
     const user: NewUser = {
       username: username.trim(),
       display_name: displayName.trim(),
@@ -104,7 +125,7 @@ export function AddUserDialog({
           <Btn variant="secondary" onPress={onClose}>
             Cancel
           </Btn>
-          <Btn variant="primary" type="submit" form="add-user-form" isDisabled={busy || password === null} testId="add-user-submit">
+          <Btn variant="primary" type="submit" form="add-user-form" isDisabled={busy || password === null || blocker !== null} testId="add-user-submit">
             {busy ? "Adding…" : "Add user"}
           </Btn>
         </>
@@ -112,7 +133,7 @@ export function AddUserDialog({
     >
       <Form id="add-user-form" className="stack" onSubmit={submit} validationBehavior="aria">
         <div className="form-grid">
-          <TextInput label="Username" value={username} onChange={setUsername} error={touched ? usernameError : null} testId="new-user-username" autoFocus placeholder="ana.lima" />
+          <TextInput label="Username" value={username} onChange={setUsername} testId="new-user-username" autoFocus placeholder="ana.lima" />
           <TextInput label="Display name" value={displayName} onChange={setDisplayName} testId="new-user-display-name" placeholder="Ana Lima" />
         </div>
         <div className="form-grid">
@@ -151,13 +172,20 @@ export function AddUserDialog({
             <IconButton label="Generate another" icon={<RefreshCw size={15} />} onPress={() => void generated.refetch()} testId="regenerate-password" />
           </div>
         ) : (
-          <PasswordInput label="Initial password" hideLabel value={typed} onChange={setTyped} error={touched ? passwordError : null} testId="new-user-password" autoComplete="new-password" />
+          <>
+            <PasswordInput
+              label="Initial password"
+              hideLabel
+              value={typed}
+              onChange={setTyped}
+              description={PASSWORD_RULE}
+              testId="new-user-password"
+              autoComplete="new-password"
+            />
+            <PasswordVerdict password={typed} state={check} />
+          </>
         )}
-        {error && (
-          <Banner tone="danger" live="assertive" testId="add-user-error">
-            {error}
-          </Banner>
-        )}
+        <MessageSlot message={message} testId="add-user-message" />
       </Form>
     </AppDialog>
   );
@@ -223,11 +251,7 @@ export function MembershipDialog({
             Removing {user.username} from {removed.join(", ")} re-keys {removed.length === 1 ? "that department" : "those departments"}: they lose access to its secrets at once.
           </Banner>
         )}
-        {error && (
-          <Banner tone="danger" live="assertive" testId="membership-error">
-            {error}
-          </Banner>
-        )}
+        <MessageSlot message={error ? { tone: "danger", text: error, testId: "membership-error" } : null} />
       </div>
     </AppDialog>
   );

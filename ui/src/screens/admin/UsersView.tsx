@@ -11,6 +11,7 @@ import { setUserDisabled, setUserRole } from "../../api";
 import type { Role } from "../../bindings/Role";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import type { UserInfo } from "../../bindings/UserInfo";
+import { AppDialog } from "../../components/AppDialog";
 import { Banner } from "../../components/Banner";
 import { Btn, SelectField, SwitchField } from "../../components/controls";
 import { toast } from "../../components/toasts";
@@ -30,6 +31,7 @@ export function UsersView({ session }: { session: SessionInfo }) {
   const error = failed ? sentence(failed.message) : null;
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<UserInfo | null>(null);
+  const [disabling, setDisabling] = useState<UserInfo | null>(null);
   const isOwner = session.user.role === "owner";
 
   const changeRole = useMutation({
@@ -145,7 +147,8 @@ export function UsersView({ session }: { session: SessionInfo }) {
                         label="Enabled"
                         aria-label={`Enabled: ${u.username}`}
                         isSelected={!u.disabled}
-                        onChange={(enabled) => toggleDisabled.mutate({ u, disabled: !enabled })}
+                        // Enabling gives back access at once; disabling asks first.
+                        onChange={(enabled) => (enabled ? toggleDisabled.mutate({ u, disabled: false }) : setDisabling(u))}
                         testId={`user-enabled-${u.username}`}
                       />
                     )}
@@ -163,6 +166,16 @@ export function UsersView({ session }: { session: SessionInfo }) {
           onClose={() => setAdding(false)}
         />
       )}
+      {disabling && (
+        <DisableUserDialog
+          user={disabling}
+          onCancel={() => setDisabling(null)}
+          onConfirm={() => {
+            toggleDisabled.mutate({ u: disabling, disabled: true });
+            setDisabling(null);
+          }}
+        />
+      )}
       {editing && (
         <MembershipDialog
           user={editing}
@@ -172,5 +185,51 @@ export function UsersView({ session }: { session: SessionInfo }) {
         />
       )}
     </AdminView>
+  );
+}
+
+/** What disabling a user does, said before it is done (SPEC §7.2: it re-keys). */
+export function DisableUserDialog({ user, onCancel, onConfirm }: { user: UserInfo; onCancel: () => void; onConfirm: () => void }) {
+  const name = user.display_name && user.display_name !== user.username ? `${user.display_name} (${user.username})` : user.username;
+  const first = user.display_name || user.username;
+  const scopes =
+    user.role === "admin"
+      ? "every department (admins hold every department's key)"
+      : user.departments.length === 0
+        ? null
+        : `${user.departments.join(", ")}`;
+  return (
+    <AppDialog
+      isOpen
+      onClose={onCancel}
+      title={`Disable ${name}?`}
+      size="small"
+      role="alertdialog"
+      testId="disable-user-dialog"
+      footer={
+        <>
+          <Btn variant="secondary" onPress={onCancel} testId="disable-user-cancel" autoFocus>
+            Cancel
+          </Btn>
+          <Btn variant="danger" onPress={onConfirm} testId="disable-user-confirm">
+            Disable {user.username}
+          </Btn>
+        </>
+      }
+    >
+      <ul className="consequences" data-testid="disable-user-consequences">
+        <li>{first} can no longer sign in. An app or CLI session they have open stops at its next action.</li>
+        <li>Every device that remembers {first} is signed out. Enabling them again does not bring those back: they sign in with their password.</li>
+        {scopes ? (
+          <li>
+            The keys of {scopes} are replaced (re-keyed) now, so the keys {first} held open nothing written from now on. This can take a moment in a large
+            vault.
+          </li>
+        ) : (
+          <li>{first} belongs to no department, so no department is re-keyed.</li>
+        )}
+        <li>Their private secrets stay unreadable to everyone until they are enabled again.</li>
+      </ul>
+    </AppDialog>
   );
 }
