@@ -113,11 +113,13 @@ pub enum Error {
     Conflict(String),
     #[error("this secret is in use and cannot be deleted: {}", .0.join(", "))]
     InUse(Vec<String>),
-    #[error("this secret is inactive: an admin must activate it first")]
+    #[error("this secret is inactive: admins and the owner can activate it")]
     Inactive,
-    #[error("this secret has expired: update its expiry date to use it again")]
+    #[error("this secret has expired: its creator or an admin can extend its expiry date")]
     Expired,
-    #[error("this secret is write-only: it can be replaced or fetched with `get`, never shown")]
+    #[error(
+        "this secret is write-only: it is never shown; `get` still fetches it, and its creator or an admin can replace it"
+    )]
     WriteOnly,
     #[error("too many failed sign-ins: try again in {retry_after_secs} s")]
     Locked { retry_after_secs: u64 },
