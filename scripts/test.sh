@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
 # One feature set for every cargo invocation, so nothing builds twice.
-features=(--features coffer-app/custom-protocol)
+# coffer-core/fuzzing: the replay of the fuzz corpus (crates/coffer-core/tests/fuzz_corpus.rs).
+features=(--features coffer-app/custom-protocol,coffer-core/fuzzing)
 step() { printf '\n\033[1m==> %s\033[0m\n' "$1" >&2; shift; "$@"; }
 
 step "UI type check" npm run --silent ui:check

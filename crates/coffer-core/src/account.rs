@@ -29,7 +29,15 @@ use crate::trust::state::{Config, UserEntry};
 /// Password hashing parameters as stored for a user: refused below the
 /// floor unless the (signed) vault configuration says it is a test vault,
 /// so lowering them in the storage gains an attacker nothing.
+///
+/// Refused above the ceiling too, whatever the profile: the storage must
+/// not be able to make a sign-in allocate or run without bound.
 pub(crate) fn check_floor(params: &KdfParams, config: &Config) -> Result<()> {
+    if !params.within_ceiling() {
+        return Err(Error::Integrity(
+            "the stored password hashing parameters (above the maximum cost)".into(),
+        ));
+    }
     if config.kdf_profile == KdfProfile::InsecureTest || params.meets_floor() {
         Ok(())
     } else {
@@ -80,7 +88,7 @@ fn bundle_extra(
 }
 
 /// The private keys as sealed: sign seed, then X25519 private key.
-fn identity_bytes(identity: &Identity) -> Zeroizing<Vec<u8>> {
+pub(crate) fn identity_bytes(identity: &Identity) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(64));
     out.extend_from_slice(identity.sign.expose_seed().as_slice());
     out.extend_from_slice(identity.enc.expose_private_bytes().as_slice());
@@ -243,9 +251,20 @@ pub(crate) fn seal_for_device(
     user: &UserEntry,
     identity: &Identity,
 ) -> Vec<u8> {
+    seal_bytes_for_device(device_key, device_id, user, &identity_bytes(identity))
+}
+
+/// Seals a bundle's plaintext (sign seed, then X25519 private key) under a
+/// device key.
+pub(crate) fn seal_bytes_for_device(
+    device_key: &SymKey,
+    device_id: i64,
+    user: &UserEntry,
+    plain: &[u8],
+) -> Vec<u8> {
     device_key.seal(
         &Aad::new("devices", device_id, "bundle", 2).with_extra(&device_extra(user)),
-        &identity_bytes(identity),
+        plain,
     )
 }
 

@@ -110,6 +110,14 @@ impl DeviceCredential {
     }
 }
 
+/// Reads a stored device credential and writes it back out, for the fuzz
+/// targets: `None` when it does not read.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn credential_round_trip(stored: &str) -> Option<String> {
+    let cred = DeviceCredential::decode(&SecretString::from(stored))?;
+    Some(cred.encode().expose_secret().to_string())
+}
+
 /// The id of the device remembered for `username` in `store`, if any.
 pub(crate) fn remembered_device_id(
     store: &dyn CredentialStore,

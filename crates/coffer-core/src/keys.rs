@@ -148,35 +148,14 @@ impl KeyCache {
             let Some((sealed, Some(sender_id))) = row else {
                 return Ok(None);
             };
-            let planted = || {
-                Error::Integrity(format!(
-                    "a key sealed to you ({}) is not the one the directory names",
-                    scope_name(scope)
-                ))
-            };
-            let sender_pk = dir
-                .user(sender_id)
-                .and_then(UserEntry::enc_key)
-                .ok_or_else(planted)?;
-            let mut extra = Vec::new();
-            let aad = grant_aad(
-                &dir.config.vault_id,
-                &kref,
-                scope,
+            let key = open_grant(
+                dir,
+                (scope, &kref),
+                &identity.enc,
                 self.user_id,
                 sender_id,
-                &mut extra,
-            );
-            let plain = identity
-                .enc
-                .open_from(sender_pk, &aad, &sealed)
-                .map_err(|_| planted())?;
-            let key = SymKey::from_slice(&plain).map_err(|_| planted())?;
-            if commitment(&dir.config.vault_id, key_id, scope, kref.generation, &key)
-                != kref.commitment
-            {
-                return Err(planted());
-            }
+                &sealed,
+            )?;
             self.insert(key_id, key);
         }
         Ok(self.keys.get(&key_id))
@@ -220,6 +199,63 @@ pub(crate) fn scope_name(scope: Scope) -> String {
     }
 }
 
+/// Opens a grant of `kref`, the current key of `scope`, sealed to
+/// `user_id` (whose X25519 key is `enc`) by `sender_id`. A grant that does
+/// not open, names an unknown sender, or holds a key other than the one the
+/// directory committed to is an integrity error.
+pub(crate) fn open_grant(
+    dir: &State,
+    (scope, kref): (Scope, &KeyRef),
+    enc: &KeyPair,
+    user_id: i64,
+    sender_id: i64,
+    sealed: &[u8],
+) -> Result<SymKey> {
+    let planted = || {
+        Error::Integrity(format!(
+            "a key sealed to you ({}) is not the one the directory names",
+            scope_name(scope)
+        ))
+    };
+    let sender_pk = dir
+        .user(sender_id)
+        .and_then(UserEntry::enc_key)
+        .ok_or_else(planted)?;
+    let mut extra = Vec::new();
+    let aad = grant_aad(
+        &dir.config.vault_id,
+        kref,
+        scope,
+        user_id,
+        sender_id,
+        &mut extra,
+    );
+    let plain = enc
+        .open_from(sender_pk, &aad, sealed)
+        .map_err(|_| planted())?;
+    let key = SymKey::from_slice(&plain).map_err(|_| planted())?;
+    if commitment(&dir.config.vault_id, kref.id, scope, kref.generation, &key) != kref.commitment {
+        return Err(planted());
+    }
+    Ok(key)
+}
+
+/// Seals a grant's plaintext (a scope key's bytes) from `sender` to the
+/// holder of `recipient_pk`.
+pub(crate) fn seal_grant(
+    vault_id: &str,
+    (scope, kref): (Scope, &KeyRef),
+    (sender_id, sender): (i64, &KeyPair),
+    (recipient_id, recipient_pk): (i64, &[u8]),
+    plain: &[u8],
+) -> Result<Vec<u8>> {
+    let mut extra = Vec::new();
+    let aad = grant_aad(vault_id, kref, scope, recipient_id, sender_id, &mut extra);
+    sender
+        .seal_from(recipient_pk, &aad, plain)
+        .map_err(|_| Error::Integrity(format!("the public key of user {recipient_id}")))
+}
+
 /// Who seals a grant: a user and their keys.
 #[derive(Clone, Copy)]
 pub(crate) struct Sender<'a> {
@@ -241,19 +277,13 @@ pub(crate) fn grant(
     let Some(pk) = recipient.enc_key() else {
         return Ok(());
     };
-    let mut extra = Vec::new();
-    let aad = grant_aad(
+    let sealed = seal_grant(
         &dir.config.vault_id,
-        kref,
-        scope,
-        recipient.id,
-        sender_id,
-        &mut extra,
-    );
-    let sealed = sender
-        .enc
-        .seal_from(pk, &aad, key.expose_bytes())
-        .map_err(|_| Error::Integrity(format!("the public key of user {}", recipient.id)))?;
+        (scope, kref),
+        (sender_id, &sender.enc),
+        (recipient.id, pk),
+        key.expose_bytes(),
+    )?;
     db.put_grant(kref.id, recipient.id, &sealed, sender_id)
 }
 

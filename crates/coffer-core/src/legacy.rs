@@ -228,14 +228,21 @@ pub(crate) fn open_fields(dek: &SymKey, row: &Row) -> Result<Fields> {
 /// A format-1 usage: (id, name, kind, field, created_by, created_at).
 pub(crate) type Usage = (i64, String, String, Option<String>, i64, Timestamp);
 
-/// A format-1 secret's usages (JSON sealed under the data key).
-pub(crate) fn usages(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<Usage>> {
+/// A format-1 usage's plaintext: JSON `{name, kind, field}`. `None` when
+/// it is not one.
+pub(crate) fn decode_usage(plain: &[u8]) -> Option<(String, String, Option<String>)> {
     #[derive(serde::Deserialize)]
     struct Sealed {
         name: String,
         kind: String,
         field: Option<String>,
     }
+    let s: Sealed = serde_json::from_slice(plain).ok()?;
+    Some((s.name, s.kind, s.field))
+}
+
+/// A format-1 secret's usages (JSON sealed under the data key).
+pub(crate) fn usages(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<Usage>> {
     rows::usages(conn, row.id)?
         .into_iter()
         .map(|(id, blob, by, at)| {
@@ -244,9 +251,9 @@ pub(crate) fn usages(conn: &Connection, dek: &SymKey, row: &Row) -> Result<Vec<U
             let plain = dek
                 .open(&aad, &blob)
                 .map_err(|_| Error::secret_integrity(row.id))?;
-            let s: Sealed =
-                serde_json::from_slice(&plain).map_err(|_| Error::secret_integrity(row.id))?;
-            Ok((id, s.name, s.kind, s.field, by, at))
+            let (name, kind, field) =
+                decode_usage(&plain).ok_or_else(|| Error::secret_integrity(row.id))?;
+            Ok((id, name, kind, field, by, at))
         })
         .collect()
 }

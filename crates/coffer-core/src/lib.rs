@@ -36,6 +36,8 @@ mod cx;
 mod device;
 pub mod dotenv;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod history;
 mod keys;
 mod legacy;

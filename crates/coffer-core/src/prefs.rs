@@ -53,15 +53,27 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 fn read(path: Option<&Path>) -> File {
-    let mut file: File = path
-        .and_then(|p| std::fs::read(p).ok())
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
+    path.and_then(|p| std::fs::read(p).ok())
+        .and_then(|bytes| parse(&bytes))
+        .unwrap_or_default()
+}
+
+/// A preferences file's contents; `None` when they are not a preferences
+/// file (which then counts as defaults).
+fn parse(bytes: &[u8]) -> Option<File> {
+    let mut file: File = serde_json::from_slice(bytes).ok()?;
     // Settings out of range (edited by hand) count as unset.
     if file.settings.validate().is_err() {
         file.settings = Settings::default();
     }
-    file
+    Some(file)
+}
+
+/// Reads a preferences file's contents and writes them back out as
+/// [`Prefs`] would, for the fuzz targets: `None` when they do not read.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn round_trip(bytes: &[u8]) -> Option<Vec<u8>> {
+    serde_json::to_vec_pretty(&parse(bytes)?).ok()
 }
 
 fn write(path: &Path, file: &File) -> Result<()> {

@@ -44,12 +44,37 @@ impl KdfParams {
         p: 1,
     };
 
+    /// The most a stored cost may ask for: calibration's memory ceiling,
+    /// with passes and lanes well above what Coffer ever chooses (t = 3,
+    /// p = 4). Costs are read from storage that others can write, and
+    /// Argon2 itself accepts up to 4 TiB and 2^32 passes: without a bound,
+    /// one edited row would make a sign-in allocate until the process is
+    /// killed, or never finish.
+    pub const CEILING: Self = Self {
+        m_kib: Self::CEILING_M_KIB,
+        t: 10,
+        p: 16,
+    };
+
     /// Whether these parameters meet the floor for real vaults.
     pub fn meets_floor(&self) -> bool {
         self.m_kib >= Self::FLOOR.m_kib && self.t >= Self::FLOOR.t && self.p >= Self::FLOOR.p
     }
 
+    /// Whether these parameters stay within [`KdfParams::CEILING`].
+    pub fn within_ceiling(&self) -> bool {
+        self.m_kib <= Self::CEILING.m_kib && self.t <= Self::CEILING.t && self.p <= Self::CEILING.p
+    }
+
     fn argon2(&self) -> Result<Argon2<'static>, argon2::Error> {
+        // Argon2 has no error for too many passes: too much memory is the
+        // nearest (both are a cost above the ceiling).
+        if self.p > Self::CEILING.p {
+            return Err(argon2::Error::ThreadsTooMany);
+        }
+        if !self.within_ceiling() {
+            return Err(argon2::Error::MemoryTooMuch);
+        }
         let params = Params::new(self.m_kib, self.t, self.p, Some(32))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
@@ -159,5 +184,40 @@ mod tests {
             p: 0,
         };
         assert!(derive_password_key(b"pw", &[0; SALT_LEN], &bad).is_err());
+    }
+
+    #[test]
+    fn costs_above_the_ceiling_are_refused_before_any_work() {
+        // Seen while writing the `kdf_params` fuzz target: a stored cost of 4 TiB or
+        // 2^32 passes went straight to Argon2 (an allocation that fails or
+        // gets the process killed; a derivation that never ends).
+        for huge in [
+            KdfParams {
+                m_kib: u32::MAX,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                t: u32::MAX,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                p: 0xFF_FFFF,
+                m_kib: u32::MAX,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                m_kib: KdfParams::CEILING.m_kib + 1,
+                ..KdfParams::FLOOR
+            },
+        ] {
+            assert!(!huge.within_ceiling());
+            let started = Instant::now();
+            assert!(derive_password_key(b"pw", &[0; SALT_LEN], &huge).is_err());
+            assert!(derive_seed(b"pw", &[0; SALT_LEN], &huge).is_err());
+            assert!(started.elapsed() < Duration::from_secs(1));
+        }
+        assert!(KdfParams::CEILING.within_ceiling());
+        assert!(KdfParams::FLOOR.within_ceiling());
+        assert!(KdfParams::INSECURE_TEST.within_ceiling());
     }
 }

@@ -27,8 +27,19 @@ fn content_aad(id: i64, column: &'static str, dek_gen: i64) -> Aad<'static> {
     Aad::new("secrets", id, column, dek_gen)
 }
 
+/// Seals an encoded plaintext into a secret's `meta` or `fields` column.
+pub(crate) fn seal_content(
+    dek: &SymKey,
+    id: i64,
+    column: &'static str,
+    dek_gen: i64,
+    plain: &[u8],
+) -> Vec<u8> {
+    dek.seal(&content_aad(id, column, dek_gen), plain)
+}
+
 pub(crate) fn seal_meta(dek: &SymKey, id: i64, dek_gen: i64, meta: &Meta) -> Vec<u8> {
-    dek.seal(&content_aad(id, "meta", dek_gen), &codec::encode_meta(meta))
+    seal_content(dek, id, "meta", dek_gen, &codec::encode_meta(meta))
 }
 
 /// Decrypts a metadata blob the header names (checked against it already).
@@ -40,10 +51,7 @@ pub(crate) fn open_meta(dek: &SymKey, h: &Header, blob: &[u8]) -> Result<Meta> {
 }
 
 pub(crate) fn seal_fields(dek: &SymKey, id: i64, dek_gen: i64, fields: &Fields) -> Vec<u8> {
-    dek.seal(
-        &content_aad(id, "fields", dek_gen),
-        &codec::encode_fields(fields),
-    )
+    seal_content(dek, id, "fields", dek_gen, &codec::encode_fields(fields))
 }
 
 /// Decrypts the fields blob, which must be the one the header names.
@@ -79,6 +87,17 @@ pub(crate) fn wrap_dek(
     key_id: i64,
     dek: &SymKey,
 ) -> Vec<u8> {
+    wrap_bytes(key, secret_id, dek_gen, key_id, dek.expose_bytes())
+}
+
+/// Seals raw key bytes as a wrap (the fuzz targets wrap any bytes).
+pub(crate) fn wrap_bytes(
+    key: &SymKey,
+    secret_id: i64,
+    dek_gen: i64,
+    key_id: i64,
+    plain: &[u8],
+) -> Vec<u8> {
     key.seal(
         &linked_aad(
             "secret_wraps",
@@ -87,7 +106,7 @@ pub(crate) fn wrap_dek(
             dek_gen,
             &key_id.to_le_bytes(),
         ),
-        dek.expose_bytes(),
+        plain,
     )
 }
 
@@ -146,20 +165,40 @@ pub(crate) struct Version {
 
 /// Seals an earlier version under `dek` (generation `dek_gen`).
 pub(crate) fn seal_version(dek: &SymKey, secret_id: i64, dek_gen: i64, v: &Version) -> VersionRow {
-    let extra = history_extra(dek_gen, v.updated_at, v.updated_by);
-    VersionRow {
+    let mut row = VersionRow {
         version: v.version,
         updated_at: v.updated_at,
         updated_by: v.updated_by,
-        meta: dek.seal(
-            &history_aad(secret_id, "meta", v.version, &extra),
-            &codec::encode_meta(&v.meta),
-        ),
-        fields: dek.seal(
-            &history_aad(secret_id, "fields", v.version, &extra),
-            &codec::encode_fields(&v.fields),
-        ),
-    }
+        meta: Vec::new(),
+        fields: Vec::new(),
+    };
+    seal_version_plain(
+        dek,
+        secret_id,
+        dek_gen,
+        &mut row,
+        &codec::encode_meta(&v.meta),
+        &codec::encode_fields(&v.fields),
+    );
+    row
+}
+
+/// Seals encoded plaintexts into a version row's `meta` and `fields`,
+/// bound to its version, author and time.
+pub(crate) fn seal_version_plain(
+    dek: &SymKey,
+    secret_id: i64,
+    dek_gen: i64,
+    row: &mut VersionRow,
+    meta: &[u8],
+    fields: &[u8],
+) {
+    let extra = history_extra(dek_gen, row.updated_at, row.updated_by);
+    row.meta = dek.seal(&history_aad(secret_id, "meta", row.version, &extra), meta);
+    row.fields = dek.seal(
+        &history_aad(secret_id, "fields", row.version, &extra),
+        fields,
+    );
 }
 
 pub(crate) fn open_version(
@@ -219,6 +258,17 @@ pub(crate) fn seal_usage(
     label: &UsageLabel,
 ) -> Vec<u8> {
     let plain: Zeroizing<Vec<u8>> = codec::encode_usage(label);
+    seal_usage_plain(dek, usage_id, secret_id, dek_gen, &plain)
+}
+
+/// Seals an encoded usage label onto usage row `usage_id` of a secret.
+pub(crate) fn seal_usage_plain(
+    dek: &SymKey,
+    usage_id: i64,
+    secret_id: i64,
+    dek_gen: i64,
+    plain: &[u8],
+) -> Vec<u8> {
     dek.seal(
         &linked_aad(
             "usages",
@@ -227,7 +277,7 @@ pub(crate) fn seal_usage(
             dek_gen,
             &secret_id.to_le_bytes(),
         ),
-        &plain,
+        plain,
     )
 }
 

@@ -132,7 +132,7 @@ fn decode_change(r: &mut Reader) -> Option<Change> {
 }
 
 impl Entry {
-    fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new(ENTRY_V1, 128);
         w.str(&self.vault_id)
             .i64(self.epoch)
@@ -146,7 +146,7 @@ impl Entry {
         w.finish().to_vec()
     }
 
-    fn decode(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         let mut r = Reader::new(bytes, ENTRY_V1)?;
         let vault_id = r.str()?.to_string();
         let epoch = r.i64()?;
@@ -287,7 +287,7 @@ fn genesis(signed: &SignedEntry) -> Check<State> {
     )?;
     require(
         kdf_allowed(&config),
-        "the password hashing is below the floor",
+        "the password hashing is below the floor or above the ceiling",
     )?;
     let owner = e
         .changes
@@ -388,7 +388,7 @@ fn enrollment(s: &State, signed: &SignedEntry) -> Check<State> {
 }
 
 fn kdf_allowed(c: &Config) -> bool {
-    c.kdf_profile == KdfProfile::InsecureTest || c.kdf.meets_floor()
+    c.kdf.within_ceiling() && (c.kdf_profile == KdfProfile::InsecureTest || c.kdf.meets_floor())
 }
 
 fn key_id_free(s: &State, id: i64) -> bool {
@@ -419,7 +419,10 @@ pub(crate) fn check_change(
                 kdf_not_lower(&cfg.kdf, &old.kdf),
                 "password hashing cannot be lowered",
             )?;
-            require(kdf_allowed(cfg), "the password hashing is below the floor")?;
+            require(
+                kdf_allowed(cfg),
+                "the password hashing is below the floor or above the ceiling",
+            )?;
             next.config = cfg.clone();
         }
         Change::User(u) => {
