@@ -1,7 +1,9 @@
 // "Remember on this device" against a real Secret Service (a private
 // gnome-keyring on the test's D-Bus session): after a restart the app opens
-// straight to the table; "Forget this device" brings the password form back
-// on the next start. Each start is a new WebDriver session (a new app process).
+// straight to the table, unless someone pressed Lock (then it waits for the
+// password or a deliberate "Unlock with this device"); "Forget this device"
+// brings the password form back on the next start. Each start is a new
+// WebDriver session (a new app process).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, describe } from "node:test";
@@ -70,6 +72,24 @@ describe("remember this device (gnome-keyring)", () => {
     await onTable();
     assert.equal(await b.$(tid("unlock-password")).isExisting(), false, "no password form was shown");
     await shown(b, "secret-row-API_TOKEN");
+  });
+
+  run.step("after Lock, a restart shows the lock screen (not the vault); 'Unlock with this device' opens it", async () => {
+    await click(b, "lock");
+    await shown(b, "unlock-password");
+    await restart();
+    await shown(b, "unlock-password");
+    assert.equal(await b.$(tid("nav-secrets")).isExisting(), false, "the lock held across the restart");
+    assert.equal(await isOn(b, "remember-device"), true, "'Remember on this device' shows what is true: checked");
+    await shown(b, "unlock-device");
+    await shown(b, "forget-device");
+    assert.equal(keyringItems(), 1, "the device key is still there");
+    await click(b, "unlock-device");
+    await onTable();
+    // Unlocked on purpose: the next start opens straight to the table again.
+    await restart();
+    await onTable();
+    assert.equal(await b.$(tid("unlock-password")).isExisting(), false, "no lock screen after a deliberate unlock");
   });
 
   run.step("Settings show the vault's fingerprint (as the CLI does) and this remembered device", async () => {

@@ -13,7 +13,7 @@ import { LIMITS } from "../bindings/limit-values";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { Settings } from "../bindings/Settings";
 import { AppDialog } from "../components/AppDialog";
-import { Banner } from "../components/Banner";
+import { MessageSlot, type FormMessage } from "../components/Banner";
 import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
 import { sentence } from "../lib/text";
@@ -48,25 +48,12 @@ function NumberInput(p: { label: string; value: number; onChange: (v: number) =>
   );
 }
 
-/** The user's remembered devices, each with a way to sign it out. */
-function Devices() {
-  const client = useQueryClient();
-  const list = useDevices();
-  const devices = list.data ?? null;
-  const revoke = useMutation({
-    mutationFn: (d: DeviceInfo) => revokeDevice(d.id),
-    onSuccess: (_, d) => {
-      toast(d.current ? "This device is signed out: the next sign-in needs your password" : `${d.label} is signed out`);
-      return invalidate(client, keys.devices);
-    },
-  });
-  const failed = revoke.error ?? list.error;
-  const error = failed ? sentence(failed.message) : null;
-
+/** The user's remembered devices, each with a way to sign it out (`onRevoke`). */
+function Devices({ devices, loading, onRevoke }: { devices: DeviceInfo[] | null; loading: boolean; onRevoke: (d: DeviceInfo) => void }) {
   return (
     <div className="field" data-testid="devices">
       <span className="field-label">Remembered devices</span>
-      {devices === null && !error && <p className="muted">Loading…</p>}
+      {devices === null && loading && <p className="muted">Loading…</p>}
       {devices?.length === 0 && <p className="field-help">No device remembers you: every sign-in asks for your password.</p>}
       {devices && devices.length > 0 && (
         <ul className="device-list">
@@ -77,17 +64,12 @@ function Devices() {
                 {d.current && <span className="muted"> (this device)</span>}
               </span>
               <span className="muted device-date">since {formatDate(d.created_at)}</span>
-              <Btn variant="ghost" onPress={() => revoke.mutate(d)} testId={`revoke-device-${d.id}`}>
+              <Btn variant="ghost" onPress={() => onRevoke(d)} testId={`revoke-device-${d.id}`}>
                 Sign out
               </Btn>
             </li>
           ))}
         </ul>
-      )}
-      {error && (
-        <Banner tone="danger" live="assertive" testId="devices-error">
-          {error}
-        </Banner>
       )}
     </div>
   );
@@ -106,9 +88,24 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
       return invalidate(client, keys.settings);
     },
   });
+  const list = useDevices();
+  const revoke = useMutation({
+    mutationFn: (d: DeviceInfo) => revokeDevice(d.id),
+    onSuccess: (_, d) => {
+      toast(d.current ? "This device is signed out: the next sign-in needs your password" : `${d.label} is signed out`);
+      return invalidate(client, keys.devices);
+    },
+  });
   const busy = save.isPending;
   const failed = save.error ?? stored.error;
   const error = failed ? sentence(failed.message) : null;
+  const deviceFailure = revoke.error ?? list.error;
+  // One message place, at the end: a message appearing moves no button.
+  const message: FormMessage | null = error
+    ? { tone: "danger", text: error, testId: "settings-error" }
+    : deviceFailure
+      ? { tone: "danger", text: sentence(deviceFailure.message), testId: "devices-error" }
+      : null;
 
   return (
     <AppDialog
@@ -165,13 +162,9 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
             differs, do not use the vault.
           </span>
         </div>
-        <Devices />
+        <Devices devices={list.data ?? null} loading={list.isPending} onRevoke={(d) => revoke.mutate(d)} />
       </div>
-      {error && (
-        <Banner tone="danger" live="assertive" testId="settings-error">
-          {error}
-        </Banner>
-      )}
+      <MessageSlot message={message} testId="settings-message" />
     </AppDialog>
   );
 }
