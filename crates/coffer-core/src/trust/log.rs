@@ -234,7 +234,12 @@ pub(crate) fn apply(before: Option<&State>, signed: &SignedEntry, stored: &[u8])
     let mut next = match before {
         None => genesis(signed)?,
         Some(s) => {
-            require(e.epoch == s.epoch + 1, "the entry is out of order")?;
+            // Checked: a checkpoint read back from this device's store may say
+            // anything, and must be refused, not overflow.
+            require(
+                s.epoch.checked_add(1) == Some(e.epoch),
+                "the entry is out of order",
+            )?;
             require(
                 e.prev == s.head,
                 "the entry does not follow the one before it",
@@ -361,7 +366,7 @@ fn enrollment(s: &State, signed: &SignedEntry) -> Check<State> {
             }
             Change::PersonalKey(u, k) if *u == user.id => {
                 require(
-                    k.generation == user.personal.map_or(1, |p| p.generation + 1),
+                    next_generation(user.personal) == Some(k.generation),
                     "the personal key's generation is wrong",
                 )?;
                 require(key_id_free(s, k.id), "the key id is already in use")?;
@@ -511,7 +516,7 @@ pub(crate) fn check_change(
             }
             let old = next.shared.get(scope);
             require(
-                k.generation == old.map_or(1, |o| o.generation + 1),
+                next_generation(old.copied()) == Some(k.generation),
                 "the key's generation is wrong",
             )?;
             require(key_id_free(next, k.id), "the key id is already in use")?;
@@ -520,7 +525,7 @@ pub(crate) fn check_change(
         Change::PersonalKey(u, k) => {
             require(*u == signer.id, "only its user makes a personal key")?;
             let user = next.users.get(u).ok_or(Refused("the user is unknown"))?;
-            let generation_ok = k.generation == user.personal.map_or(1, |p| p.generation + 1);
+            let generation_ok = next_generation(user.personal) == Some(k.generation);
             require(generation_ok, "the personal key's generation is wrong")?;
             require(key_id_free(next, k.id), "the key id is already in use")?;
             if let Some(user) = next.users.get_mut(u) {
@@ -532,10 +537,165 @@ pub(crate) fn check_change(
     Ok(())
 }
 
+/// The generation a scope's next key must have (`None` past the last one).
+fn next_generation(current: Option<KeyRef>) -> Option<i64> {
+    current.map_or(Some(1), |k| k.generation.checked_add(1))
+}
+
 fn kdf_not_lower(new: &KdfParams, old: &KdfParams) -> bool {
     new.m_kib >= old.m_kib && new.t >= old.t && new.p >= old.p
 }
 
 fn valid_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 128 && s.trim() == s && !s.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KeyPair;
+
+    fn keys(seed: u8) -> (SignKey, [u8; 32]) {
+        let enc = KeyPair::from_private_bytes(&[seed + 1; 32]).expect("key");
+        (SignKey::from_seed(&[seed; 32]), *enc.public_bytes())
+    }
+
+    fn user(id: i64, role: Role, identity: Identity) -> UserEntry {
+        UserEntry {
+            id,
+            username: format!("u{id}"),
+            display_name: String::new(),
+            role,
+            depts: Default::default(),
+            primary: None,
+            disabled: false,
+            identity,
+            personal: None,
+            created_at: 1,
+        }
+    }
+
+    fn key(id: i64, generation: i64) -> KeyRef {
+        KeyRef {
+            id,
+            generation,
+            commitment: [id as u8; 32],
+        }
+    }
+
+    /// A one-user directory, and the owner's key.
+    fn genesis() -> (State, SignKey) {
+        let (sign, enc) = keys(1);
+        let owner = user(
+            1,
+            Role::Owner,
+            Identity::Active {
+                sign: sign.public(),
+                enc,
+            },
+        );
+        let e = Entry {
+            vault_id: "v".into(),
+            epoch: 1,
+            prev: [0; 32],
+            signer: 1,
+            at: 1,
+            changes: vec![
+                Change::Config(Config {
+                    vault_id: "v".into(),
+                    kdf_profile: KdfProfile::InsecureTest,
+                    kdf: KdfParams::INSECURE_TEST,
+                }),
+                Change::User(owner),
+            ],
+        };
+        let signed = e.sign(&sign, None);
+        let state = apply(None, &signed, &signed.to_bytes()).expect("genesis");
+        (state, sign)
+    }
+
+    fn next(s: &State, signer: i64, changes: Vec<Change>) -> Entry {
+        Entry {
+            vault_id: "v".into(),
+            epoch: s.epoch.wrapping_add(1),
+            prev: s.head,
+            signer,
+            at: 2,
+            changes,
+        }
+    }
+
+    fn applied(s: &State, signed: &SignedEntry) -> Check<State> {
+        apply(Some(s), signed, &signed.to_bytes())
+    }
+
+    #[test]
+    fn a_directory_at_the_last_epoch_or_generation_is_refused_not_overflowed() {
+        // Found by reading while writing the `directory_state` fuzz target
+        // (confirmed through it, fuzz/corpus/directory_state/regress-*): a
+        // checkpoint read back from device.db at epoch i64::MAX, or naming
+        // a key at generation i64::MAX, made the next entry's check
+        // overflow (a panic in debug builds).
+        let (s, owner) = genesis();
+        let ok = next(&s, 1, vec![Change::key(Scope::All, key(1, 1))]).sign(&owner, None);
+        assert!(applied(&s, &ok).is_ok(), "the control entry applies");
+
+        let mut last = s.clone();
+        last.epoch = i64::MAX;
+        let signed = next(&last, 1, vec![]).sign(&owner, None);
+        assert_eq!(
+            applied(&last, &signed).err(),
+            Some(Refused("the entry is out of order"))
+        );
+
+        let mut worn = s.clone();
+        worn.shared.insert(Scope::All, key(1, i64::MAX));
+        let signed =
+            next(&worn, 1, vec![Change::key(Scope::All, key(2, i64::MIN))]).sign(&owner, None);
+        assert_eq!(
+            applied(&worn, &signed).err(),
+            Some(Refused("the key's generation is wrong"))
+        );
+
+        let mut personal = s.clone();
+        if let Some(o) = personal.users.get_mut(&1) {
+            o.personal = Some(key(1, i64::MAX));
+        }
+        let signed =
+            next(&personal, 1, vec![Change::PersonalKey(1, key(2, i64::MIN))]).sign(&owner, None);
+        assert_eq!(
+            applied(&personal, &signed).err(),
+            Some(Refused("the personal key's generation is wrong"))
+        );
+
+        let (enroll, _) = keys(3);
+        let (mine, enc) = keys(5);
+        let mut pending = s.clone();
+        let mut p = user(
+            2,
+            Role::Member,
+            Identity::Pending {
+                enroll: enroll.public(),
+            },
+        );
+        p.personal = Some(key(1, i64::MAX));
+        pending.users.insert(2, p);
+        let signed = next(
+            &pending,
+            2,
+            vec![
+                Change::Enroll {
+                    user: 2,
+                    sign: mine.public(),
+                    enc,
+                },
+                Change::PersonalKey(2, key(2, i64::MIN)),
+            ],
+        )
+        .sign(&mine, Some(&enroll));
+        assert_eq!(
+            applied(&pending, &signed).err(),
+            Some(Refused("the personal key's generation is wrong"))
+        );
+    }
 }
