@@ -48,5 +48,8 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
     restoreMocks: true,
+    // Component tests click through whole flows; on a busy 2-core machine
+    // (a cargo build alongside) the 5 s default times them out.
+    testTimeout: 20_000,
   },
 });

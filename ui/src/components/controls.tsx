@@ -6,6 +6,7 @@
 import { Check, ChevronDown, Eye, EyeOff } from "lucide-react";
 import { useLayoutEffect, useRef, useState, type ClipboardEvent, type ReactNode, type Ref } from "react";
 import {
+  Autocomplete,
   Button,
   Checkbox,
   FieldError,
@@ -14,6 +15,7 @@ import {
   ListBox,
   ListBoxItem,
   Popover,
+  SearchField,
   Select,
   SelectValue,
   Switch,
@@ -22,6 +24,7 @@ import {
   TextField,
   Tooltip,
   TooltipTrigger,
+  useFilter,
   type ButtonProps,
   type Key,
 } from "react-aria-components";
@@ -366,7 +369,7 @@ export interface Option {
   testId?: string;
 }
 
-/** A single-choice dropdown. */
+/** A single-choice dropdown; with `searchLabel`, a search box above the options filters them. */
 export function SelectField(p: {
   label: string;
   value: string;
@@ -376,7 +379,23 @@ export function SelectField(p: {
   hideLabel?: boolean;
   className?: string;
   isDisabled?: boolean;
+  searchLabel?: string;
 }) {
+  const { contains } = useFilter({ sensitivity: "base" });
+  const listBox = (
+    <ListBox className="listbox" items={p.options}>
+      {(o) => (
+        <ListBoxItem id={o.id} className="listbox-item" textValue={o.label} data-testid={o.testId}>
+          {({ isSelected }) => (
+            <>
+              <span>{o.label}</span>
+              {isSelected && <Check size={14} aria-hidden="true" />}
+            </>
+          )}
+        </ListBoxItem>
+      )}
+    </ListBox>
+  );
   return (
     <Select
       className={withClass("field select", p.className)}
@@ -390,18 +409,16 @@ export function SelectField(p: {
         <ChevronDown size={16} aria-hidden="true" />
       </Button>
       <Popover className="popover" placement="bottom start">
-        <ListBox className="listbox" items={p.options}>
-          {(o) => (
-            <ListBoxItem id={o.id} className="listbox-item" textValue={o.label} data-testid={o.testId}>
-              {({ isSelected }) => (
-                <>
-                  <span>{o.label}</span>
-                  {isSelected && <Check size={14} aria-hidden="true" />}
-                </>
-              )}
-            </ListBoxItem>
-          )}
-        </ListBox>
+        {p.searchLabel ? (
+          <Autocomplete filter={contains}>
+            <SearchField className="popover-search" aria-label={p.searchLabel} autoFocus>
+              <Input className="input" placeholder={p.searchLabel} data-testid={p.testId ? `${p.testId}-search` : undefined} />
+            </SearchField>
+            {listBox}
+          </Autocomplete>
+        ) : (
+          listBox
+        )}
       </Popover>
     </Select>
   );

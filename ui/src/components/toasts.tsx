@@ -17,13 +17,19 @@ export interface ToastMessage {
   title: string;
   description?: string;
   tone: "success" | "info" | "error";
+  /** One button, e.g. Undo; pressing it also dismisses the toast. */
+  action?: { label: string; onAction: () => void };
 }
 
 export const toastQueue = new ToastQueue<ToastMessage>({ maxVisibleToasts: 4 });
 
-export function toast(title: string, opts: { description?: string; tone?: ToastMessage["tone"]; timeout?: number } = {}) {
+export function toast(
+  title: string,
+  opts: { description?: string; tone?: ToastMessage["tone"]; timeout?: number; action?: ToastMessage["action"] } = {},
+) {
   const message: ToastMessage = { title, tone: opts.tone ?? "success" };
   if (opts.description !== undefined) message.description = opts.description;
+  if (opts.action !== undefined) message.action = opts.action;
   return toastQueue.add(message, { timeout: opts.timeout ?? 5000 });
 }
 
@@ -45,6 +51,18 @@ export function Toasts() {
                 </Text>
               )}
             </ToastContent>
+            {t.content.action && (
+              <Button
+                className="btn btn-secondary toast-action"
+                data-testid="toast-action"
+                onPress={() => {
+                  t.content.action?.onAction();
+                  toastQueue.close(t.key);
+                }}
+              >
+                {t.content.action.label}
+              </Button>
+            )}
             <Button slot="close" className="icon-btn icon-btn-default" aria-label="Dismiss">
               <X size={16} />
             </Button>
