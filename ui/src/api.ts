@@ -150,6 +150,8 @@ export const listSecrets = (query: ListQuery = { search: null, tag: null, depart
 export const secret = (id: number) => call("secret", { id });
 export const revealSecret = (id: number) => call("reveal_secret", { id });
 export const copyField = (id: number, field: string) => call("copy_field", { id, field });
+/** Every field as `.env` lines, onto the clipboard from the Rust side. */
+export const copyAsEnv = (id: number) => call("copy_as_env", { id });
 export const createSecret = (secret: NewSecret) => call("create_secret", { secret });
 export const updateSecret = (id: number, update: SecretUpdate) => call("update_secret", { id, update });
 export const deleteSecret = (id: number) => call("delete_secret", { id });

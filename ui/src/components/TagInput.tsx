@@ -1,13 +1,13 @@
 /**
- * Tags: type and press Enter; each tag becomes a removable chip
- * (React Aria TagGroup, so chips are keyboard-navigable and removable with
- * Backspace/Delete).
+ * Tags: type and press Enter (or a comma; "a, b, c" adds three); each tag
+ * becomes a removable chip (React Aria TagGroup, so chips are
+ * keyboard-navigable and removable with Backspace/Delete).
  */
 import { X } from "lucide-react";
 import { useState } from "react";
 import { Button, Input, Label, Tag, TagGroup, TagList, Text, TextField } from "react-aria-components";
 
-import { tagProblem } from "../lib/secretForm";
+import { addTags } from "../lib/secretForm";
 
 export function TagInput({
   tags,
@@ -21,15 +21,12 @@ export function TagInput({
   const [draft, setDraft] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
 
-  function add() {
-    const p = tagProblem(draft, tags);
-    if (p) {
-      setProblem(p);
-      return;
-    }
-    onChange([...tags, draft.trim()]);
-    setDraft("");
-    setProblem(null);
+  /** Adds the tags in `text`; what could not be added stays in the box. */
+  function add(text: string) {
+    const r = addTags(text, tags);
+    if (r.tags.length !== tags.length) onChange(r.tags);
+    setDraft(r.rest);
+    setProblem(r.problem);
   }
 
   const message = problem ?? error ?? null;
@@ -39,8 +36,18 @@ export function TagInput({
         className="tag-input-field"
         value={draft}
         onChange={(v) => {
-          setDraft(v);
-          setProblem(null);
+          // A comma ends a tag: what comes before it is added at once.
+          const cut = v.lastIndexOf(",");
+          if (cut < 0) {
+            setDraft(v);
+            setProblem(null);
+            return;
+          }
+          const r = addTags(v.slice(0, cut), tags);
+          if (r.tags.length !== tags.length) onChange(r.tags);
+          const tail = v.slice(cut + 1).trimStart();
+          setDraft(r.rest === "" ? tail : tail === "" ? r.rest : `${r.rest}, ${tail}`);
+          setProblem(r.problem);
         }}
         isInvalid={message !== null}
         validationBehavior="aria"
@@ -48,12 +55,12 @@ export function TagInput({
         <Label className="field-label">Tags</Label>
         <Input
           className="input"
-          placeholder="Type a tag and press Enter"
+          placeholder="Type a tag and press Enter (or a comma)"
           data-testid="secret-tag-input"
           onKeyDown={(e) => {
             if (e.key === "Enter") {
               e.preventDefault();
-              if (draft.trim() !== "") add();
+              if (draft.trim() !== "") add(draft);
             } else if (e.key === "Backspace" && draft === "" && tags.length > 0) {
               onChange(tags.slice(0, -1));
             }

@@ -83,6 +83,11 @@ describe("collectTags / collectDepartments", () => {
     expect(tags).toEqual(["db", "Finance", "legacy", "ops", "prod", "zeta"]);
   });
 
+  it("sorts tags as people count", () => {
+    const tags = collectTags(["team-10", "team-2", "Team-1", "team-1b", "alpha"].map((t, i) => summary({ id: i, key: `K${i}`, tags: [t] })));
+    expect(tags).toEqual(["alpha", "Team-1", "team-1b", "team-2", "team-10"]);
+  });
+
   it("lists department codes in use", () => {
     expect(collectDepartments(list)).toEqual(["DEFAULT", "FIN", "OPS"]);
   });

@@ -17,6 +17,8 @@ export interface SecretFilter {
   showInactive: boolean;
 }
 
+const NONE: ReadonlySet<number> = new Set();
+
 export const EMPTY_FILTER: SecretFilter = { search: "", tag: null, department: null, showInactive: false };
 
 // Lower-cased search text per summary object. Summaries are immutable (a
@@ -45,12 +47,21 @@ export function inDepartment(s: SecretSummary, code: string): boolean {
   return d.codes.some((c) => c.toLowerCase() === wanted);
 }
 
-export function filterSecrets(list: readonly SecretSummary[], filter: SecretFilter, now: number): SecretSummary[] {
+/**
+ * The secrets the filter lets through. `keep`: ids shown even when dormant
+ * (one just deactivated stays in view, greyed, until the next refresh).
+ */
+export function filterSecrets(
+  list: readonly SecretSummary[],
+  filter: SecretFilter,
+  now: number,
+  keep: ReadonlySet<number> = NONE,
+): SecretSummary[] {
   const needle = filter.search.trim().toLowerCase();
   const tag = filter.tag?.toLowerCase() ?? null;
   const out: SecretSummary[] = [];
   for (const s of list) {
-    if (!filter.showInactive && isDormant(s, now)) continue;
+    if (!filter.showInactive && isDormant(s, now) && !keep.has(s.id)) continue;
     if (filter.department !== null && !inDepartment(s, filter.department)) continue;
     if (tag !== null && !s.tags.some((t) => t.toLowerCase() === tag)) continue;
     if (needle !== "" && !haystack(s).includes(needle)) continue;
@@ -59,11 +70,18 @@ export function filterSecrets(list: readonly SecretSummary[], filter: SecretFilt
   return out;
 }
 
-/** Every tag in use, once each (first spelling wins), sorted. */
+const natural = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+
+/** Sorts as people count: team-1, team-2, team-10 (not team-1, team-10, team-2). */
+export function naturalSort(list: readonly string[]): string[] {
+  return [...list].sort(natural.compare);
+}
+
+/** Every tag in use, once each (first spelling wins), in natural order. */
 export function collectTags(list: readonly SecretSummary[]): string[] {
   const seen = new Map<string, string>();
   for (const s of list) for (const t of s.tags) if (!seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
-  return [...seen.values()].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }));
+  return naturalSort([...seen.values()]);
 }
 
 /** Every department code that appears in a scope, sorted. */

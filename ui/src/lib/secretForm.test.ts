@@ -6,6 +6,7 @@ import {
   hasErrors,
   isEmptyUpdate,
   newFieldRow,
+  addTags,
   tagProblem,
   toNewSecret,
   toSecretUpdate,
@@ -71,6 +72,27 @@ describe("validateForm", () => {
   it("checks value size in bytes", () => {
     const big = { ...newFieldRow("value"), value: "é".repeat(33 * 1024) }; // 66 KiB in UTF-8
     expect(validateForm(filled({ fields: [big] }), "create").fields[big.uid]?.value).toMatch(/64 KiB/);
+  });
+});
+
+describe("addTags", () => {
+  it("adds several comma-separated tags at once", () => {
+    expect(addTags("a, b ,c", ["x"])).toEqual({ tags: ["x", "a", "b", "c"], rest: "", problem: null });
+  });
+
+  it("drops a duplicate with a message instead of leaving its text behind", () => {
+    expect(addTags("Prod", ["prod"])).toEqual({ tags: ["prod"], rest: "", problem: "“Prod” is already there." });
+    expect(addTags("prod, new, ops", ["prod", "ops"])).toEqual({
+      tags: ["prod", "ops", "new"],
+      rest: "",
+      problem: "“prod” and “ops” are already there.",
+    });
+    expect(addTags("a, a", [])).toEqual({ tags: ["a"], rest: "", problem: "“a” is already there." });
+  });
+
+  it("keeps what cannot be added in the box, to be fixed", () => {
+    const long = "x".repeat(41);
+    expect(addTags(`ok, ${long}`, [])).toEqual({ tags: ["ok"], rest: long, problem: expect.stringMatching(/40/) });
   });
 });
 

@@ -102,6 +102,28 @@ export function formFromSummary(s: SecretSummary): SecretForm {
   };
 }
 
+/** Whether closing would lose something the user typed or chose. */
+export function formChanged(form: SecretForm, initial: SecretForm): boolean {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return (
+    form.key !== initial.key ||
+    form.fields.length !== initial.fields.length ||
+    form.fields.some((r, i) => {
+      const o = initial.fields[i];
+      return o === undefined || r.name !== o.name || r.value !== o.value || r.original !== o.original;
+    }) ||
+    form.allDepartments !== initial.allDepartments ||
+    !same(form.departments, initial.departments) ||
+    form.userScope !== initial.userScope ||
+    form.description !== initial.description ||
+    !same(form.tags, initial.tags) ||
+    form.expiryEnabled !== initial.expiryEnabled ||
+    (form.expiryEnabled && form.expiresOn !== initial.expiresOn) ||
+    form.active !== initial.active ||
+    form.neverReveal !== initial.neverReveal
+  );
+}
+
 export function hasErrors(e: FormErrors): boolean {
   return (
     e.key !== undefined ||
@@ -137,6 +159,35 @@ export function tagProblem(tag: string, existing: readonly string[]): string | n
   if (existing.some((x) => x.toLowerCase() === t.toLowerCase())) return "That tag is already there.";
   if (existing.length >= MAX_TAGS) return `A secret can have at most ${MAX_TAGS} tags.`;
   return null;
+}
+
+/**
+ * Adds what was typed in the tag box: several tags at once when separated
+ * by commas (as the CLI's `--tag a,b` takes them). A tag already there is
+ * dropped with a message, so its text does not linger and merge with the
+ * next one; a tag that cannot be added (too long, too many) stays in
+ * `rest`, the box's new text, to be fixed.
+ */
+export function addTags(draft: string, existing: readonly string[]): { tags: string[]; rest: string; problem: string | null } {
+  const tags = [...existing];
+  const rest: string[] = [];
+  const dups: string[] = [];
+  let problem: string | null = null;
+  for (const part of draft.split(",").map((p) => p.trim())) {
+    if (part === "") continue;
+    const p = tagProblem(part, tags);
+    if (p === null) tags.push(part);
+    else if (tags.some((t) => t.toLowerCase() === part.toLowerCase())) dups.push(part);
+    else {
+      rest.push(part);
+      problem ??= p;
+    }
+  }
+  if (problem === null && dups.length > 0) {
+    const names = dups.map((d) => `“${d}”`);
+    problem = names.length === 1 ? `${names[0]} is already there.` : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are already there.`;
+  }
+  return { tags, rest: rest.join(", "), problem };
 }
 
 /** Checks the form as the core would, with messages that say what to do. */

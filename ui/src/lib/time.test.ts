@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { endOfLocalDay, lastValidDay, relativeTime, todayIso } from "./time";
+import { endOfLocalDay, lastValidDay, pastTime, relativeTime, todayIso } from "./time";
 
 const NOW = new Date(2030, 5, 15, 12, 0, 0).getTime();
 const MIN = 60_000;
@@ -22,6 +22,20 @@ describe("relativeTime", () => {
     [NOW + 2 * DAY, "in 2 days"],
   ])("%s -> %s", (at, text) => {
     expect(relativeTime(at, NOW)).toBe(text);
+  });
+});
+
+describe("pastTime", () => {
+  it.each([
+    [NOW, "just now"],
+    [NOW - 44_000, "just now"],
+    [NOW - 50_000, "1 minute ago"],
+    [NOW - 2 * MIN, "2 minutes ago"],
+    // Saved after the clock was read (or by a clock a little ahead): never "in 1 minute".
+    [NOW + 50_000, "just now"],
+    [NOW + 2 * MIN, "just now"],
+  ])("%s -> %s", (at, text) => {
+    expect(pastTime(at, NOW)).toBe(text);
   });
 });
 

@@ -29,6 +29,16 @@ export function relativeTime(at: number, now: number): string {
   return "just now";
 }
 
+/**
+ * A moment that has passed (updated, created, added): "just now", "5
+ * minutes ago". Never "in 1 minute": a time a little ahead of the clock
+ * the UI last read (a row saved after the list was fetched, a clock a
+ * second apart) is "just now".
+ */
+export function pastTime(at: number, now: number): string {
+  return relativeTime(Math.min(at, now), now);
+}
+
 const exact = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 

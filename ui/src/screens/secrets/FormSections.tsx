@@ -8,7 +8,9 @@ import { Minus, Plus } from "lucide-react";
 import { memo, useMemo } from "react";
 import { Label, Radio, RadioGroup } from "react-aria-components";
 
+import type { Scope } from "../../bindings/Scope";
 import type { UserScope } from "../../bindings/UserScope";
+import { Banner } from "../../components/Banner";
 import {
   Btn,
   CheckboxField,
@@ -20,7 +22,9 @@ import {
   TextInput,
   type Option,
 } from "../../components/controls";
+import { inScope, type Reader } from "../../lib/readable";
 import type { FieldRow, FormErrors } from "../../lib/secretForm";
+import { useUsages } from "../../queries";
 
 export const ALL_DEPARTMENTS = "__all__";
 
@@ -183,6 +187,33 @@ export const ScopeSection = memo(function ScopeSection(p: {
   );
 });
 
+/**
+ * Said before saving, not discovered after: a scope that leaves out the
+ * person saving it (an admin choosing a department she is not in).
+ */
+export const ScopeWarning = memo(function ScopeWarning(p: {
+  allDepartments: boolean;
+  departments: string[];
+  userScope: UserScope;
+  reader: Reader;
+  creator: string;
+}) {
+  if (!p.allDepartments && p.departments.length === 0) return null;
+  const scope: Scope = {
+    departments: p.allDepartments ? { kind: "all" } : { kind: "departments", codes: p.departments },
+    users: p.userScope,
+  };
+  if (inScope(scope, p.reader, p.creator)) return null;
+  const where = p.departments.length === 1 ? p.departments[0] : `any of ${p.departments.join(", ")}`;
+  return (
+    <Banner tone="warning" testId="scope-unreadable" title="You will not be able to read this secret">
+      {p.userScope === "creator" && p.creator.toLowerCase() !== p.reader.username.toLowerCase()
+        ? `It is private to ${p.creator}: only they can read its values.`
+        : `You are not a member of ${where}: you will see it in the list, but not its values, and you cannot copy them.`}
+    </Banner>
+  );
+});
+
 export const DescriptionInput = memo(function DescriptionInput(p: { value: string; error: string | undefined; onChange: (v: string) => void }) {
   return (
     <TextAreaInput
@@ -199,6 +230,17 @@ export const DescriptionInput = memo(function DescriptionInput(p: { value: strin
 export const ActiveSwitch = memo(function ActiveSwitch(p: { value: boolean; onChange: (v: boolean) => void }) {
   return <SwitchField label="Active" isSelected={p.value} onChange={p.onChange} testId="secret-active" />;
 });
+
+/** Switching Active off in the form: what saving will do, and what uses the secret, before Save. */
+export function DeactivationNote({ id }: { id: number }) {
+  const usages = useUsages(id).data ?? [];
+  return (
+    <Banner tone={usages.length > 0 ? "danger" : "warning"} testId="deactivation-note" title="Saving deactivates this secret">
+      Nobody will be able to reveal, copy or <code>get</code> it until it is activated again.
+      {usages.length > 0 && ` It is used by ${usages.map((u) => u.name).join(", ")}, which will stop getting it.`}
+    </Banner>
+  );
+}
 
 export const NeverReveal = memo(function NeverReveal(p: { value: boolean; wasWriteOnly: boolean; onChange: (v: boolean) => void }) {
   return (

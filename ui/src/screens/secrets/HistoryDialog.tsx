@@ -9,9 +9,34 @@ import { AppDialog } from "../../components/AppDialog";
 import { Banner } from "../../components/Banner";
 import { Btn } from "../../components/controls";
 import { toast } from "../../components/toasts";
-import { exactTime, relativeTime } from "../../lib/time";
+import type { VersionChange } from "../../bindings/VersionChange";
+import { exactTime, pastTime } from "../../lib/time";
 import { sentence } from "../../lib/text";
 import { refreshSecret, useHistory } from "../../queries";
+
+/** One change in words: "the value of password", "added field host". */
+export function changeText(c: VersionChange): string {
+  switch (c.kind) {
+    case "key":
+      return "the key";
+    case "description":
+      return "the description";
+    case "tags":
+      return "the tags";
+    case "field_added":
+      return `added field ${c.field}`;
+    case "field_removed":
+      return `removed field ${c.field}`;
+    case "field_value":
+      return `the value of ${c.field}`;
+    case "field_order":
+      return "the order of the fields";
+  }
+}
+
+function isOldest(v: VersionInfo, all: readonly VersionInfo[]): boolean {
+  return all.every((o) => o.version >= v.version);
+}
 
 export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretSummary; onClose: () => void; onRestored: () => void }) {
   const client = useQueryClient();
@@ -46,9 +71,12 @@ export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretS
                 <strong>Version {v.version}</strong>
                 {v.current && <span className="badge badge-success">Current</span>}
                 <span className="muted" title={exactTime(v.updated_at)}>
-                  {relativeTime(v.updated_at, now)} by {v.updated_by}
+                  {pastTime(v.updated_at, now)} by {v.updated_by}
                 </span>
               </div>
+              <p className="version-changes" data-testid={`changes-${v.version}`}>
+                {v.changes.length > 0 ? `Changed: ${v.changes.map(changeText).join("; ")}.` : isOldest(v, versions) ? "The oldest version kept." : "No change to key, fields, description or tags (scope, expiry or state, perhaps)."}
+              </p>
               <div className="version-meta">
                 {v.key !== secret.key && (
                   <span>

@@ -14,10 +14,12 @@ const departments = [
   { code: "OPS", name: "Operations" },
 ];
 
+const READER = { username: "carla", departments: ["FIN", "OPS"] };
+
 function renderCreate() {
   const onSaved = vi.fn();
   render(
-    <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={onSaved} />,
+    <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={onSaved} />,
   );
   return { onSaved };
 }
@@ -137,7 +139,7 @@ describe("secret dialog", () => {
   it("keeps unchanged fields in edit mode and never asks for their values", async () => {
     const user = userEvent.setup();
     const s = summary({ id: 7, key: "database-config", field_names: ["host", "password"], scope: { departments: { kind: "departments", codes: ["FIN"] }, users: "all" } });
-    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={() => {}} />);
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={() => {}} />);
     expect(screen.getByTestId("field-value-0")).toHaveValue("");
     expect(screen.getByTestId("field-value-0")).toHaveAttribute("placeholder", "unchanged");
     await user.type(screen.getByTestId("field-value-1"), "new-pass");
@@ -174,14 +176,17 @@ describe("secret dialog", () => {
       list_usages: () => [{ id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 }],
     });
     const s = summary({ id: 7, key: "K", active: true, can: { reveal: true, copy: true, edit: true, delete: true, activate: true } });
-    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" isAdmin onClose={() => {}} onSaved={() => {}} />);
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin onClose={() => {}} onSaved={() => {}} />);
     await user.type(screen.getByTestId("secret-description"), "rotated");
     await user.click(screen.getByTestId("secret-active"));
+    // Said before saving, with the usages.
+    expect(await screen.findByTestId("deactivation-note")).toHaveTextContent(/used by nightly-etl/);
     await user.click(screen.getByTestId("secret-save"));
     await waitFor(() => expect(backend.calls("update_secret")).toHaveLength(1));
     expect(backend.calls("update_secret")[0]?.update).toMatchObject({ description: "rotated", active: false });
     expect(backend.calls("set_secret_active")).toEqual([]);
-    await waitFor(() => expect(backend.calls("list_usages")).toEqual([{ id: 7 }]));
+    // Asked again after saving, for the toast that names them.
+    await waitFor(() => expect(backend.calls("list_usages")).toEqual([{ id: 7 }, { id: 7 }]));
   });
 });
 
@@ -189,18 +194,78 @@ describe("secret dialog keyboard", () => {
   it("closes on Escape", async () => {
     const user = userEvent.setup();
     const onClose = vi.fn();
-    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={onClose} onSaved={() => {}} />);
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={onClose} onSaved={() => {}} />);
     await user.keyboard("{Escape}");
     expect(onClose).toHaveBeenCalled();
   });
 
+  it("asks before Escape or Cancel throw away a filled-in form", async () => {
+    const user = userEvent.setup();
+    const onClose = vi.fn();
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={onClose} onSaved={() => {}} />);
+    await user.type(screen.getByTestId("secret-key"), "HALF_DONE");
+    await user.keyboard("{Escape}");
+    expect(await screen.findByTestId("discard-dialog")).toHaveTextContent("Discard this new secret?");
+    expect(onClose).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("discard-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("discard-dialog")).toBeNull());
+    expect(screen.getByTestId("secret-key")).toHaveValue("HALF_DONE");
+
+    // Escape in the question closes the question, not the form.
+    await user.click(screen.getByTestId("secret-cancel"));
+    await screen.findByTestId("discard-dialog");
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("discard-dialog")).toBeNull());
+    expect(screen.getByTestId("secret-dialog")).toBeInTheDocument();
+    expect(onClose).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId("secret-cancel"));
+    await user.click(await screen.findByTestId("discard-confirm"));
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it("closes an untouched edit form without asking", async () => {
+    const user = userEvent.setup();
+    const onClose = vi.fn();
+    const s = summary({ id: 3, key: "K", field_names: ["host", "password"], tags: ["prod"] });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin onClose={onClose} onSaved={() => {}} />);
+    await user.click(screen.getByTestId("secret-cancel"));
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId("discard-dialog")).toBeNull();
+  });
+
   it("offers the Active switch to admins only", () => {
     const { unmount } = render(
-      <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin={false} onClose={() => {}} onSaved={() => {}} />,
+      <SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={() => {}} />,
     );
     expect(screen.queryByTestId("secret-active")).toBeNull();
     unmount();
-    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" isAdmin onClose={() => {}} onSaved={() => {}} />);
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={READER} isAdmin onClose={() => {}} onSaved={() => {}} />);
     expect(screen.getByTestId("secret-active")).toBeInTheDocument();
+  });
+});
+
+describe("a scope that leaves the user out", () => {
+  it("is warned about before saving", async () => {
+    const user = userEvent.setup();
+    const ana = { username: "ana", departments: ["FIN"] };
+    render(<SecretDialog mode="create" departments={departments} primaryDepartment="FIN" reader={ana} isAdmin onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.queryByTestId("scope-unreadable")).toBeNull();
+    await user.click(screen.getByTestId("secret-departments"));
+    await user.click(await screen.findByTestId("dept-option-OPS"));
+    await user.click(screen.getByTestId("dept-option-FIN"));
+    await user.keyboard("{Escape}");
+    expect(await screen.findByTestId("scope-unreadable")).toHaveTextContent("You will not be able to read this secret");
+    expect(screen.getByTestId("scope-unreadable")).toHaveTextContent("not a member of OPS");
+    await user.click(screen.getByTestId("secret-departments"));
+    await user.click(await screen.findByTestId("dept-option-all"));
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("scope-unreadable")).toBeNull());
+  });
+
+  it("warns when editing someone else's private secret", () => {
+    const s = summary({ id: 3, key: "MINE", created_by: "bruno", scope: { departments: { kind: "all" }, users: "creator" } });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.getByTestId("scope-unreadable")).toHaveTextContent("private to bruno");
   });
 });

@@ -4,7 +4,7 @@
  * backend still refuses is shown inline too.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { memo, useCallback, useMemo, useState, type FormEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type RefObject } from "react";
 
 import { createSecret, updateSecret } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
@@ -17,20 +17,24 @@ import { TagInput } from "../../components/TagInput";
 import { toast } from "../../components/toasts";
 import {
   emptyForm,
+  formChanged,
   formFromSummary,
   hasErrors,
   isEmptyUpdate,
   newFieldRow,
+  scopeOf,
   toNewSecret,
   toSecretUpdate,
   validateForm,
   type FormErrors,
   type SecretForm,
 } from "../../lib/secretForm";
+import { existingSecret, withAdvice } from "../../lib/advice";
+import type { Reader } from "../../lib/readable";
 import { sentence } from "../../lib/text";
 import { todayIso } from "../../lib/time";
-import { refreshSecret, usagesQuery } from "../../queries";
-import { ActiveSwitch, DescriptionInput, FieldsEditor, KeyInput, NeverReveal, ScopeSection } from "./FormSections";
+import { keys, refreshSecret, usagesQuery } from "../../queries";
+import { ActiveSwitch, DeactivationNote, DescriptionInput, FieldsEditor, KeyInput, NeverReveal, ScopeSection, ScopeWarning } from "./FormSections";
 
 export { ALL_DEPARTMENTS } from "./FormSections";
 
@@ -42,6 +46,8 @@ export interface SecretDialogProps {
   departments: readonly { code: string; name: string }[];
   primaryDepartment: string | null;
   isAdmin: boolean;
+  /** Who is saving: warned when the scope leaves them out. */
+  reader: Reader;
   onClose: () => void;
   onSaved: (id: number) => void;
 }
@@ -52,28 +58,73 @@ const MemoExpiryPicker = memo(ExpiryPicker);
 
 export function SecretDialog(props: SecretDialogProps) {
   const { mode, secret, onClose } = props;
+  // Set by the form on every change; read when Cancel, Esc or × is pressed.
+  const dirty = useRef(false);
+  const [asking, setAsking] = useState(false);
+  const requestClose = useCallback(() => (dirty.current ? setAsking(true) : onClose()), [onClose]);
   return (
-    <AppDialog
-      isOpen
-      onClose={onClose}
-      title={mode === "create" ? "New secret" : `Edit ${secret?.key ?? "secret"}`}
-      size="large"
-      testId="secret-dialog"
-      isDismissable={false}
-      raw
-    >
-      <SecretFormContent {...props} />
-    </AppDialog>
+    <>
+      <AppDialog
+        isOpen
+        onClose={requestClose}
+        title={mode === "create" ? "New secret" : `Edit ${secret?.key ?? "secret"}`}
+        size="large"
+        testId="secret-dialog"
+        isDismissable={false}
+        raw
+      >
+        <SecretFormContent {...props} onClose={requestClose} dirty={dirty} />
+      </AppDialog>
+      {asking && (
+        <AppDialog
+          isOpen
+          onClose={() => setAsking(false)}
+          role="alertdialog"
+          size="small"
+          title={mode === "create" ? "Discard this new secret?" : "Discard your changes?"}
+          testId="discard-dialog"
+          footer={
+            <>
+              <Btn variant="secondary" onPress={() => setAsking(false)} testId="discard-cancel" autoFocus>
+                Keep editing
+              </Btn>
+              <Btn variant="danger" onPress={onClose} testId="discard-confirm">
+                Discard
+              </Btn>
+            </>
+          }
+        >
+          <p>
+            {mode === "create"
+              ? "It has not been saved: what you typed will be lost."
+              : `Your changes to ${secret?.key ?? "this secret"} have not been saved and will be lost.`}
+          </p>
+        </AppDialog>
+      )}
+    </>
   );
 }
 
 /** The form and its footer; all the state lives here, below the Dialog. */
-function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdmin, onClose, onSaved }: SecretDialogProps) {
+function SecretFormContent({
+  mode,
+  secret,
+  departments,
+  primaryDepartment,
+  isAdmin,
+  reader,
+  onClose,
+  onSaved,
+  dirty,
+}: SecretDialogProps & { dirty: RefObject<boolean> }) {
   const initial = useMemo(
     () => (mode === "edit" && secret ? formFromSummary(secret) : emptyForm(primaryDepartment)),
     [mode, secret, primaryDepartment],
   );
   const [form, setForm] = useState<SecretForm>(initial);
+  useEffect(() => {
+    dirty.current = formChanged(form, initial);
+  }, [dirty, form, initial]);
   const [submitted, setSubmitted] = useState(false);
   const client = useQueryClient();
   const save = useMutation({
@@ -97,7 +148,11 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
   });
   const { reset } = save;
   // A refused key shows beside the key, until the key changes; anything else below the form.
-  const keyConflict = save.error?.code === "conflict" ? sentence(save.error.message) : null;
+  // Worded for this user: whether they may edit the secret it collided with.
+  const keyConflict =
+    save.error?.code === "conflict" && save.variables
+      ? withAdvice(save.error, existingSecret(client.getQueryData(keys.secrets), { key: save.variables.key, scope: scopeOf(save.variables) }, reader.username, secret?.id ?? null))
+      : null;
   const backendError = save.error && save.error.code !== "conflict" ? sentence(save.error.message) : null;
   const [today] = useState(() => todayIso(Date.now()));
   // Once the user has tried to save, messages follow every change.
@@ -162,6 +217,13 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
           onDepartments={onDepartments}
           onUserScope={onUserScope}
         />
+        <ScopeWarning
+          allDepartments={form.allDepartments}
+          departments={form.departments}
+          userScope={form.userScope}
+          reader={reader}
+          creator={mode === "edit" && secret ? secret.created_by : reader.username}
+        />
         <DescriptionInput value={form.description} error={errors.description} onChange={onDescription} />
         <MemoTagInput tags={form.tags} onChange={onTags} error={errors.tags} />
         <MemoExpiryPicker
@@ -173,6 +235,7 @@ function SecretFormContent({ mode, secret, departments, primaryDepartment, isAdm
           today={today}
         />
         {isAdmin && (mode === "create" || secret?.can.activate) && <ActiveSwitch value={form.active} onChange={onActive} />}
+        {mode === "edit" && secret && initial.active && !form.active && <DeactivationNote id={secret.id} />}
         <NeverReveal value={form.neverReveal} wasWriteOnly={wasWriteOnly} onChange={onNeverReveal} />
         {backendError && (
           <Banner tone="danger" testId="secret-form-error" live="assertive">

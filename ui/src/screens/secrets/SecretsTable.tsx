@@ -20,6 +20,7 @@ import { memo, useEffect, useMemo, useRef } from "react";
 import type { RevealedFieldView } from "../../bindings/RevealedFieldView";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { Revealed } from "../../hooks/useRevealed";
+import { unreadable, type Reader } from "../../lib/readable";
 import {
   ActionsCell,
   ActiveCell,
@@ -73,10 +74,24 @@ export interface SecretsTableProps {
   onSortingChange: OnChangeFn<SortingState>;
   revealed: Revealed;
   now: number;
+  /** The signed-in user, to say why a row's values cannot be read. */
+  reader: Reader;
   actions: RowActions;
+  /** Changes when the filter does: the list starts again at its top. */
+  filterKey: unknown;
 }
 
-export const SecretsTable = memo(function SecretsTable({ data, rows, sorting, onSortingChange, revealed, now, actions }: SecretsTableProps) {
+export const SecretsTable = memo(function SecretsTable({
+  data,
+  rows,
+  sorting,
+  onSortingChange,
+  revealed,
+  now,
+  reader,
+  actions,
+  filterKey,
+}: SecretsTableProps) {
   const table = useReactTable({
     data,
     columns,
@@ -110,6 +125,14 @@ export const SecretsTable = memo(function SecretsTable({ data, rows, sorting, on
     // Without layout (tests, first paint) assume a window-sized viewport.
     initialRect: { width: 1200, height: 800 },
   });
+  // A new search or filter shows its first matches, not wherever the old list was scrolled to.
+  const firstFilter = useRef(filterKey);
+  useEffect(() => {
+    if (firstFilter.current === filterKey) return;
+    firstFilter.current = filterKey;
+    const el = scrollRef.current;
+    if (el) el.scrollTop = 0;
+  }, [filterKey]);
   // Revealing or hiding changes a row's height.
   useEffect(() => {
     virtualizer.measure();
@@ -158,7 +181,7 @@ export const SecretsTable = memo(function SecretsTable({ data, rows, sorting, on
             const s = row.original;
             return (
               <div key={v.key} className="vrow" style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
-                <Row s={s} index={v.index} fields={revealed.get(s.id)} now={now} actions={actions} />
+                <Row s={s} index={v.index} fields={revealed.get(s.id)} now={now} reader={reader} actions={actions} />
               </div>
             );
           })}
@@ -173,11 +196,13 @@ interface RowProps {
   index: number;
   fields: RevealedFieldView[] | undefined;
   now: number;
+  reader: Reader;
   actions: RowActions;
 }
 
-const Row = memo(function Row({ s, index, fields, now, actions }: RowProps) {
+const Row = memo(function Row({ s, index, fields, now, reader, actions }: RowProps) {
   const dormant = !s.damaged && (!s.active || (s.expires_at !== null && s.expires_at <= now));
+  const why = unreadable(s, reader, now);
   return (
     <div
       role="row"
@@ -190,8 +215,8 @@ const Row = memo(function Row({ s, index, fields, now, actions }: RowProps) {
         <DamagedCell s={s} />
       ) : (
         <>
-          <KeyCell s={s} />
-          <FieldsCell s={s} fields={fields} actions={actions} />
+          <KeyCell s={s} actions={actions} />
+          <FieldsCell s={s} fields={fields} why={why} actions={actions} />
         </>
       )}
       <DepartmentsCell s={s} />

@@ -76,7 +76,7 @@ describe("secrets table", () => {
     for (const v of SECRET_VALUES) expect(pageText()).not.toContain(v);
     const collapsed = within(screen.getByTestId("secret-row-database-config"));
     expect(collapsed.getAllByText("••••••")).toHaveLength(1);
-    expect(collapsed.getByText("+1 more")).toBeInTheDocument();
+    expect(collapsed.getByText("+1")).toHaveAccessibleName("and 1 more: password");
 
     await user.click(screen.getByTestId("reveal-2"));
     await screen.findByTestId("value-2-host");
@@ -193,11 +193,11 @@ describe("departments offered when creating", () => {
       await user.keyboard("{Escape}");
       return options;
     };
-    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN"]));
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance"]));
     // Someone added carla to OPS (the CLI, an admin); her session still says FIN.
     backend.answer({ session: () => moved });
     await user.click(screen.getByTestId("refresh"));
-    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN", "OPS"]));
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance", "OPS — Operations"]));
   });
 
   it("follow a membership changed outside the app when the dialog opens", async () => {

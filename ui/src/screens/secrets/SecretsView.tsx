@@ -8,23 +8,27 @@ import { Plus, X } from "lucide-react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import type { SortingState } from "@tanstack/react-table";
 
-import { copyField, revealSecret, setSecretActive, toApiError } from "../../api";
+import { copyAsEnv, copyField, revealSecret, setSecretActive, toApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
 import { Btn, IconButton } from "../../components/controls";
 import { toast } from "../../components/toasts";
+import { useNow } from "../../hooks/useNow";
 import { useRevealed } from "../../hooks/useRevealed";
 import { useShortcut } from "../../hooks/useShortcut";
+import { withAdvice } from "../../lib/advice";
 import { expiringSoon, WARNING_DAYS } from "../../lib/expiry";
-import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, type SecretFilter } from "../../lib/filter";
+import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, naturalSort, type SecretFilter } from "../../lib/filter";
 import { isSortColumn, sortSecrets } from "../../lib/sort";
 import { isAdmin } from "../../lib/scope";
 import { plural, sentence } from "../../lib/text";
 import { invalidate, keys, refreshSecret, useDepartments, useSecrets, useSession } from "../../queries";
 import type { RowActions } from "./cells";
+import { DeactivateDialog } from "./DeactivateDialog";
 import { DeleteDialog } from "./DeleteDialog";
 import { HistoryDialog } from "./HistoryDialog";
+import { SecretDetails } from "./SecretDetails";
 import { SecretDialog } from "./SecretDialog";
 import { SecretsTable } from "./SecretsTable";
 import { FilterControls, SearchBox, ToolbarActions } from "./Toolbar";
@@ -32,10 +36,12 @@ import { UsagesDialog } from "./UsagesDialog";
 
 type DialogState =
   | { kind: "create" }
+  | { kind: "details"; id: number }
   | { kind: "edit"; s: SecretSummary }
   | { kind: "delete"; s: SecretSummary }
   | { kind: "history"; s: SecretSummary }
   | { kind: "usages"; s: SecretSummary }
+  | { kind: "deactivate"; s: SecretSummary }
   | null;
 
 export function SecretsView({
@@ -60,14 +66,13 @@ export function SecretsView({
     // Only on mount: the request is consumed once.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
-  const [now, setNow] = useState(() => Date.now());
   const [expiringDismissed, setExpiringDismissed] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const revealed = useRevealed();
   const admin = isAdmin(session.user.role);
 
-  // Relative times and expiry badges count from when the list arrived.
-  useEffect(() => setNow(Date.now()), [secrets.dataUpdatedAt]);
+  // Relative times and expiry badges count from when the list arrived, and move on every 30 s.
+  const now = useNow(secrets.dataUpdatedAt);
 
   // The departments a secret can be scoped to: all of them for admins, the
   // user's own for members (as the vault knows them now, not at sign-in).
@@ -80,13 +85,11 @@ export function SecretsView({
     if (!allDepartments.data) return mine.map((code) => ({ code, name: code }));
     return allDepartments.data.filter((d) => admin || mine.includes(d.code)).map(({ code, name }) => ({ code, name }));
   }, [allDepartments.data, fresh.data, session, admin]);
+  const reader = useMemo(() => {
+    const u = (fresh.data ?? session).user;
+    return { username: u.username, departments: u.departments };
+  }, [fresh.data, session]);
   const reloadDepartments = useCallback(() => void invalidate(client, keys.departments, keys.session), [client]);
-
-  // Badges and relative times move on without a refetch.
-  useEffect(() => {
-    const t = window.setInterval(() => setNow(Date.now()), 60_000);
-    return () => window.clearInterval(t);
-  }, []);
 
   // Never leave values on screen when the view goes away.
   const { hideAll } = revealed;
@@ -103,13 +106,20 @@ export function SecretsView({
   const revealedRef = useRef(revealed);
   revealedRef.current = revealed;
 
+  // Secrets deactivated here stay in view, greyed, until the next refresh,
+  // so the row under the pointer does not change and Undo has a place.
+  const [kept, setKept] = useState<ReadonlySet<number>>(() => new Set());
   const { mutate: setActive } = useMutation({
     mutationFn: ({ s, active }: { s: SecretSummary; active: boolean }) => setSecretActive(s.id, active),
     onSuccess: (warn, { s, active }) => {
-      if (!active) revealedRef.current.hide(s.id);
+      if (!active) {
+        revealedRef.current.hide(s.id);
+        setKept((k) => new Set(k).add(s.id));
+      }
       toast(`${active ? "Activated" : "Deactivated"} ${s.key}`, {
         tone: warn.length > 0 ? "info" : "success",
         ...(warn.length > 0 ? { description: `Still in use by: ${warn.join(", ")}` } : {}),
+        ...(active ? {} : { action: { label: "Undo", onAction: () => setActive({ s, active: true }) }, timeout: 10_000 }),
       });
       return refreshSecret(client, s.id);
     },
@@ -120,6 +130,7 @@ export function SecretsView({
 
   const actions: RowActions = useMemo(
     () => ({
+      details: (s) => setDialog({ kind: "details", id: s.id }),
       async toggleReveal(s) {
         const revealed = revealedRef.current;
         if (revealed.get(s.id)) {
@@ -129,7 +140,7 @@ export function SecretsView({
         try {
           revealed.show(s.id, await revealSecret(s.id));
         } catch (e) {
-          toast(`Cannot reveal ${s.key}`, { tone: "error", description: sentence(toApiError(e).message) });
+          toast(`Cannot reveal ${s.key}`, { tone: "error", description: withAdvice(toApiError(e), s) });
         }
       },
       async copy(s, field) {
@@ -137,7 +148,15 @@ export function SecretsView({
           const r = await copyField(s.id, field);
           toast(`Copied ${r.field} — clears in ${r.clear_after_secs} s`, { timeout: 4000 });
         } catch (e) {
-          toast(`Cannot copy ${field}`, { tone: "error", description: sentence(toApiError(e).message) });
+          toast(`Cannot copy ${field}`, { tone: "error", description: withAdvice(toApiError(e), s) });
+        }
+      },
+      async copyEnv(s) {
+        try {
+          const r = await copyAsEnv(s.id);
+          toast(`Copied ${s.key} as .env — clears in ${r.clear_after_secs} s`, { timeout: 4000 });
+        } catch (e) {
+          toast(`Cannot copy ${s.key}`, { tone: "error", description: withAdvice(toApiError(e), s) });
         }
       },
       edit: (s) => {
@@ -147,7 +166,8 @@ export function SecretsView({
       remove: (s) => setDialog({ kind: "delete", s }),
       history: (s) => setDialog({ kind: "history", s }),
       usages: (s) => setDialog({ kind: "usages", s }),
-      setActive: (s, active) => setActive({ s, active }),
+      // Activating needs no question; deactivating asks first (DeactivateDialog).
+      setActive: (s, active) => (active ? setActive({ s, active }) : setDialog({ kind: "deactivate", s })),
       filterByTag: (tag) => setFilter((f) => ({ ...f, tag })),
     }),
     [setActive, reloadDepartments],
@@ -160,18 +180,32 @@ export function SecretsView({
   // The search box updates at once; the table follows in a lower-priority
   // render that React can skip while the user is still typing.
   const deferredFilter = useDeferredValue(filter);
-  const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now), [sorted, deferredFilter, now]);
+  const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now, kept), [sorted, deferredFilter, now, kept]);
   const refresh = useCallback(() => {
+    setKept(new Set());
     void invalidate(client, keys.secrets);
     reloadDepartments();
   }, [client, reloadDepartments]);
   const tags = useMemo(() => (all ? collectTags(all) : []), [all]);
-  const deptCodes = useMemo(() => {
+  // The department filter: codes in use or the user's own, each with its name when known.
+  const deptChoices = useMemo(() => {
+    const names = new Map((allDepartments.data ?? []).map((d) => [d.code, d.name]));
     const set = new Set([...(all ? collectDepartments(all) : []), ...departments.map((d) => d.code)]);
-    return [...set].sort();
-  }, [all, departments]);
+    return naturalSort([...set]).map((code) => ({ code, name: names.get(code) ?? code }));
+  }, [all, departments, allDepartments.data]);
+  // The details follow the list (a refresh or an edit shows at once).
+  const detailed = dialog?.kind === "details" ? (all?.find((x) => x.id === dialog.id) ?? null) : null;
   const soon = useMemo(() => (all ? expiringSoon(all, now) : []), [all, now]);
   const filtered = deferredFilter.search !== "" || deferredFilter.tag !== null || deferredFilter.department !== null;
+  // Matches the "show inactive & expired" switch hides: said, not silently dropped.
+  const hiddenMatches = useMemo(
+    () =>
+      filtered && !deferredFilter.showInactive
+        ? filterSecrets(sorted, { ...deferredFilter, showInactive: true }, now).length - rows.length
+        : 0,
+    [filtered, sorted, deferredFilter, now, rows.length],
+  );
+  const showHidden = useCallback(() => setFilter((f) => ({ ...f, showInactive: true })), []);
 
   return (
     <section className="secrets-view" aria-label="Secrets">
@@ -182,7 +216,7 @@ export function SecretsView({
           department={filter.department}
           showInactive={filter.showInactive}
           tags={tags}
-          departments={deptCodes}
+          departments={deptChoices}
           setFilter={setFilter}
         />
         <div className="toolbar-spacer" />
@@ -244,6 +278,15 @@ export function SecretsView({
           <p className="result-count" aria-live="polite" data-testid="result-count">
             {rows.length === all.length ? plural(all.length, "secret") : `${rows.length} of ${plural(all.length, "secret")}`}
             {!filter.showInactive && rows.length < all.length && !filtered && " (inactive and expired hidden)"}
+            {hiddenMatches > 0 && (
+              <span className="hidden-matches" data-testid="hidden-matches">
+                {" · "}
+                {plural(hiddenMatches, "hidden match", "hidden matches")} (inactive or expired):{" "}
+                <button type="button" className="link" onClick={showHidden} data-testid="show-hidden-matches">
+                  show {hiddenMatches === 1 ? "it" : "them"}
+                </button>
+              </span>
+            )}
           </p>
           {rows.length === 0 ? (
             <div className="empty" data-testid="no-matches">
@@ -254,11 +297,31 @@ export function SecretsView({
               </Btn>
             </div>
           ) : (
-            <SecretsTable data={sorted} rows={rows} sorting={sorting} onSortingChange={setSorting} revealed={revealed} now={now} actions={actions} />
+            <SecretsTable
+              data={sorted}
+              rows={rows}
+              sorting={sorting}
+              onSortingChange={setSorting}
+              revealed={revealed}
+              now={now}
+              reader={reader}
+              actions={actions}
+              filterKey={deferredFilter}
+            />
           )}
         </>
       )}
 
+      {dialog?.kind === "details" && detailed && (
+        <SecretDetails
+          secret={detailed}
+          fields={revealed.get(detailed.id)}
+          reader={reader}
+          now={now}
+          actions={actions}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {(dialog?.kind === "create" || dialog?.kind === "edit") && (
         <SecretDialog
           mode={dialog.kind}
@@ -266,6 +329,7 @@ export function SecretsView({
           departments={departments}
           primaryDepartment={session.user.primary_department}
           isAdmin={admin}
+          reader={reader}
           onClose={() => setDialog(null)}
           onSaved={(id) => {
             setDialog(null);
@@ -294,6 +358,16 @@ export function SecretsView({
         />
       )}
       {dialog?.kind === "usages" && <UsagesDialog secret={dialog.s} onClose={() => setDialog(null)} />}
+      {dialog?.kind === "deactivate" && (
+        <DeactivateDialog
+          secret={dialog.s}
+          onClose={() => setDialog(null)}
+          onConfirm={() => {
+            setActive({ s: dialog.s, active: false });
+            setDialog(null);
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -45,11 +45,17 @@ export const FilterControls = memo(function FilterControls({
   department: string | null;
   showInactive: boolean;
   tags: readonly string[];
-  departments: readonly string[];
+  departments: readonly { code: string; name: string }[];
   setFilter: Dispatch<SetStateAction<SecretFilter>>;
 }) {
   const tagOptions = useMemo(() => [{ id: ANY, label: "All tags" }, ...tags.map((t) => ({ id: t, label: `#${t}` }))], [tags]);
-  const deptOptions = useMemo(() => [{ id: ANY, label: "All departments" }, ...departments.map((c) => ({ id: c, label: c }))], [departments]);
+  const deptOptions = useMemo(
+    () => [
+      { id: ANY, label: "All departments" },
+      ...departments.map((d) => ({ id: d.code, label: d.name && d.name !== d.code ? `${d.code} — ${d.name}` : d.code })),
+    ],
+    [departments],
+  );
   return (
     <>
       <SelectField
@@ -60,6 +66,7 @@ export const FilterControls = memo(function FilterControls({
         onChange={(v) => setFilter((f) => ({ ...f, tag: v === ANY ? null : v }))}
         options={tagOptions}
         testId="tag-filter"
+        searchLabel="Search tags"
       />
       <SelectField
         label="Department"
@@ -69,6 +76,7 @@ export const FilterControls = memo(function FilterControls({
         onChange={(v) => setFilter((f) => ({ ...f, department: v === ANY ? null : v }))}
         options={deptOptions}
         testId="department-filter"
+        searchLabel="Search departments"
       />
       <SwitchField
         label="Show inactive & expired"

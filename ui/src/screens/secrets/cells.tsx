@@ -21,11 +21,16 @@ import type { RevealedFieldView } from "../../bindings/RevealedFieldView";
 import type { SecretSummary } from "../../bindings/SecretSummary";
 import { RowButton } from "../../components/controls";
 import { expiryBadge } from "../../lib/expiry";
-import { exactTime, formatDate, relativeTime } from "../../lib/time";
+import type { Unreadable } from "../../lib/readable";
+import { exactTime, formatDate, pastTime } from "../../lib/time";
 
 export interface RowActions {
+  /** Opens the secret in full (every field, whole values). */
+  details(s: SecretSummary): void;
   toggleReveal(s: SecretSummary): void;
   copy(s: SecretSummary, field: string): void;
+  /** Copies every field as `.env` lines. */
+  copyEnv(s: SecretSummary): void;
   edit(s: SecretSummary): void;
   remove(s: SecretSummary): void;
   setActive(s: SecretSummary, active: boolean): void;
@@ -37,14 +42,24 @@ export interface RowActions {
 export const MASK = "••••••";
 /** Collapsed rows show this many field chips; the column fits one. */
 const MAX_COLLAPSED_FIELDS = 1;
-const MAX_TAGS = 3;
+/** Tags shown as chips; the rest collapse to "+N", listed in its tooltip. */
+const MAX_TAGS = 1;
 
-export function KeyCell({ s }: { s: SecretSummary }) {
+export function KeyCell({ s, actions }: { s: SecretSummary; actions: RowActions }) {
   return (
     <div role="cell" className="td col-key">
-      <span className="secret-key" title={s.key} data-testid={`key-${s.id}`}>
-        {s.key}
-      </span>
+      <button
+        type="button"
+        className="secret-key-button"
+        title={`${s.key}: show details`}
+        aria-label={`Details of ${s.key}`}
+        onClick={() => actions.details(s)}
+        data-testid={`details-${s.id}`}
+      >
+        <span className="secret-key" data-testid={`key-${s.id}`}>
+          {s.key}
+        </span>
+      </button>
       {s.description && (
         <span className="secret-desc" title={s.description}>
           {s.description}
@@ -72,11 +87,14 @@ function FieldChip({
   s,
   name,
   value,
+  masked,
   onCopy,
 }: {
   s: SecretSummary;
   name: string;
   value: string | null;
+  /** Show the mask (off when the values cannot be had at all: the reason is shown instead). */
+  masked: boolean;
   onCopy: (field: string) => void;
 }) {
   return (
@@ -88,11 +106,11 @@ function FieldChip({
         <span className="field-chip-value" data-testid={`value-${s.id}-${name}`}>
           {value}
         </span>
-      ) : (
+      ) : masked ? (
         <span className="field-chip-mask" aria-label="hidden value">
           {MASK}
         </span>
-      )}
+      ) : null}
       {s.can.copy && (
         <RowButton
           label={`Copy ${name} of ${s.key}`}
@@ -108,13 +126,15 @@ function FieldChip({
 export function FieldsCell({
   s,
   fields,
+  why,
   actions,
 }: {
   s: SecretSummary;
   fields: RevealedFieldView[] | undefined;
+  /** Why values cannot be shown or copied (null when they can). */
+  why: Unreadable | null;
   actions: RowActions;
 }) {
-  const writeOnly = s.reveal === "never";
   const names = fields ? fields.map((f) => f.name) : s.field_names;
   // Collapsed rows stay one line tall: a few chips, then "+N more".
   const shown = fields ? names : names.slice(0, MAX_COLLAPSED_FIELDS);
@@ -130,26 +150,31 @@ export function FieldsCell({
           tone={fields ? "active" : "default"}
         />
       ) : (
-        <span className="reveal-placeholder" aria-hidden="true" />
+        <span className="reveal-placeholder" aria-hidden="true">
+          <EyeOff size={16} />
+        </span>
       )}
-      <div className="field-chips">
-        {shown.map((name) => (
-          <FieldChip
-            key={name}
-            s={s}
-            name={name}
-            value={fields?.find((f) => f.name === name)?.value ?? null}
-            onCopy={(f) => actions.copy(s, f)}
-          />
-        ))}
-        {hidden > 0 && (
-          <span className="more" title={names.slice(shown.length).join(", ")}>
-            +{hidden} more
-          </span>
-        )}
-        {writeOnly && (
-          <span className="badge badge-neutral" title="Saved as “never show again”: it can be replaced but not shown or copied here.">
-            <Lock size={12} aria-hidden="true" /> write-only
+      <div className="field-stack">
+        <div className="field-chips">
+          {shown.map((name) => (
+            <FieldChip
+              key={name}
+              s={s}
+              name={name}
+              value={fields?.find((f) => f.name === name)?.value ?? null}
+              masked={why === null}
+              onCopy={(f) => actions.copy(s, f)}
+            />
+          ))}
+          {hidden > 0 && (
+            <span className="more" title={names.slice(shown.length).join(", ")} aria-label={`and ${hidden} more: ${names.slice(shown.length).join(", ")}`}>
+              +{hidden}
+            </span>
+          )}
+        </div>
+        {why && (
+          <span className="unreadable" title={why.detail} data-testid={`unreadable-${s.id}`} data-reason={why.kind}>
+            <Lock size={11} aria-hidden="true" /> {why.label}
           </span>
         )}
       </div>
@@ -202,7 +227,12 @@ export function TagsCell({ s, actions }: { s: SecretSummary; actions: RowActions
           </button>
         ))}
         {s.tags.length > MAX_TAGS && (
-          <span className="more" title={s.tags.join(", ")}>
+          <span
+            className="more"
+            title={s.tags.join(", ")}
+            aria-label={`and ${s.tags.length - MAX_TAGS} more: ${s.tags.slice(MAX_TAGS).join(", ")}`}
+            data-testid={`more-tags-${s.id}`}
+          >
             +{s.tags.length - MAX_TAGS}
           </span>
         )}
@@ -267,7 +297,7 @@ export function UpdatedCell({ s, now }: { s: SecretSummary; now: number }) {
     <div role="cell" className="td col-updated">
       {!s.damaged && (
         <span title={`${exactTime(s.updated_at)} by ${s.updated_by}`} data-testid={`updated-${s.id}`}>
-          {relativeTime(s.updated_at, now)}
+          {pastTime(s.updated_at, now)}
         </span>
       )}
     </div>
