@@ -98,6 +98,8 @@ pub enum Command {
     History(IdArg),
     /// Make an earlier version current again; prints the secret's id
     Restore(RestoreArgs),
+    /// The audit log, newest first (members see their own entries); --verify checks it all
+    Audit(AuditArgs),
 }
 
 #[derive(Args)]
@@ -441,4 +443,33 @@ pub enum UsageCommand {
     },
     /// A secret's usages
     List { id: i64 },
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Check the whole log (admins): every entry in place, chained and
+    /// signed. Names the first bad entry and exits 5.
+    #[arg(long, conflicts_with_all = ["actor", "action", "secret", "since", "until", "limit"])]
+    pub verify: bool,
+    /// Entries by this user (`--user` is who runs the command)
+    #[arg(long, visible_alias = "by", value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Only this action (sign-in, sign-in-failed, reveal, copy, get, create, update, restore,
+    /// delete, activate, deactivate, usage-add, usage-remove, import, export, user-add,
+    /// user-role, user-memberships, user-disable, user-enable, department-add,
+    /// department-rename, device-revoke)
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Only entries about this secret
+    #[arg(long, value_name = "ID")]
+    pub secret: Option<i64>,
+    /// From this date (YYYY-MM-DD, local) or RFC 3339 time
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Before this date (YYYY-MM-DD, local: up to the start of that day) or RFC 3339 time
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// At most this many entries, newest first
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub limit: u32,
 }

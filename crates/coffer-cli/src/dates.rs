@@ -28,6 +28,24 @@ pub fn parse_expires(input: &str) -> CliResult<Timestamp> {
     Ok(at.as_millisecond())
 }
 
+/// Parses a `--since`/`--until` bound: a date is the start of that day,
+/// local time; a date-time is taken as given.
+pub fn parse_bound(flag: &str, input: &str) -> CliResult<Timestamp> {
+    let input = input.trim();
+    let bad = || {
+        CliError::usage(format!(
+            "{flag} takes a date as YYYY-MM-DD or an RFC 3339 date-time such as 2025-03-31T18:00:00Z"
+        ))
+    };
+    if input.len() == 10 {
+        let date: Date = input.parse().map_err(|_| bad())?;
+        let start = date.to_zoned(TimeZone::system()).map_err(|_| bad())?;
+        return Ok(start.timestamp().as_millisecond());
+    }
+    let at: jiff::Timestamp = input.parse().map_err(|_| bad())?;
+    Ok(at.as_millisecond())
+}
+
 fn local(ms: Timestamp) -> Option<jiff::Zoned> {
     jiff::Timestamp::from_millisecond(ms)
         .ok()

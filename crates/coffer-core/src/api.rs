@@ -940,3 +940,167 @@ mod tests {
         leaks(format!("{summary:?}"));
     }
 }
+
+/// What an audit log entry records (SPEC §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum AuditAction {
+    SignIn,
+    SignInFailed,
+    Reveal,
+    Copy,
+    Get,
+    Create,
+    Update,
+    Restore,
+    Delete,
+    Activate,
+    Deactivate,
+    UsageAdd,
+    UsageRemove,
+    Import,
+    Export,
+    UserAdd,
+    UserRole,
+    UserMemberships,
+    UserDisable,
+    UserEnable,
+    DepartmentAdd,
+    DepartmentRename,
+    DeviceRevoke,
+}
+
+impl AuditAction {
+    /// Every action, in a fixed order: an action's place here is its code
+    /// in the log, so new actions go at the end.
+    pub const ALL: [AuditAction; 23] = [
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::Reveal,
+        Self::Copy,
+        Self::Get,
+        Self::Create,
+        Self::Update,
+        Self::Restore,
+        Self::Delete,
+        Self::Activate,
+        Self::Deactivate,
+        Self::UsageAdd,
+        Self::UsageRemove,
+        Self::Import,
+        Self::Export,
+        Self::UserAdd,
+        Self::UserRole,
+        Self::UserMemberships,
+        Self::UserDisable,
+        Self::UserEnable,
+        Self::DepartmentAdd,
+        Self::DepartmentRename,
+        Self::DeviceRevoke,
+    ];
+
+    /// The name the CLI takes and prints (`sign-in`, `usage-add`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::SignInFailed => "sign-in-failed",
+            Self::Reveal => "reveal",
+            Self::Copy => "copy",
+            Self::Get => "get",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Restore => "restore",
+            Self::Delete => "delete",
+            Self::Activate => "activate",
+            Self::Deactivate => "deactivate",
+            Self::UsageAdd => "usage-add",
+            Self::UsageRemove => "usage-remove",
+            Self::Import => "import",
+            Self::Export => "export",
+            Self::UserAdd => "user-add",
+            Self::UserRole => "user-role",
+            Self::UserMemberships => "user-memberships",
+            Self::UserDisable => "user-disable",
+            Self::UserEnable => "user-enable",
+            Self::DepartmentAdd => "department-add",
+            Self::DepartmentRename => "department-rename",
+            Self::DeviceRevoke => "device-revoke",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|a| a.as_str()).collect();
+                Error::invalid(format!(
+                    "unknown audit action: use one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// One audit log entry as its reader may see it. Never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    #[ts(type = "number")]
+    pub seq: i64,
+    #[ts(type = "number")]
+    pub at: Timestamp,
+    /// Who acted (for a failed sign-in, the account tried, or "unknown").
+    pub user: String,
+    /// `None` when the entry is damaged and its action unknown.
+    pub action: Option<AuditAction>,
+    #[ts(type = "number | null")]
+    pub secret_id: Option<SecretId>,
+    /// The secret's key, when the reader may know it (the actor, the
+    /// admins and the owner; for a private secret, its creator alone).
+    pub key: Option<String>,
+    /// The field copied, for a copy of one field.
+    pub field: Option<String>,
+    /// The user or department an administrative action was about.
+    pub subject: Option<String>,
+    /// `None` when it went through; otherwise why it was refused.
+    pub outcome: Option<ErrorCode>,
+    /// The entry's signature and columns check out. `false` marks an entry
+    /// someone changed; `coffer audit --verify` says where the chain breaks.
+    pub authentic: bool,
+}
+
+/// Which audit entries to read, newest first. Members may read only their
+/// own; an empty query reads everything the caller may read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct AuditQuery {
+    /// Username.
+    pub user: Option<String>,
+    pub action: Option<AuditAction>,
+    #[ts(type = "number | null")]
+    pub secret_id: Option<SecretId>,
+    /// From this time (inclusive).
+    #[ts(type = "number | null")]
+    pub since: Option<Timestamp>,
+    /// Before this time.
+    #[ts(type = "number | null")]
+    pub until: Option<Timestamp>,
+    /// Only entries before this position (the next page).
+    #[ts(type = "number | null")]
+    pub before: Option<i64>,
+    /// At most this many (default 200, at most 5,000).
+    pub limit: Option<u32>,
+}
+
+/// The result of checking the whole audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AuditCheck {
+    /// Entries checked, all of them sound.
+    #[ts(type = "number")]
+    pub entries: i64,
+}

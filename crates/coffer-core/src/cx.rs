@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use crate::api::Timestamp;
+use crate::audit::Event;
 use crate::crypto::{Hash, SymKey};
 use crate::error::{Error, Result};
 use crate::keys::{Identity, KeyCache, Sender};
@@ -35,6 +36,8 @@ pub(crate) struct Cx<'a> {
     changes: Vec<Change>,
     /// Secret revisions read or written, for this device's memory.
     seen: Vec<Seen>,
+    /// What this transaction appends to the audit log when it ends.
+    audit: Vec<Event>,
 }
 
 /// What a finished transaction leaves for this device to remember.
@@ -65,6 +68,7 @@ impl<'a> Cx<'a> {
             dir,
             changes: Vec::new(),
             seen: Vec::new(),
+            audit: Vec::new(),
         }
     }
 
@@ -193,6 +197,19 @@ impl<'a> Cx<'a> {
         })?;
         self.dir = Arc::new(next);
         Ok(())
+    }
+
+    // --- the audit log -------------------------------------------------------
+
+    /// Records an event, appended to the audit log (signed by the user)
+    /// when the transaction ends, and only if it commits.
+    pub(crate) fn record(&mut self, e: Event) {
+        self.audit.push(e);
+    }
+
+    /// The events recorded so far, for `vault` to append.
+    pub(crate) fn take_audit(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.audit)
     }
 
     // --- this device's memory --------------------------------------------------

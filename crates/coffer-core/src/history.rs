@@ -4,7 +4,8 @@
 use secrecy::ExposeSecret;
 
 use crate::access::{self, Labels};
-use crate::api::{RevealedField, SecretId, SecretSummary, VersionChange, VersionInfo};
+use crate::api::{AuditAction, RevealedField, SecretId, SecretSummary, VersionChange, VersionInfo};
+use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::plain::Fields;
@@ -112,6 +113,7 @@ pub(crate) fn reveal(cx: &mut Cx, id: SecretId, version: i64) -> Result<Vec<Reve
     } else {
         history::find(cx.db(), &dek, h, version)?.fields
     };
+    record::note(cx, AuditAction::Reveal, &secret, &dek)?;
     Ok(fields.into_revealed())
 }
 
@@ -138,5 +140,11 @@ pub(crate) fn restore(cx: &mut Cx, id: SecretId, version: i64) -> Result<SecretS
             fields: &old.fields,
         },
     )?;
+    cx.record(Event::about(
+        AuditAction::Restore,
+        id,
+        &old.meta.key,
+        header.private,
+    ));
     Ok(Labels::of(cx.dir(), cx.now()).summary(cx.actor(), &header, Some(&old.meta)))
 }

@@ -30,6 +30,7 @@
 mod access;
 mod account;
 mod api;
+mod audit;
 mod codec;
 mod crypto;
 mod cx;

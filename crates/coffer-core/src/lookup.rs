@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 
 use crate::access::{self, Labels, scope_of};
-use crate::api::{Candidate, Explanation, SecretValue};
+use crate::api::{AuditAction, Candidate, Explanation, SecretValue};
+use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::policy::{Actor, Use};
@@ -99,6 +100,7 @@ pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Op
     let actor = cx.actor().clone();
     let found = lookup(cx, key, department, &actor)?;
     let Some(w) = found.outcome.winner else {
+        cx.record(Event::asked(AuditAction::Get, key).refused(ErrorCode::NotFound));
         return Ok(None);
     };
     let secret = &found.rows[w];
@@ -107,6 +109,7 @@ pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Op
         .check_use(&h.scope(), &h.state(), Use::Get, cx.now())?;
     let dek = record::require_dek(cx, secret)?;
     let mut fields = record::open_fields(&dek, secret)?.into_revealed();
+    cx.record(Event::about(AuditAction::Get, h.secret_id, key, h.private));
     Ok(Some(if fields.len() == 1 {
         SecretValue::Single(fields.remove(0))
     } else {

@@ -8,9 +8,10 @@ use secrecy::SecretString;
 
 use crate::access::{self, Labels, ResolvedScope};
 use crate::api::{
-    DeptScope, ExpiryUpdate, FieldInput, FieldValue, FieldsUpdate, ListQuery, NewSecret, Reveal,
-    RevealedField, SecretId, SecretSummary, SecretUpdate, UserScope,
+    AuditAction, DeptScope, ExpiryUpdate, FieldInput, FieldValue, FieldsUpdate, ListQuery,
+    NewSecret, Reveal, RevealedField, SecretId, SecretSummary, SecretUpdate, UserScope,
 };
+use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::listing::{self, Check, ListCache, MetaState};
@@ -24,6 +25,12 @@ pub(crate) struct CheckedNew {
     new: NewSecret,
     tags: Vec<String>,
     fields: Fields,
+}
+
+impl CheckedNew {
+    pub(crate) fn key(&self) -> &str {
+        &self.new.key
+    }
 }
 
 pub(crate) fn check_new(new: NewSecret) -> Result<CheckedNew> {
@@ -89,6 +96,12 @@ pub(crate) fn create(cx: &mut Cx, c: &CheckedNew) -> Result<SecretId> {
         field_names: c.fields.names(),
     };
     let h = record::write(cx, Target::New, &draft, &meta, &c.fields, DekPlan::New)?;
+    cx.record(Event::about(
+        AuditAction::Create,
+        h.secret_id,
+        &meta.key,
+        h.private,
+    ));
     Ok(h.secret_id)
 }
 
@@ -188,29 +201,35 @@ pub(crate) fn summary(cx: &mut Cx, id: SecretId) -> Result<SecretSummary> {
 }
 
 /// The fields of a secret, for reading them now (`how`): in scope, active,
-/// unexpired and, unless fetched by `get`, revealable.
-pub(crate) fn open_for(cx: &mut Cx, id: SecretId, how: Use) -> Result<Fields> {
+/// unexpired and, unless fetched by `get`, revealable. Returns the key too.
+fn open_for(cx: &mut Cx, id: SecretId, how: Use) -> Result<(Fields, String, bool)> {
     let secret = access::visible(cx, id)?;
     let h = &secret.header;
     cx.actor()
         .check_use(&h.scope(), &h.state(), how, cx.now())?;
     let dek = record::require_dek(cx, &secret)?;
-    record::open_fields(&dek, &secret)
+    let key = record::open_meta(&dek, &secret)?.key.clone();
+    Ok((record::open_fields(&dek, &secret)?, key, h.private))
 }
 
 /// Every field with its value, for someone allowed to see them.
 pub(crate) fn reveal(cx: &mut Cx, id: SecretId) -> Result<Vec<RevealedField>> {
-    Ok(open_for(cx, id, Use::Reveal)?.into_revealed())
+    let (fields, key, private) = open_for(cx, id, Use::Reveal)?;
+    cx.record(Event::about(AuditAction::Reveal, id, &key, private));
+    Ok(fields.into_revealed())
 }
 
 /// One field's value, for copying to the clipboard.
 pub(crate) fn copy_value(cx: &mut Cx, id: SecretId, field: &str) -> Result<SecretString> {
-    open_for(cx, id, Use::Copy)?
+    let (fields, key, private) = open_for(cx, id, Use::Copy)?;
+    let value = fields
         .0
         .into_iter()
         .find(|(n, _)| n == field)
         .map(|(_, v)| v)
-        .ok_or_else(|| Error::not_found("this secret has no field with that name"))
+        .ok_or_else(|| Error::not_found("this secret has no field with that name"))?;
+    cx.record(Event::about(AuditAction::Copy, id, &key, private).field(field));
+    Ok(value)
 }
 
 /// Every field as `.env` lines, under the rule for copying.
@@ -222,6 +241,7 @@ pub(crate) fn copy_as_env(cx: &mut Cx, id: SecretId) -> Result<SecretString> {
     let dek = record::require_dek(cx, &secret)?;
     let key = record::open_meta(&dek, &secret)?.key.clone();
     let fields = record::open_fields(&dek, &secret)?.into_revealed();
+    cx.record(Event::about(AuditAction::Copy, id, &key, h.private));
     Ok(crate::dotenv::to_env(&key, &fields))
 }
 
@@ -404,6 +424,23 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
             },
         )?
     };
+    let changed_content = !only_active;
+    if changed_content {
+        cx.record(Event::about(
+            AuditAction::Update,
+            id,
+            &meta.key,
+            header.private,
+        ));
+    }
+    if changes_active {
+        let action = if header.active {
+            AuditAction::Activate
+        } else {
+            AuditAction::Deactivate
+        };
+        cx.record(Event::about(action, id, &meta.key, header.private));
+    }
     Ok(Labels::of(cx.dir(), cx.now()).summary(cx.actor(), &header, Some(&meta)))
 }
 
@@ -431,6 +468,12 @@ pub(crate) fn set_active(cx: &mut Cx, id: SecretId, active: bool) -> Result<Vec<
             &fields,
             DekPlan::Keep(&dek),
         )?;
+        let action = if active {
+            AuditAction::Activate
+        } else {
+            AuditAction::Deactivate
+        };
+        cx.record(Event::about(action, id, &meta.key, secret.header.private));
     }
     Ok(if active { Vec::new() } else { in_use })
 }
@@ -444,6 +487,7 @@ pub(crate) fn delete(cx: &mut Cx, id: SecretId) -> Result<()> {
     if !in_use.is_empty() {
         return Err(Error::InUse(in_use));
     }
+    record::note(cx, AuditAction::Delete, &secret, &dek)?;
     cx.db().delete_secret(id)?;
     cx.deleted(id);
     Ok(())

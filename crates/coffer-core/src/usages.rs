@@ -3,7 +3,7 @@
 //! are sealed and signed is `record::usages`'s.
 
 use crate::access::{self, Labels};
-use crate::api::{NewUsage, SecretId, Usage};
+use crate::api::{AuditAction, NewUsage, SecretId, Usage};
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::plain::UsageLabel;
@@ -55,6 +55,7 @@ pub(crate) fn add(cx: &mut Cx, secret: SecretId, label: &UsageLabel) -> Result<i
     };
     record::usages::store(cx, recorded, &dek, found.header.dek_gen, label)?;
     db.add_dek_uses(secret, 1)?;
+    record::note(cx, AuditAction::UsageAdd, &found, &dek)?;
     Ok(id)
 }
 
@@ -62,13 +63,15 @@ pub(crate) fn add(cx: &mut Cx, secret: SecretId, label: &UsageLabel) -> Result<i
 pub(crate) fn remove(cx: &mut Cx, usage_id: i64) -> Result<()> {
     let not_found = || Error::not_found("no usage with that id is visible to you");
     let secret = cx.db().usage_secret(usage_id)?.ok_or_else(not_found)?;
-    access::usable(cx, secret).map_err(|e| {
+    let found = access::usable(cx, secret).map_err(|e| {
         if e.code() == ErrorCode::NotFound {
             not_found()
         } else {
             e
         }
     })?;
+    let dek = record::require_dek(cx, &found)?;
+    record::note(cx, AuditAction::UsageRemove, &found, &dek)?;
     cx.db().delete_usage(usage_id)
 }
 

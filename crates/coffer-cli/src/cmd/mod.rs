@@ -2,6 +2,7 @@
 //! the core, and prints; the rules are the core's.
 
 mod account;
+mod audit;
 mod directory;
 mod get;
 mod secrets;
@@ -45,6 +46,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Usage(c) => usage::usage(g, c),
         Command::History(a) => usage::history(g, a),
         Command::Restore(a) => usage::restore(g, a),
+        Command::Audit(a) => audit::audit(g, a),
     }
     .map(|()| Outcome::Done)
 }

@@ -15,7 +15,8 @@
 pub(crate) mod history;
 pub(crate) mod usages;
 
-use crate::api::{Reveal, Timestamp};
+use crate::api::{AuditAction, Reveal, Timestamp};
+use crate::audit::Event;
 use crate::crypto::{Hash, MAX_KEY_USES, SymKey};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
@@ -132,6 +133,19 @@ pub(crate) fn not_shared_yet() -> Error {
 
 pub(crate) fn open_meta(dek: &SymKey, s: &Secret) -> Result<Meta> {
     seal::open_meta(dek, &s.header, &s.meta)
+}
+
+/// Records an event about a secret in the audit log, naming its key (from
+/// its metadata) for those who may read it.
+pub(crate) fn note(cx: &mut Cx, action: AuditAction, s: &Secret, dek: &SymKey) -> Result<()> {
+    let meta = open_meta(dek, s)?;
+    cx.record(Event::about(
+        action,
+        s.header.secret_id,
+        &meta.key,
+        s.header.private,
+    ));
+    Ok(())
 }
 
 pub(crate) fn open_fields(dek: &SymKey, s: &Secret) -> Result<Fields> {

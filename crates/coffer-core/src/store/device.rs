@@ -57,6 +57,15 @@ const MIGRATIONS: &[M<'static>] = &[
     // The digest of the header and signature last verified at that
     // revision, so an unchanged row is not verified again.
     M::up("ALTER TABLE revisions ADD COLUMN verified BLOB;"),
+    // The newest audit log entry this device wrote or checked, so a log
+    // cut short behind its back is noticed.
+    M::up(
+        "CREATE TABLE audit_heads (
+        vault_id TEXT PRIMARY KEY,
+        seq      INTEGER NOT NULL,
+        hash     BLOB NOT NULL
+     );",
+    ),
 ];
 
 /// A revision that marks a secret this device deleted: it must not come
@@ -178,6 +187,33 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// The newest audit log entry this device wrote or checked.
+    pub(crate) fn audit_head(&self, vault_id: &str) -> Result<Option<(i64, Hash)>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM audit_heads WHERE vault_id = ?1",
+                [vault_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|(seq, hash)| (seq, blob32(hash))))
+    }
+
+    /// Remembers a newer audit log entry (never an older one).
+    pub(crate) fn set_audit_head(&self, vault_id: &str, seq: i64, hash: &Hash) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO audit_heads (vault_id, seq, hash) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (vault_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                  WHERE excluded.seq > audit_heads.seq",
+                params![vault_id, seq, hash.to_vec()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Which vault this device last saw at `location`.
     pub(crate) fn location(&self, location: &str) -> Result<Option<String>> {
         self.conn
@@ -209,6 +245,8 @@ impl DeviceStore {
                 .execute("DELETE FROM vaults WHERE vault_id = ?1", [vault_id])?;
             self.conn
                 .execute("DELETE FROM revisions WHERE vault_id = ?1", [vault_id])?;
+            self.conn
+                .execute("DELETE FROM audit_heads WHERE vault_id = ?1", [vault_id])?;
             self.conn
                 .execute("DELETE FROM locations WHERE vault_id = ?1", [vault_id])?;
             if let Some(loc) = location {

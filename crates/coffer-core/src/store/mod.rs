@@ -128,6 +128,32 @@ pub(crate) struct UsageRow {
     pub signature: Vec<u8>,
 }
 
+/// One audit log row: the columns filters use, and the signed entry.
+#[derive(Clone)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: i64,
+    pub action: i64,
+    pub secret: Option<i64>,
+    pub outcome: i64,
+    pub subject: Option<i64>,
+    pub entry: Vec<u8>,
+}
+
+/// Which audit rows to read (newest first), by their plaintext columns.
+#[derive(Default, Clone)]
+pub(crate) struct AuditFilter {
+    pub actor: Option<i64>,
+    pub action: Option<i64>,
+    pub secret: Option<i64>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Only rows before this sequence number (paging).
+    pub before: Option<i64>,
+    pub limit: usize,
+}
+
 /// One remembered device.
 pub(crate) struct DeviceRow {
     pub id: i64,
@@ -263,6 +289,18 @@ pub(crate) trait Store {
     fn usages_signed_by(&self, user: i64) -> Result<Vec<UsageRow>>;
     fn usage_secret(&self, id: i64) -> Result<Option<i64>>;
     fn delete_usage(&self, id: i64) -> Result<()>;
+
+    // --- the audit log ------------------------------------------------------------
+    /// The newest row's sequence number and entry.
+    fn audit_latest(&self) -> Result<Option<(i64, Vec<u8>)>>;
+    /// The entry at `seq`.
+    fn audit_entry(&self, seq: i64) -> Result<Option<Vec<u8>>>;
+    /// Fails with a conflict if another writer took the sequence number.
+    fn audit_append(&self, row: &AuditRow) -> Result<()>;
+    /// Rows matching a filter, newest first.
+    fn audit_rows(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
+    /// Rows in order from `after` (exclusive), at most `limit`.
+    fn audit_since(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>>;
 
     // --- remembered devices ---------------------------------------------------
     fn insert_device(&self, user: i64, label: &str, now: Timestamp) -> Result<i64>;

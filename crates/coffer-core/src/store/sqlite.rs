@@ -16,8 +16,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    DeviceRow, Hint, LockRow, MetaRow, SecretColumns, SecretRow, Store, UsageRow, VersionRow,
-    WrapRow,
+    AuditFilter, AuditRow, DeviceRow, Hint, LockRow, MetaRow, SecretColumns, SecretRow, Store,
+    UsageRow, VersionRow, WrapRow,
 };
 use crate::api::{Role, Timestamp};
 use crate::crypto::KdfParams;
@@ -34,6 +34,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_initial.sql")),
     M::up(include_str!("../../migrations/0002_signed_directory.sql")),
+    M::up(include_str!("../../migrations/0003_audit_log.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -209,6 +210,21 @@ fn usage_from(r: &Row) -> rusqlite::Result<UsageRow> {
         created_at: int(r, 4)?.unwrap_or(0),
         signer: int(r, 5)?.unwrap_or(0),
         signature: blob(r, 6)?.unwrap_or_default(),
+    })
+}
+
+const AUDIT_COLUMNS: &str = "seq, at, actor_id, action, secret_id, outcome, subject, entry";
+
+fn audit_from(r: &Row) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: int(r, 1)?.unwrap_or(0),
+        actor: int(r, 2)?.unwrap_or(0),
+        action: int(r, 3)?.unwrap_or(0),
+        secret: int(r, 4)?,
+        outcome: int(r, 5)?.unwrap_or(0),
+        subject: int(r, 6)?,
+        entry: blob(r, 7)?.unwrap_or_default(),
     })
 }
 
@@ -855,6 +871,83 @@ impl Store for Connection {
     fn delete_usage(&self, id: i64) -> Result<()> {
         self.execute("DELETE FROM usages WHERE id = ?1", [id])?;
         Ok(())
+    }
+
+    fn audit_latest(&self) -> Result<Option<(i64, Vec<u8>)>> {
+        Ok(self
+            .prepare_cached("SELECT seq, entry FROM audit_log ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, blob(r, 1)?.unwrap_or_default())))
+            .optional()?)
+    }
+
+    fn audit_entry(&self, seq: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .prepare_cached("SELECT entry FROM audit_log WHERE seq = ?1")?
+            .query_row([seq], |r| Ok(blob(r, 0)?.unwrap_or_default()))
+            .optional()?)
+    }
+
+    fn audit_append(&self, row: &AuditRow) -> Result<()> {
+        self.execute(
+            "INSERT INTO audit_log (seq, at, actor_id, action, secret_id, outcome, subject, entry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                row.seq,
+                row.at,
+                row.actor,
+                row.action,
+                row.secret,
+                row.outcome,
+                row.subject,
+                row.entry
+            ],
+        )
+        .map_err(|e| {
+            conflict(
+                e,
+                "someone else wrote the audit log at the same time: try again",
+            )
+        })?;
+        Ok(())
+    }
+
+    fn audit_rows(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log
+              WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR action = ?2)
+                AND (?3 IS NULL OR secret_id = ?3) AND (?4 IS NULL OR at >= ?4)
+                AND (?5 IS NULL OR at < ?5) AND (?6 IS NULL OR seq < ?6)
+              ORDER BY seq DESC LIMIT ?7"
+        );
+        let mut stmt = self.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.actor,
+                    f.action,
+                    f.secret,
+                    f.since,
+                    f.until,
+                    f.before,
+                    i64::try_from(f.limit).unwrap_or(i64::MAX)
+                ],
+                audit_from,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn audit_since(&self, after: i64, limit: usize) -> Result<Vec<AuditRow>> {
+        let sql =
+            format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let mut stmt = self.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                audit_from,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     fn insert_device(&self, user: i64, label: &str, now: Timestamp) -> Result<i64> {

@@ -8,12 +8,13 @@ use secrecy::SecretString;
 
 use super::{InitOptions, Vault, VaultOptions};
 use crate::api::{
-    Department, DeviceInfo, Explanation, KdfProfile, ListQuery, MembershipUpdate, NewSecret,
-    NewUsage, NewUser, RevealedField, Role, SecretId, SecretSummary, SecretUpdate, SecretValue,
-    SessionInfo, Usage, UserInfo, VersionInfo,
+    AuditAction, AuditCheck, AuditEntry, AuditQuery, Department, DeviceInfo, Explanation,
+    KdfProfile, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser, RevealedField, Role,
+    SecretId, SecretSummary, SecretUpdate, SecretValue, SessionInfo, Usage, UserInfo, VersionInfo,
 };
+use crate::audit::{self, Event};
 use crate::device::{self, CredentialStore};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
 use crate::{account, history, lookup, secrets, usages, users, validate};
@@ -172,7 +173,12 @@ impl Vault {
     /// Signs a remembered device of the signed-in user out, from any
     /// machine (see `device::revoke`).
     pub fn revoke_device(&mut self, device_id: i64) -> Result<()> {
-        self.write(|cx| device::revoke(cx, device_id))
+        let out = self.write(|cx| {
+            device::revoke(cx, device_id)?;
+            cx.record(Event::new(AuditAction::DeviceRevoke));
+            Ok(())
+        });
+        self.refused(out, Event::new(AuditAction::DeviceRevoke))
     }
 
     // --- secrets --------------------------------------------------------------
@@ -181,7 +187,9 @@ impl Vault {
     /// the creator's primary department.
     pub fn create_secret(&mut self, new: NewSecret) -> Result<SecretId> {
         let new = secrets::check_new(new)?;
-        self.write(|cx| secrets::create(cx, &new))
+        let refusal = Event::asked(AuditAction::Create, new.key());
+        let out = self.write(|cx| secrets::create(cx, &new));
+        self.refused(out, refusal)
     }
 
     /// The secrets table: every secret the user can see that matches.
@@ -196,37 +204,48 @@ impl Vault {
 
     /// Every field with its value, for someone allowed to see them.
     pub fn reveal(&mut self, id: SecretId) -> Result<Vec<RevealedField>> {
-        self.read(|cx| secrets::reveal(cx, id))
+        let out = self.audited_read(|cx| secrets::reveal(cx, id));
+        self.refused(out, Event::new(AuditAction::Reveal).secret(id))
     }
 
     /// One field's value, for copying to the clipboard.
     pub fn copy_value(&mut self, id: SecretId, field: &str) -> Result<SecretString> {
-        self.read(|cx| secrets::copy_value(cx, id, field))
+        let out = self.audited_read(|cx| secrets::copy_value(cx, id, field));
+        self.refused(out, Event::new(AuditAction::Copy).secret(id))
     }
 
     /// Every field as `.env` lines (see `dotenv`), for copying: the same
     /// rule as copying one field.
     pub fn copy_as_env(&mut self, id: SecretId) -> Result<SecretString> {
-        self.read(|cx| secrets::copy_as_env(cx, id))
+        let out = self.audited_read(|cx| secrets::copy_as_env(cx, id));
+        self.refused(out, Event::new(AuditAction::Copy).secret(id))
     }
 
     /// Applies a partial update (merged with the current version in the
     /// same transaction) as a new version; returns the new metadata.
     pub fn update_secret(&mut self, id: SecretId, upd: SecretUpdate) -> Result<SecretSummary> {
         let upd = secrets::check_update(upd)?;
-        self.write(|cx| secrets::update(cx, id, &upd))
+        let out = self.write(|cx| secrets::update(cx, id, &upd));
+        self.refused(out, Event::new(AuditAction::Update).secret(id))
     }
 
     /// Activates or deactivates a secret (admins). Returns the names of the
     /// usages of a secret that was deactivated while in use, for a warning.
     pub fn set_active(&mut self, id: SecretId, active: bool) -> Result<Vec<String>> {
-        self.write(|cx| secrets::set_active(cx, id, active))
+        let out = self.write(|cx| secrets::set_active(cx, id, active));
+        let action = if active {
+            AuditAction::Activate
+        } else {
+            AuditAction::Deactivate
+        };
+        self.refused(out, Event::new(action).secret(id))
     }
 
     /// Deletes a secret and its history. Refused while anything uses it;
     /// the error names every usage.
     pub fn delete_secret(&mut self, id: SecretId) -> Result<()> {
-        self.write(|cx| secrets::delete(cx, id))
+        let out = self.write(|cx| secrets::delete(cx, id));
+        self.refused(out, Event::new(AuditAction::Delete).secret(id))
     }
 
     // --- retrieval ------------------------------------------------------------
@@ -239,7 +258,8 @@ impl Vault {
         department: Option<&str>,
     ) -> Result<Option<SecretValue>> {
         validate::secret_key(key)?;
-        self.read(|cx| lookup::get(cx, key, department))
+        let out = self.audited_read(|cx| lookup::get(cx, key, department));
+        self.refused(out, Event::asked(AuditAction::Get, key))
     }
 
     /// Every candidate for `key`, which one wins and the rule that decided,
@@ -264,13 +284,15 @@ impl Vault {
     /// The fields of one version, under the same rule as revealing the
     /// secret now (in scope, active, unexpired, revealable).
     pub fn reveal_version(&mut self, id: SecretId, version: i64) -> Result<Vec<RevealedField>> {
-        self.read(|cx| history::reveal(cx, id, version))
+        let out = self.audited_read(|cx| history::reveal(cx, id, version));
+        self.refused(out, Event::new(AuditAction::Reveal).secret(id))
     }
 
     /// Makes an earlier version's key, fields, description and tags current
     /// again, as a new version (scope and state stay as they are now).
     pub fn restore_version(&mut self, id: SecretId, version: i64) -> Result<SecretSummary> {
-        self.write(|cx| history::restore(cx, id, version))
+        let out = self.write(|cx| history::restore(cx, id, version));
+        self.refused(out, Event::new(AuditAction::Restore).secret(id))
     }
 
     // --- usages ---------------------------------------------------------------
@@ -278,12 +300,14 @@ impl Vault {
     /// Records that something uses a secret (optionally one field of it).
     pub fn add_usage(&mut self, secret: SecretId, usage: NewUsage) -> Result<i64> {
         let label = usages::check(&usage)?;
-        self.write(|cx| usages::add(cx, secret, &label))
+        let out = self.write(|cx| usages::add(cx, secret, &label));
+        self.refused(out, Event::new(AuditAction::UsageAdd).secret(secret))
     }
 
     /// Removes a usage.
     pub fn remove_usage(&mut self, usage_id: i64) -> Result<()> {
-        self.write(|cx| usages::remove(cx, usage_id))
+        let out = self.write(|cx| usages::remove(cx, usage_id));
+        self.refused(out, Event::new(AuditAction::UsageRemove))
     }
 
     /// A secret's usages.
@@ -302,12 +326,27 @@ impl Vault {
     pub fn add_department(&mut self, code: &str, name: &str) -> Result<Department> {
         let code = validate::department_code(code.trim())?;
         let name = validate::department_name(name)?;
-        self.write(|cx| users::add_department(cx, &code, &name))
+        let out = self.write(|cx| {
+            let d = users::add_department(cx, &code, &name)?;
+            cx.record(Event::new(AuditAction::DepartmentAdd).subject(d.id));
+            Ok(d)
+        });
+        self.refused(out, Event::new(AuditAction::DepartmentAdd))
     }
 
     pub fn rename_department(&mut self, code: &str, name: &str) -> Result<()> {
         let name = validate::department_name(name)?;
-        self.write(|cx| users::rename_department(cx, code, &name))
+        let out = self.write(|cx| {
+            users::rename_department(cx, code, &name)?;
+            let id = cx.dir().dept_coded(code).map(|d| d.id);
+            let e = Event::new(AuditAction::DepartmentRename);
+            cx.record(match id {
+                Some(id) => e.subject(id),
+                None => e,
+            });
+            Ok(())
+        });
+        self.refused(out, Event::new(AuditAction::DepartmentRename))
     }
 
     /// Every user (admins and the owner only).
@@ -334,22 +373,123 @@ impl Vault {
         let (salt, params, key) =
             account::enrollment_key(&new.initial_password, account::new_password_params(&config))?;
         let enrollment = Enrollment { salt, params, key };
-        self.write(|cx| users::add(cx, &new, &display, &enrollment))
+        let out = self.write(|cx| {
+            let u = users::add(cx, &new, &display, &enrollment)?;
+            cx.record(Event::new(AuditAction::UserAdd).subject(u.id));
+            Ok(u)
+        });
+        self.refused(out, Event::new(AuditAction::UserAdd))
     }
 
     /// Changes a user's role (only the owner makes or removes admins).
     pub fn set_role(&mut self, username: &str, role: Role) -> Result<()> {
-        self.write(|cx| users::set_role(cx, username, role))
+        self.user_change(AuditAction::UserRole, username, |cx| {
+            users::set_role(cx, username, role)
+        })
     }
 
     /// Replaces a user's departments. Leaving a department re-keys it.
     pub fn set_memberships(&mut self, username: &str, update: MembershipUpdate) -> Result<()> {
-        self.write(|cx| users::set_memberships(cx, username, &update))
+        self.user_change(AuditAction::UserMemberships, username, |cx| {
+            users::set_memberships(cx, username, &update)
+        })
     }
 
     /// Disables or re-enables a user. Disabling re-keys what they held,
     /// re-signs what they signed, and forgets their devices.
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<()> {
-        self.write(|cx| users::set_disabled(cx, username, disabled))
+        let action = if disabled {
+            AuditAction::UserDisable
+        } else {
+            AuditAction::UserEnable
+        };
+        self.user_change(action, username, |cx| {
+            users::set_disabled(cx, username, disabled)
+        })
+    }
+
+    fn user_change(
+        &mut self,
+        action: AuditAction,
+        username: &str,
+        f: impl FnOnce(&mut crate::cx::Cx) -> Result<()>,
+    ) -> Result<()> {
+        let out = self.write(|cx| {
+            let subject = cx.dir().user_named(username).map(|u| u.id);
+            f(cx)?;
+            let e = Event::new(action);
+            cx.record(match subject {
+                Some(id) => e.subject(id),
+                None => e,
+            });
+            Ok(())
+        });
+        self.refused(out, Event::new(action))
+    }
+
+    // --- the audit log ----------------------------------------------------------
+
+    /// Audit log entries, newest first: everything for admins and the
+    /// owner, a member's own entries for a member. Key names appear where
+    /// they were sealed to the reader.
+    pub fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let limit = query.limit.unwrap_or(200).clamp(1, 5_000) as usize;
+        self.read(|cx| {
+            let dir = cx.dir_arc();
+            let me = cx.actor().clone();
+            let actor = match &query.user {
+                Some(name) => {
+                    let id = audit::user_ids(&dir)
+                        .get(&name.trim().to_lowercase())
+                        .copied()
+                        .ok_or_else(|| {
+                            Error::not_found("no user with that username: see `coffer user list`")
+                        })?;
+                    Some(id)
+                }
+                None => None,
+            };
+            let actor = if me.is_admin() {
+                actor
+            } else {
+                match actor {
+                    Some(id) if id != me.id => {
+                        return Err(Error::denied(
+                            "members read only their own audit entries: admins and the owner read everyone's",
+                        ));
+                    }
+                    _ => Some(me.id),
+                }
+            };
+            let filter = crate::store::AuditFilter {
+                actor,
+                action: query.action.map(audit::code_of),
+                secret: query.secret_id,
+                since: query.since,
+                until: query.until,
+                before: query.before,
+                limit,
+            };
+            audit::read(cx.db(), &dir, &filter, me.id, cx.identity()?)
+        })
+    }
+
+    /// Checks the whole audit log: each entry in place, chained to the one
+    /// before, signed by its actor, and the log not shorter than this
+    /// device has seen. Admins and the owner only. An error names the
+    /// first bad entry.
+    pub fn verify_audit(&mut self) -> Result<AuditCheck> {
+        let (entries, head) = self.read(|cx| {
+            if !cx.actor().is_admin() {
+                return Err(Error::denied(
+                    "only admins and the owner can check the whole audit log",
+                ));
+            }
+            audit::verify(cx.db(), cx.dir(), cx.device())
+        })?;
+        if let Some(head) = head {
+            audit::remember(&self.device, self.id(), head)?;
+        }
+        Ok(AuditCheck { entries })
     }
 }

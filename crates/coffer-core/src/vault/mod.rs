@@ -22,7 +22,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use secrecy::SecretString;
 
 use crate::account::PasswordLock;
-use crate::api::{KdfProfile, Role};
+use crate::api::{AuditAction, KdfProfile, Role};
+use crate::audit::{self, Event};
 use crate::crypto::{KdfParams, random_bytes};
 use crate::cx::Cx;
 use crate::error::{Error, Result};
@@ -98,6 +99,28 @@ struct Mode {
     write: bool,
     /// May run while the user still has to replace an initial password.
     during_password_change: bool,
+    /// Ends by rotating worn data keys and granting missing keys (writes
+    /// that only append to the audit log skip this).
+    maintain: bool,
+}
+
+impl Mode {
+    const READ: Self = Self {
+        write: false,
+        during_password_change: false,
+        maintain: false,
+    };
+    const WRITE: Self = Self {
+        write: true,
+        during_password_change: false,
+        maintain: true,
+    };
+    /// A read the audit log records: it takes the write lock to append.
+    const AUDITED_READ: Self = Self {
+        write: true,
+        during_password_change: false,
+        maintain: false,
+    };
 }
 
 fn location_of(path: &Path) -> String {
@@ -329,25 +352,19 @@ impl Vault {
 
     /// A read-only operation as the signed-in user.
     pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
-        self.run(
-            Mode {
-                write: false,
-                during_password_change: false,
-            },
-            f,
-        )
+        self.run(Mode::READ, f)
+    }
+
+    /// A read that the audit log records (a reveal, a copy, a `get`): it
+    /// appends an entry, so it takes the write lock up front.
+    pub(crate) fn audited_read<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+        self.run(Mode::AUDITED_READ, f)
     }
 
     /// A changing operation as the signed-in user: the write lock is taken
     /// up front.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
-        self.run(
-            Mode {
-                write: true,
-                during_password_change: false,
-            },
-            f,
-        )
+        self.run(Mode::WRITE, f)
     }
 
     /// A read with the session's decrypted view of the secrets table
@@ -378,6 +395,7 @@ impl Vault {
             Mode {
                 write: false,
                 during_password_change: true,
+                maintain: false,
             },
             f,
         )
@@ -393,6 +411,7 @@ impl Vault {
             Mode {
                 write: true,
                 during_password_change: true,
+                maintain: true,
             },
             f,
         )
@@ -422,6 +441,7 @@ impl Vault {
             Mode {
                 write: true,
                 during_password_change: true,
+                maintain: true,
             },
             prepare,
             f,
@@ -448,6 +468,7 @@ impl Vault {
         let tx = self.conn.transaction_with_behavior(behavior)?;
         let db: &dyn Store = &*tx;
         let mut outcome = None;
+        let mut audit_head = None;
         let result = (|| {
             let found = trust::load(db, &self.device, &self.location, self.dir.as_ref())?;
             prepare(db, found.as_ref(), keys)?;
@@ -476,9 +497,30 @@ impl Vault {
             let mut cx = Cx::new(db, &mut *keys, &self.device, epoch, actor, now_ms(), dir);
             let out = f(&mut cx)?;
             if mode.write && !pending {
-                crate::rekey::rotate_worn(&mut cx)?;
-                crate::rekey::grant_missing(&mut cx)?;
+                if mode.maintain {
+                    crate::rekey::rotate_worn(&mut cx)?;
+                    crate::rekey::grant_missing(&mut cx)?;
+                }
                 cx.finish_directory()?;
+            }
+            let events = cx.take_audit();
+            // Someone who has not made their keys yet cannot sign entries:
+            // all they can do is set their password.
+            if let (false, Ok(me)) = (events.is_empty(), cx.identity()) {
+                if !mode.write {
+                    return Err(Error::Io(
+                        "an audited operation ran without the write lock".into(),
+                    ));
+                }
+                audit_head = audit::append(
+                    db,
+                    cx.dir(),
+                    &self.device,
+                    cx.actor().id,
+                    Some(me),
+                    cx.now(),
+                    &events,
+                )?;
             }
             outcome = Some(cx.outcome());
             Ok(out)
@@ -496,6 +538,9 @@ impl Vault {
                     self.device
                         .set_location(&self.location, &d.config.vault_id)?;
                     self.device.record_revisions(&d.config.vault_id, &o.seen)?;
+                    if let Some(head) = audit_head {
+                        audit::remember(&self.device, &d.config.vault_id, head)?;
+                    }
                     self.dir = Some(d);
                 }
                 Ok(v)
@@ -506,6 +551,89 @@ impl Vault {
             }
         }
     }
+}
+
+impl Vault {
+    /// Passes an operation's result on, recording a refusal first.
+    pub(crate) fn refused<T>(&mut self, out: Result<T>, event: Event) -> Result<T> {
+        if let Err(err) = &out {
+            self.record_refusal(event, err);
+        }
+        out
+    }
+
+    /// Records a refused operation in the audit log. Its own transaction
+    /// rolled back, so this is a new one; failing to record it does not
+    /// hide the refusal from the caller (the error is returned either way).
+    pub(crate) fn record_refusal(&mut self, event: Event, err: &Error) {
+        let Some(code) = refusal(err) else {
+            return;
+        };
+        if self.session.is_none() {
+            return;
+        }
+        let e = event.refused(code);
+        let _ = self.audited_read(|cx| {
+            cx.record(e);
+            Ok(())
+        });
+    }
+
+    /// Records a sign-in (by a user who has made their keys, so may sign).
+    pub(crate) fn record_sign_in(&mut self) -> Result<()> {
+        self.run(
+            Mode {
+                write: true,
+                during_password_change: true,
+                maintain: false,
+            },
+            |cx| {
+                cx.record(Event::new(AuditAction::SignIn));
+                Ok(())
+            },
+        )
+    }
+
+    /// Records a failed sign-in (no one is signed in, so the entry is
+    /// unsigned: see `audit`). `user` is the account tried, 0 if unknown.
+    pub(crate) fn record_failed_sign_in(
+        &mut self,
+        dir: &State,
+        user: i64,
+        code: crate::ErrorCode,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let event = Event::new(AuditAction::SignInFailed).refused(code);
+        let head = audit::append(&*tx, dir, &self.device, user, None, now_ms(), &[event])?;
+        tx.commit()?;
+        if let Some(head) = head {
+            audit::remember(&self.device, &dir.config.vault_id, head)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome an error gives an audited operation: refusals and what
+/// looks like tampering are recorded; bad input (which changes nothing)
+/// and failures of the machine are not.
+fn refusal(err: &Error) -> Option<crate::ErrorCode> {
+    use crate::ErrorCode as C;
+    let code = err.code();
+    matches!(
+        code,
+        C::NotFound
+            | C::PermissionDenied
+            | C::Conflict
+            | C::InUse
+            | C::Inactive
+            | C::Expired
+            | C::WriteOnly
+            | C::Integrity
+            | C::Rollback
+    )
+    .then_some(code)
 }
 
 fn not_signed_in() -> Error {

@@ -10,7 +10,7 @@ use super::{Session, Vault, not_signed_in};
 use crate::account::{self, PasswordLock};
 use crate::api::{SessionInfo, Timestamp};
 use crate::device::{self, CredentialStore};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{Identity, KeyCache};
 use crate::listing::ListCache;
 use crate::time::now_ms;
@@ -57,6 +57,7 @@ impl Vault {
         };
         let Some(user) = dir.user_named(username).cloned() else {
             account::burn_time(&dir.config.kdf);
+            self.record_failed_sign_in(&dir, 0, ErrorCode::AuthFailed)?;
             return Err(Error::WrongPassword {
                 retry_after_secs: 0,
             });
@@ -65,6 +66,7 @@ impl Vault {
         let now = now_ms();
         let wait_until = last_failed.unwrap_or(0) + sign_in_delay_secs(failures) * 1000;
         if failures > FREE_ATTEMPTS && now < wait_until {
+            self.record_failed_sign_in(&dir, user.id, ErrorCode::Locked)?;
             return Err(Error::Locked {
                 retry_after_secs: ((wait_until - now) as u64).div_ceil(1000),
             });
@@ -86,6 +88,7 @@ impl Vault {
         };
         let Some(opened) = opened else {
             self.record_failure(&dir, user.id, now_ms())?;
+            self.record_failed_sign_in(&dir, user.id, ErrorCode::AuthFailed)?;
             // Say now how long the next attempt must wait, so a person sees
             // the delay grow instead of meeting it on their next try.
             return Err(Error::WrongPassword {
@@ -168,6 +171,9 @@ impl Vault {
         });
         let info = self.info().and_then(|info| {
             let ready = active && !info.user.must_change_password;
+            if active {
+                self.record_sign_in()?;
+            }
             if ready && self.read(crate::rekey::grants_missing)? {
                 self.write(|_| Ok(()))?;
             }

@@ -1,0 +1,922 @@
+//! The audit log (SPEC §6): who did what, to which secret, when, and with
+//! what outcome, refusals included.
+//!
+//! Each entry names the previous one by its hash and is signed by its
+//! actor's identity key, so an entry deleted, reordered, edited or
+//! inserted by whoever writes the storage is found by [`verify`], which
+//! names the first bad entry. A failed sign-in has no authenticated actor
+//! and is the one kind of entry without a signature. What a writer of the
+//! storage can still do is cut off the newest entries; each device
+//! remembers the newest entry it wrote or checked, so it notices that too
+//! (docs/SECURITY.md).
+//!
+//! A secret's key name (and a copied field's name) is as confidential here
+//! as in the secrets table: it is sealed to each admin and the owner and to
+//! the actor (for a private secret, to the actor alone), never stored in
+//! the clear. Values are never in the log.
+
+use std::collections::HashMap;
+
+use crate::api::{AuditAction, AuditEntry};
+use crate::crypto::{Aad, Hash, SIGNATURE_LEN, digest, verify as verify_sig};
+use crate::error::{Error, ErrorCode, Result};
+use crate::keys::Identity;
+use crate::store::device::DeviceStore;
+use crate::store::{AuditFilter, AuditRow, Store};
+use crate::time::Timestamp;
+use crate::trust::state::State;
+use crate::wire::{Reader, Writer};
+
+const BODY_V1: u8 = b'L';
+const STORED_V1: u8 = b'l';
+const DETAIL_V1: u8 = b'D';
+const PURPOSE: &str = "audit-entry";
+
+/// An event to record, as an operation sees it.
+#[derive(Clone)]
+pub(crate) struct Event {
+    pub action: AuditAction,
+    pub secret: Option<i64>,
+    /// The user or department an administrative action was about.
+    pub subject: Option<i64>,
+    /// `None` when it went through.
+    pub outcome: Option<ErrorCode>,
+    pub detail: Option<Detail>,
+}
+
+impl Event {
+    pub(crate) fn new(action: AuditAction) -> Self {
+        Self {
+            action,
+            secret: None,
+            subject: None,
+            outcome: None,
+            detail: None,
+        }
+    }
+
+    /// An event about a secret, naming its key for those who may read it.
+    pub(crate) fn about(action: AuditAction, id: i64, key: &str, private: bool) -> Self {
+        Self::new(action).secret(id).detail(Detail {
+            key: key.to_string(),
+            field: None,
+            private,
+        })
+    }
+
+    /// An event about a key someone asked for, which may not exist (sealed
+    /// to them and the admins).
+    pub(crate) fn asked(action: AuditAction, key: &str) -> Self {
+        Self::new(action).detail(Detail {
+            key: key.to_string(),
+            field: None,
+            private: false,
+        })
+    }
+
+    /// Names the one field an event was about (a copy of one field).
+    pub(crate) fn field(mut self, name: &str) -> Self {
+        if let Some(d) = self.detail.as_mut() {
+            d.field = Some(name.to_string());
+        }
+        self
+    }
+
+    pub(crate) fn secret(mut self, id: i64) -> Self {
+        self.secret = Some(id);
+        self
+    }
+
+    pub(crate) fn subject(mut self, id: i64) -> Self {
+        self.subject = Some(id);
+        self
+    }
+
+    pub(crate) fn detail(mut self, detail: Detail) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    pub(crate) fn refused(mut self, code: ErrorCode) -> Self {
+        self.outcome = Some(code);
+        self
+    }
+}
+
+/// What only some may read: the key name, and a copied field's name.
+#[derive(Clone)]
+pub(crate) struct Detail {
+    pub key: String,
+    pub field: Option<String>,
+    /// The secret is private: sealed to the actor alone.
+    pub private: bool,
+}
+
+impl std::fmt::Debug for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detail([redacted])")
+    }
+}
+
+fn action_code(a: AuditAction) -> u8 {
+    AuditAction::ALL
+        .iter()
+        .position(|x| *x == a)
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// An action's code in the log's plaintext column (for filters).
+pub(crate) fn code_of(a: AuditAction) -> i64 {
+    i64::from(action_code(a))
+}
+
+fn action_of(code: i64) -> Option<AuditAction> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|c| c.checked_sub(1))
+        .and_then(|i| AuditAction::ALL.get(i).copied())
+}
+
+fn outcome_code(o: Option<ErrorCode>) -> u8 {
+    o.and_then(|c| ErrorCode::ALL.iter().position(|x| *x == c))
+        .map_or(0, |i| i as u8 + 1)
+}
+
+fn outcome_of(code: i64) -> Option<Option<ErrorCode>> {
+    match code {
+        0 => Some(None),
+        c => usize::try_from(c - 1)
+            .ok()
+            .and_then(|i| ErrorCode::ALL.get(i).copied())
+            .map(Some),
+    }
+}
+
+/// The signed facts of one entry.
+struct Body {
+    vault_id: String,
+    seq: i64,
+    prev: Hash,
+    at: Timestamp,
+    actor: i64,
+    action: u8,
+    secret: Option<i64>,
+    outcome: u8,
+    subject: Option<i64>,
+    /// (recipient user id, detail sealed to them)
+    sealed: Vec<(i64, Vec<u8>)>,
+}
+
+impl Body {
+    fn encode(&self) -> Vec<u8> {
+        let size = 96 + self.sealed.iter().map(|s| 16 + s.1.len()).sum::<usize>();
+        let mut w = Writer::new(BODY_V1, size);
+        w.str(&self.vault_id)
+            .i64(self.seq)
+            .fixed(&self.prev)
+            .i64(self.at)
+            .i64(self.actor)
+            .u8(self.action)
+            .opt_i64(self.secret)
+            .u8(self.outcome)
+            .opt_i64(self.subject)
+            .count(self.sealed.len());
+        for (to, blob) in &self.sealed {
+            w.i64(*to).bytes(blob);
+        }
+        w.finish().to_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(bytes, BODY_V1)?;
+        let vault_id = r.str()?.to_string();
+        let seq = r.i64()?;
+        let prev = r.fixed()?;
+        let at = r.i64()?;
+        let actor = r.i64()?;
+        let action = r.u8()?;
+        let secret = r.opt_i64()?;
+        let outcome = r.u8()?;
+        let subject = r.opt_i64()?;
+        let sealed = r.list(16, |r| Some((r.i64()?, r.bytes()?.to_vec())))?;
+        r.done(Self {
+            vault_id,
+            seq,
+            prev,
+            at,
+            actor,
+            action,
+            secret,
+            outcome,
+            subject,
+            sealed,
+        })
+    }
+}
+
+/// An entry as stored: the body and, unless a failed sign-in, the actor's
+/// signature.
+struct Stored {
+    body: Body,
+    body_bytes: Vec<u8>,
+    signature: Option<[u8; SIGNATURE_LEN]>,
+}
+
+impl Stored {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(STORED_V1, self.body_bytes.len() + SIGNATURE_LEN + 8);
+        w.bytes(&self.body_bytes);
+        match &self.signature {
+            Some(s) => w.u8(1).fixed(s),
+            None => w.u8(0),
+        };
+        w.finish().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(bytes, STORED_V1)?;
+        let body_bytes = r.bytes()?.to_vec();
+        let signature = match r.u8()? {
+            0 => None,
+            1 => Some(r.fixed()?),
+            _ => return None,
+        };
+        let body = Body::decode(&body_bytes)?;
+        r.done(Self {
+            body,
+            body_bytes,
+            signature,
+        })
+    }
+}
+
+/// The hash that chains entries (and that devices remember).
+fn entry_hash(stored: &[u8]) -> Hash {
+    digest("coffer/audit-entry/v1", &[stored])
+}
+
+fn detail_aad<'a>(vault_id: &'a str, seq: i64, recipient: i64) -> Aad<'a> {
+    Aad::new("audit_log", seq, "detail", recipient).with_extra(vault_id.as_bytes())
+}
+
+fn encode_detail(d: &Detail) -> zeroize::Zeroizing<Vec<u8>> {
+    let mut w = Writer::new(DETAIL_V1, 16 + d.key.len());
+    w.str(&d.key);
+    match &d.field {
+        Some(f) => w.u8(1).str(f),
+        None => w.u8(0),
+    };
+    w.finish()
+}
+
+fn decode_detail(bytes: &[u8]) -> Option<(String, Option<String>)> {
+    let mut r = Reader::new(bytes, DETAIL_V1)?;
+    let key = r.str()?.to_string();
+    let field = match r.u8()? {
+        0 => None,
+        1 => Some(r.str()?.to_string()),
+        _ => return None,
+    };
+    r.done((key, field))
+}
+
+/// Who may read a detail: the actor, and (unless the secret is private)
+/// every active admin and the owner.
+fn recipients(dir: &State, actor: i64, private: bool) -> Vec<(i64, [u8; 32])> {
+    let mut out: Vec<(i64, [u8; 32])> = Vec::new();
+    let mut add = |id: i64| {
+        if let Some(pk) = dir.user(id).and_then(|u| u.enc_key())
+            && !out.iter().any(|(r, _)| *r == id)
+        {
+            out.push((id, *pk));
+        }
+    };
+    add(actor);
+    if !private {
+        let mut admins: Vec<i64> = dir
+            .users
+            .values()
+            .filter(|u| u.is_active() && u.role.is_admin())
+            .map(|u| u.id)
+            .collect();
+        admins.sort_unstable();
+        for id in admins {
+            add(id);
+        }
+    }
+    out
+}
+
+/// Who signs new entries and seals their details: the signed-in user's
+/// keys (`None` only for a failed sign-in).
+pub(crate) type Signer<'a> = Option<&'a Identity>;
+
+/// Appends `events` in one go (inside the caller's write transaction) and
+/// returns the newest entry's (sequence number, hash) for this device to
+/// remember. `actor` is who acted (for a failed sign-in, the account tried,
+/// or 0).
+pub(crate) fn append(
+    db: &dyn Store,
+    dir: &State,
+    device: &DeviceStore,
+    actor: i64,
+    signer: Signer,
+    at: Timestamp,
+    events: &[Event],
+) -> Result<Option<(i64, Hash)>> {
+    let vault_id = dir.config.vault_id.as_str();
+    let (mut seq, mut prev) = match db.audit_latest()? {
+        Some((seq, bytes)) => (seq, entry_hash(&bytes)),
+        None => (0, [0; 32]),
+    };
+    check_not_cut(db, device, vault_id, seq)?;
+    let mut head = None;
+    for e in events {
+        seq += 1;
+        let sealed = match (&e.detail, signer) {
+            (Some(d), Some(me)) => {
+                let plain = encode_detail(d);
+                let mut out = Vec::new();
+                for (to, pk) in recipients(dir, actor, d.private) {
+                    let blob = me
+                        .enc
+                        .seal_from(&pk, &detail_aad(vault_id, seq, to), &plain)
+                        .map_err(|_| {
+                            Error::Integrity(format!("the public key of user #{to} is unusable"))
+                        })?;
+                    out.push((to, blob));
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
+        let body = Body {
+            vault_id: vault_id.to_string(),
+            seq,
+            prev,
+            at,
+            actor,
+            action: action_code(e.action),
+            secret: e.secret,
+            outcome: outcome_code(e.outcome),
+            subject: e.subject,
+            sealed,
+        };
+        let body_bytes = body.encode();
+        let signature = signer.map(|me| me.sign.sign(PURPOSE, &body_bytes));
+        let stored = Stored {
+            body,
+            body_bytes,
+            signature,
+        }
+        .to_bytes();
+        db.audit_append(&AuditRow {
+            seq,
+            at,
+            actor,
+            action: i64::from(action_code(e.action)),
+            secret: e.secret,
+            outcome: i64::from(outcome_code(e.outcome)),
+            subject: e.subject,
+            entry: stored.clone(),
+        })?;
+        prev = entry_hash(&stored);
+        head = Some((seq, prev));
+    }
+    Ok(head)
+}
+
+/// Refuses a log shorter than (or different from) what this device has
+/// seen: someone cut off or replaced its newest entries.
+fn check_not_cut(db: &dyn Store, device: &DeviceStore, vault_id: &str, top: i64) -> Result<()> {
+    let Some((seen, hash)) = device.audit_head(vault_id)? else {
+        return Ok(());
+    };
+    let same = seen <= top
+        && db
+            .audit_entry(seen)?
+            .is_some_and(|bytes| entry_hash(&bytes) == hash);
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Rollback(format!(
+            "the audit log ends before entry {seen}, which this device wrote or checked, or differs \
+             from it: someone cut off or replaced its newest entries"
+        )))
+    }
+}
+
+/// Checks the whole log: every entry in place, chained to the one before,
+/// signed by its actor (a failed sign-in unsigned, and only that), and the
+/// plaintext columns saying what the entry says; and the log not shorter
+/// than this device has seen. Returns (entries, newest (seq, hash)).
+pub(crate) fn verify(
+    db: &dyn Store,
+    dir: &State,
+    device: &DeviceStore,
+) -> Result<(i64, Option<(i64, Hash)>)> {
+    let vault_id = dir.config.vault_id.as_str();
+    let mut prev = [0u8; 32];
+    let mut expected = 1;
+    let mut head = None;
+    loop {
+        let rows = db.audit_since(expected - 1, 2048)?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let bad =
+                |why: &str| Error::Integrity(format!("the audit log's entry {} ({why})", row.seq));
+            if row.seq != expected {
+                return Err(Error::Integrity(format!(
+                    "the audit log's entry {expected} (missing: the log jumps to entry {})",
+                    row.seq
+                )));
+            }
+            let stored = Stored::from_bytes(&row.entry).ok_or_else(|| bad("unreadable"))?;
+            let b = &stored.body;
+            if b.vault_id != vault_id || b.seq != row.seq {
+                return Err(bad("it belongs elsewhere"));
+            }
+            if b.prev != prev {
+                return Err(bad("it does not follow the entry before it"));
+            }
+            let columns_match = b.at == row.at
+                && b.actor == row.actor
+                && i64::from(b.action) == row.action
+                && b.secret == row.secret
+                && i64::from(b.outcome) == row.outcome
+                && b.subject == row.subject;
+            if !columns_match {
+                return Err(bad("its columns were changed"));
+            }
+            let action = action_of(i64::from(b.action)).ok_or_else(|| bad("an unknown action"))?;
+            if outcome_of(i64::from(b.outcome)).is_none() {
+                return Err(bad("an unknown outcome"));
+            }
+            match (&stored.signature, action) {
+                (None, AuditAction::SignInFailed) => {}
+                (None, _) => return Err(bad("not signed")),
+                (Some(sig), _) => {
+                    let key = dir
+                        .user(b.actor)
+                        .and_then(|u| u.sign_key())
+                        .ok_or_else(|| bad("signed by someone the directory does not know"))?;
+                    verify_sig(key, PURPOSE, &stored.body_bytes, sig)
+                        .map_err(|_| bad("its signature does not check out"))?;
+                }
+            }
+            prev = entry_hash(&row.entry);
+            head = Some((row.seq, prev));
+            expected += 1;
+        }
+    }
+    check_not_cut(db, device, vault_id, expected - 1)?;
+    Ok((expected - 1, head))
+}
+
+/// Entries matching `filter`, newest first, as `me` may read them: key
+/// names opened when they were sealed to `me`. Each entry's signature is
+/// checked; one that fails is listed as damaged (its facts unverified).
+pub(crate) fn read(
+    db: &dyn Store,
+    dir: &State,
+    filter: &AuditFilter,
+    me: i64,
+    my_keys: &Identity,
+) -> Result<Vec<AuditEntry>> {
+    let vault_id = dir.config.vault_id.as_str();
+    let names = dir.usernames();
+    let codes = dir.dept_codes();
+    let name = |id: i64| {
+        names.get(&id).cloned().unwrap_or_else(|| {
+            if id == 0 {
+                "unknown".into()
+            } else {
+                format!("#{id}")
+            }
+        })
+    };
+    let mut out = Vec::new();
+    for row in db.audit_rows(filter)? {
+        let stored = Stored::from_bytes(&row.entry);
+        let authentic = stored.as_ref().is_some_and(|s| {
+            let b = &s.body;
+            let signed_ok = match &s.signature {
+                None => action_of(i64::from(b.action)) == Some(AuditAction::SignInFailed),
+                Some(sig) => dir
+                    .user(b.actor)
+                    .and_then(|u| u.sign_key())
+                    .is_some_and(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok()),
+            };
+            signed_ok
+                && b.vault_id == vault_id
+                && b.seq == row.seq
+                && b.at == row.at
+                && b.actor == row.actor
+                && i64::from(b.action) == row.action
+                && b.secret == row.secret
+                && i64::from(b.outcome) == row.outcome
+                && b.subject == row.subject
+        });
+        let detail = stored
+            .as_ref()
+            .filter(|_| authentic)
+            .and_then(|s| {
+                let sender = dir.user(s.body.actor).and_then(|u| u.enc_key())?;
+                let (_, blob) = s.body.sealed.iter().find(|(to, _)| *to == me)?;
+                my_keys
+                    .enc
+                    .open_from(sender, &detail_aad(vault_id, row.seq, me), blob)
+                    .ok()
+            })
+            .and_then(|plain| decode_detail(&plain));
+        let subject = row.subject.map(|id| match action_of(row.action) {
+            Some(AuditAction::DepartmentAdd | AuditAction::DepartmentRename) => {
+                codes.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+            }
+            _ => name(id),
+        });
+        let (key, field) = detail.map_or((None, None), |(k, f)| (Some(k), f));
+        out.push(AuditEntry {
+            seq: row.seq,
+            at: row.at,
+            user: name(row.actor),
+            action: action_of(row.action),
+            secret_id: row.secret,
+            key,
+            field,
+            subject,
+            outcome: outcome_of(row.outcome).flatten(),
+            authentic,
+        });
+    }
+    Ok(out)
+}
+
+/// Remembers, on this device, the newest entry it wrote or checked.
+pub(crate) fn remember(device: &DeviceStore, vault_id: &str, head: (i64, Hash)) -> Result<()> {
+    device.set_audit_head(vault_id, head.0, &head.1)
+}
+
+/// Users by name, for filters.
+pub(crate) fn user_ids(dir: &State) -> HashMap<String, i64> {
+    dir.users
+        .values()
+        .map(|u| (u.username.to_lowercase(), u.id))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The audit log against the core: what it records, who reads what,
+    //! and (as a writer of the storage) that every change to it is found.
+
+    use secrecy::SecretString;
+
+    use crate::adversary::{Lab, OWNER};
+    use crate::api::{AuditAction as A, AuditEntry, AuditQuery};
+    use crate::error::ErrorCode;
+    use crate::vault::Vault;
+
+    fn all(v: &mut Vault) -> Vec<AuditEntry> {
+        v.audit_log(&AuditQuery {
+            limit: Some(5_000),
+            ..Default::default()
+        })
+        .expect("read the log")
+    }
+
+    fn has(log: &[AuditEntry], user: &str, action: A, key: Option<&str>) -> bool {
+        log.iter().any(|e| {
+            e.user == user
+                && e.action == Some(action)
+                && e.authentic
+                && (key.is_none() || e.key.as_deref() == key)
+        })
+    }
+
+    fn code<T: std::fmt::Debug>(r: crate::error::Result<T>) -> ErrorCode {
+        r.expect_err("must fail").code()
+    }
+
+    #[test]
+    fn reads_changes_and_refusals_are_recorded_for_the_right_readers() {
+        let lab = Lab::new();
+        let fin = lab.secret_id("FIN_DB");
+        let ops = lab.secret_id("OPS_KEY");
+        let private = lab.secret_id("MIA_PRIVATE");
+        let mut mia = lab.as_user("mia-laptop", "mia");
+        mia.reveal(fin).expect("reveal");
+        mia.copy_value(fin, "value").expect("copy");
+        mia.get_secret("FIN_DB", None).expect("get").expect("found");
+        assert!(mia.get_secret("NO_SUCH_KEY", None).expect("miss").is_none());
+        assert_eq!(code(mia.reveal(ops)), ErrorCode::NotFound);
+        mia.reveal(private).expect("her own");
+        // A wrong password, then olga's administrative work.
+        assert!(
+            lab.open("mia-laptop")
+                .unlock_with_password("mia", &SecretString::from("not-her-password"))
+                .is_err()
+        );
+        let mut olga = lab.as_user("olga-laptop", OWNER);
+        olga.set_active(fin, false).expect("deactivate");
+        olga.set_active(fin, true).expect("activate");
+        olga.add_department("LEGAL", "Legal").expect("dept");
+
+        let log = all(&mut olga);
+        assert!(log.iter().all(|e| e.authentic));
+        assert!(has(&log, "mia", A::SignIn, None));
+        assert!(has(&log, "mia", A::Reveal, Some("FIN_DB")));
+        assert!(has(&log, "mia", A::Get, Some("FIN_DB")));
+        let copy = log
+            .iter()
+            .find(|e| e.user == "mia" && e.action == Some(A::Copy))
+            .expect("copy recorded");
+        assert_eq!(
+            (copy.secret_id, copy.field.as_deref(), copy.outcome),
+            (Some(fin), Some("value"), None)
+        );
+        let miss = log
+            .iter()
+            .find(|e| e.action == Some(A::Get) && e.key.as_deref() == Some("NO_SUCH_KEY"))
+            .expect("a miss is recorded");
+        assert_eq!(
+            (miss.secret_id, miss.outcome),
+            (None, Some(ErrorCode::NotFound))
+        );
+        let refused = log
+            .iter()
+            .find(|e| e.user == "mia" && e.action == Some(A::Reveal) && e.secret_id == Some(ops))
+            .expect("the refusal is recorded");
+        assert_eq!(refused.outcome, Some(ErrorCode::NotFound));
+        assert!(
+            log.iter()
+                .any(|e| e.user == "mia" && e.action == Some(A::SignInFailed))
+        );
+        assert!(has(&log, OWNER, A::Deactivate, Some("FIN_DB")));
+        assert!(has(&log, OWNER, A::Activate, Some("FIN_DB")));
+        assert!(
+            log.iter().any(
+                |e| e.action == Some(A::DepartmentAdd) && e.subject.as_deref() == Some("LEGAL")
+            )
+        );
+        // A private secret's key is for its creator alone: olga sees that
+        // mia revealed something, not what.
+        let hers = log
+            .iter()
+            .find(|e| e.action == Some(A::Reveal) && e.secret_id == Some(private))
+            .expect("recorded");
+        assert_eq!(hers.key, None);
+        // Newest first, numbered without gaps.
+        assert!(log.windows(2).all(|w| w[0].seq == w[1].seq + 1));
+
+        // A member reads her own entries, with her own private key names,
+        // and nobody else's.
+        let mine = all(&mut mia);
+        assert!(!mine.is_empty() && mine.iter().all(|e| e.user == "mia"));
+        assert!(
+            mine.iter()
+                .any(|e| e.secret_id == Some(private) && e.key.as_deref() == Some("MIA_PRIVATE"))
+        );
+        assert_eq!(
+            code(mia.audit_log(&AuditQuery {
+                user: Some(OWNER.into()),
+                ..Default::default()
+            })),
+            ErrorCode::PermissionDenied
+        );
+        assert_eq!(code(mia.verify_audit()), ErrorCode::PermissionDenied);
+        // Filters.
+        let reveals = olga
+            .audit_log(&AuditQuery {
+                action: Some(A::Reveal),
+                secret_id: Some(fin),
+                ..Default::default()
+            })
+            .expect("filtered");
+        assert!(!reveals.is_empty());
+        assert!(
+            reveals
+                .iter()
+                .all(|e| e.action == Some(A::Reveal) && e.secret_id == Some(fin))
+        );
+        assert!(olga.verify_audit().expect("sound").entries >= log.len() as i64);
+    }
+
+    #[test]
+    fn the_log_holds_no_value_and_no_key_name_in_the_clear() {
+        let lab = Lab::new();
+        let mut mia = lab.as_user("mia-laptop", "mia");
+        mia.get_secret("FIN_DB", None).expect("get");
+        let raw = lab.raw();
+        let mut stmt = raw
+            .prepare("SELECT quote(at) || quote(actor_id) || quote(action) || quote(secret_id) || quote(outcome) || quote(subject) || hex(entry) FROM audit_log")
+            .expect("sql");
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(rows.len() > 5);
+        let dump = rows.concat();
+        for needle in [
+            "FIN_DB",
+            "fin-db-value",
+            "MIA_PRIVATE",
+            "mia-private-value",
+            "value",
+        ] {
+            let hex: String = needle.bytes().map(|b| format!("{b:02X}")).collect();
+            assert!(
+                !dump.contains(needle) && !dump.contains(&hex),
+                "{needle} is in the log in the clear"
+            );
+        }
+    }
+
+    /// The number of the first bad entry, from `--verify`'s error.
+    fn first_bad(lab: &Lab, device: &str) -> (ErrorCode, String) {
+        let mut olga = lab.as_user(device, OWNER);
+        let err = olga.verify_audit().expect_err("tampering is found");
+        (err.code(), err.to_string())
+    }
+
+    #[test]
+    fn a_deleted_reordered_edited_or_forged_entry_is_found_and_named() {
+        let lab = Lab::new();
+        let mut mia = lab.as_user("mia-laptop", "mia");
+        for _ in 0..3 {
+            mia.get_secret("FIN_DB", None).expect("get");
+        }
+        let top: i64 = lab
+            .raw()
+            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
+            .expect("top");
+        drop(mia);
+        // Each attack is undone before the next, as the rows were.
+        type Row = (i64, i64, i64, i64, Option<i64>, i64, Option<i64>, Vec<u8>);
+        let saved: Vec<Row> = {
+            let raw = lab.raw();
+            let mut stmt = raw
+                .prepare("SELECT seq, at, actor_id, action, secret_id, outcome, subject, entry FROM audit_log")
+                .expect("sql");
+            stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+        };
+        let restore = || {
+            let raw = lab.raw();
+            raw.execute("DELETE FROM audit_log", []).expect("clear");
+            for r in &saved {
+                raw.execute(
+                    "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7],
+                )
+                .expect("put back");
+            }
+        };
+        let mid = top - 3;
+        // Deleted.
+        lab.raw()
+            .execute("DELETE FROM audit_log WHERE seq = ?1", [mid])
+            .expect("delete");
+        let (c, msg) = first_bad(&lab, "probe-1");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains(&format!("entry {mid} ")), "{msg}");
+        restore();
+        // Two entries swapped.
+        let raw = lab.raw();
+        raw.execute_batch(&format!(
+            "UPDATE audit_log SET seq = -1 WHERE seq = {mid};
+             UPDATE audit_log SET seq = {mid} WHERE seq = {next};
+             UPDATE audit_log SET seq = {next} WHERE seq = -1;",
+            next = mid + 1
+        ))
+        .expect("swap");
+        drop(raw);
+        let (c, msg) = first_bad(&lab, "probe-2");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains(&format!("entry {mid} ")), "{msg}");
+        restore();
+        // A plaintext column edited (the action shown to filters).
+        lab.raw()
+            .execute(
+                "UPDATE audit_log SET action = CASE action WHEN 5 THEN 6 ELSE 5 END WHERE seq = ?1",
+                [mid],
+            )
+            .expect("edit");
+        let (c, msg) = first_bad(&lab, "probe-3");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains(&format!("entry {mid} ")), "{msg}");
+        let mut olga = lab.as_user("probe-3", OWNER);
+        let listed = all(&mut olga);
+        assert!(listed.iter().any(|e| e.seq == mid && !e.authentic));
+        restore();
+        // One byte of the signed entry flipped.
+        lab.raw()
+            .execute(
+                "UPDATE audit_log SET entry = substr(entry, 1, 40) || x'FF' || substr(entry, 42) WHERE seq = ?1",
+                [mid],
+            )
+            .expect("flip");
+        let (c, msg) = first_bad(&lab, "probe-4");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains(&format!("entry {mid} ")), "{msg}");
+        restore();
+        // Eve, a member who writes the file, appends an entry in olga's
+        // name, signed with her own key.
+        let eve = lab.identity("eve");
+        forge(&lab, OWNER, Some(&eve), A::UserRole);
+        let forged: i64 = lab
+            .raw()
+            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
+            .expect("top");
+        let (c, msg) = first_bad(&lab, "probe-5");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains(&format!("entry {forged} ")), "{msg}");
+        assert!(msg.contains("signature"), "{msg}");
+        restore();
+        // Back as it was: sound.
+        assert!(lab.as_user("probe-6", OWNER).verify_audit().is_ok());
+    }
+
+    #[test]
+    fn a_log_cut_short_is_noticed_by_a_device_that_saw_more() {
+        let lab = Lab::new();
+        let mut mia = lab.as_user("mia-laptop", "mia");
+        mia.get_secret("FIN_DB", None).expect("get");
+        let top: i64 = lab
+            .raw()
+            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
+            .expect("top");
+        lab.raw()
+            .execute("DELETE FROM audit_log WHERE seq >= ?1", [top - 1])
+            .expect("cut");
+        // Mia's device wrote the newest entry: her next action refuses to
+        // write after a log that lost it.
+        assert_eq!(code(mia.get_secret("FIN_DB", None)), ErrorCode::Rollback);
+        // A device that never saw those entries cannot tell (docs/SECURITY.md).
+        assert!(lab.as_user("fresh-device", OWNER).verify_audit().is_ok());
+    }
+
+    #[test]
+    fn wrong_passwords_are_recorded_unsigned_and_only_those_may_be() {
+        let lab = Lab::new();
+        for _ in 0..2 {
+            let _ = lab
+                .open("mia-laptop")
+                .unlock_with_password("mia", &SecretString::from("guess-guess-guess"));
+        }
+        let _ = lab
+            .open("mia-laptop")
+            .unlock_with_password("nobody", &SecretString::from("guess-guess-guess"));
+        let mut olga = lab.as_user("olga-laptop", OWNER);
+        let failed: Vec<AuditEntry> = all(&mut olga)
+            .into_iter()
+            .filter(|e| e.action == Some(A::SignInFailed))
+            .collect();
+        assert_eq!(failed.len(), 3);
+        assert!(failed.iter().all(|e| e.authentic && e.outcome.is_some()));
+        assert_eq!(failed.iter().filter(|e| e.user == "mia").count(), 2);
+        assert!(olga.verify_audit().is_ok());
+        // Anyone who writes the file can add a failed sign-in (SECURITY.md
+        // says so), but no unsigned entry of any other kind.
+        forge(&lab, OWNER, None, A::Reveal);
+        let (c, msg) = first_bad(&lab, "probe");
+        assert_eq!(c, ErrorCode::Integrity);
+        assert!(msg.contains("not signed"), "{msg}");
+    }
+
+    /// Appends an entry in `user`'s name straight into the file, as a
+    /// writer of the storage would, signed with `key` (or unsigned).
+    fn forge(lab: &Lab, user: &str, key: Option<&crate::keys::Identity>, action: A) {
+        let dir = lab.directory();
+        let id = dir.user_named(user).expect("user").id;
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let device = crate::store::device::DeviceStore::open(scratch.path()).expect("device");
+        let raw = lab.raw();
+        super::append(
+            &raw,
+            &dir,
+            &device,
+            id,
+            key,
+            crate::time::now_ms(),
+            &[super::Event::new(action)],
+        )
+        .expect("forge");
+    }
+}
