@@ -110,10 +110,10 @@ macro_rules! commands {
 }
 
 use coffer_core::{
-    AppStatus, CopyReceipt, CreateVault, Department, DeviceInfo, Explanation, ListQuery,
-    MembershipUpdate, NewSecret, NewUsage, NewUser, PasswordCheck, RevealedFieldView, Role,
-    SecretId, SecretString, SecretSummary, SecretUpdate, SessionInfo, Settings, UnlockResult,
-    Usage, UserInfo, VersionInfo,
+    AppStatus, AuditCheck, AuditEntry, AuditQuery, CopyReceipt, CreateVault, Department,
+    DeviceInfo, Explanation, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser,
+    PasswordCheck, RevealedFieldView, Role, SecretId, SecretString, SecretSummary, SecretUpdate,
+    SessionInfo, Settings, UnlockResult, Usage, UserInfo, VersionInfo,
 };
 
 commands! {
@@ -157,6 +157,8 @@ commands! {
     admin::set_user_memberships(username: String, update: MembershipUpdate) -> ();
     admin::set_user_disabled(username: String, disabled: bool) -> ();
     admin::generate_password() -> String;
+    admin::audit_log(query: AuditQuery) -> Vec<AuditEntry>;
+    admin::verify_audit() -> AuditCheck;
 }
 
 /// `commands.ts`: the `Commands` map (each command's arguments, as the UI

@@ -548,3 +548,57 @@ fn password_checks_follow_the_core_rule() {
     assert_eq!(strong["acceptable"], true);
     assert_eq!(strong["score"], 4);
 }
+
+#[test]
+fn the_audit_log_through_the_app_follows_the_cores_rules() {
+    let (app, shared, private) = App::new();
+    app.sign_in("mia");
+    app.invoke("reveal_secret", json!({"id": shared}))
+        .expect("reveal");
+    app.invoke("reveal_secret", json!({"id": private}))
+        .expect("reveal her own");
+    // A member reads her own entries, with her private key's name.
+    let mine = app
+        .invoke("audit_log", json!({"query": {}}))
+        .expect("own log");
+    let mine = mine.as_array().expect("list");
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|e| e["user"] == "mia"), "{mine:?}");
+    assert!(
+        mine.iter().any(|e| e["action"] == "reveal"
+            && e["key"] == "MIA_TOKEN"
+            && e["secret_id"] == private)
+    );
+    assert_eq!(
+        app.error_code("audit_log", json!({"query": {"user": "owner"}})),
+        "permission_denied"
+    );
+    assert_eq!(
+        app.error_code("verify_audit", json!({})),
+        "permission_denied"
+    );
+    // An admin reads everyone's, never a private secret's key, and checks
+    // the chain.
+    app.sign_in("ada");
+    let all = app
+        .invoke("audit_log", json!({"query": {"action": "reveal"}}))
+        .expect("log");
+    let all = all.as_array().expect("list");
+    assert!(
+        all.iter()
+            .any(|e| e["user"] == "mia" && e["key"] == "FIN_DB" && e["secret_id"] == shared)
+    );
+    assert!(all.iter().all(|e| e["action"] == "reveal"));
+    let everything = app
+        .invoke("audit_log", json!({"query": {"limit": 5000}}))
+        .expect("log");
+    assert!(
+        everything
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|e| e["key"] != "MIA_TOKEN")
+    );
+    let check = app.invoke("verify_audit", json!({})).expect("verify");
+    assert!(check["entries"].as_i64().expect("count") > 5);
+}

@@ -1,6 +1,8 @@
 //! Users and departments (the core refuses members).
 
-use coffer_core::{Department, MembershipUpdate, NewUser, Role, UserInfo};
+use coffer_core::{
+    AuditCheck, AuditEntry, AuditQuery, Department, MembershipUpdate, NewUser, Role, UserInfo,
+};
 use tauri::State;
 
 use crate::error::ApiResult;
@@ -87,4 +89,16 @@ pub async fn set_user_disabled(
 pub async fn generate_password(_state: State<'_, Shared>) -> ApiResult<String> {
     use coffer_core::ExposeSecret;
     Ok(coffer_core::generate_password().expose_secret().to_owned())
+}
+
+/// Audit log entries, newest first (members: their own).
+#[tauri::command]
+pub async fn audit_log(state: State<'_, Shared>, query: AuditQuery) -> ApiResult<Vec<AuditEntry>> {
+    blocking(&state, move |s| s.with_vault(|v| v.audit_log(&query))).await
+}
+
+/// Checks the whole audit log (admins); the error names the first bad entry.
+#[tauri::command]
+pub async fn verify_audit(state: State<'_, Shared>) -> ApiResult<AuditCheck> {
+    blocking(&state, |s| s.with_vault(|v| v.verify_audit())).await
 }

@@ -1,5 +1,8 @@
 // Generated from src-tauri/src/ipc.rs by `cargo test export_bindings`. Do not edit.
 import type { AppStatus } from "./AppStatus";
+import type { AuditCheck } from "./AuditCheck";
+import type { AuditEntry } from "./AuditEntry";
+import type { AuditQuery } from "./AuditQuery";
 import type { CopyReceipt } from "./CopyReceipt";
 import type { CreateVault } from "./CreateVault";
 import type { Department } from "./Department";
@@ -65,6 +68,8 @@ export interface Commands {
   set_user_memberships: { args: { username: string; update: MembershipUpdate }; result: null };
   set_user_disabled: { args: { username: string; disabled: boolean }; result: null };
   generate_password: { args: Record<string, never>; result: string };
+  audit_log: { args: { query: AuditQuery }; result: Array<AuditEntry> };
+  verify_audit: { args: Record<string, never>; result: AuditCheck };
 }
 
 export type CommandName = keyof Commands;
@@ -110,6 +115,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "set_user_memberships",
   "set_user_disabled",
   "generate_password",
+  "audit_log",
+  "verify_audit",
 ];
 
 /** Every code an `ApiError` may carry. */

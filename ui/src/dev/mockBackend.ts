@@ -14,10 +14,13 @@
  * screen; password "correct horse"), `?mock=member` (signed in as a
  * member), `?mock=newuser` (a member who must change the initial
  * password), `?mock=insecure` (test vault banner), `?mock=empty` (no
- * secrets), `?rows=10000` (that many secrets), `?keyring=broken`.
+ * secrets), `?rows=10000` (that many secrets), `?audit=100000` (audit
+ * entries), `?keyring=broken`.
  */
 import { backendOf, fail, type Backend, type Handlers } from "../backend";
 import type { AppEvent } from "../bindings/AppEvent";
+import type { AuditAction } from "../bindings/AuditAction";
+import type { AuditEntry } from "../bindings/AuditEntry";
 import type { Department } from "../bindings/Department";
 import type { DeviceInfo } from "../bindings/DeviceInfo";
 import type { Explanation } from "../bindings/Explanation";
@@ -54,6 +57,30 @@ interface Fixture {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const AUDIT_ACTIONS: AuditAction[] = ["sign-in", "reveal", "copy", "get", "create", "update", "deactivate", "sign-in-failed"];
+
+/** A deterministic audit log of `n` entries, oldest first (`?audit=N`). */
+function auditFixture(n: number): AuditEntry[] {
+  const people = ["olga", "ada", "mia"];
+  const start = Date.now() - n * 60_000;
+  return Array.from({ length: n }, (_, i) => {
+    const action = AUDIT_ACTIONS[i % AUDIT_ACTIONS.length] ?? "get";
+    const aboutSecret = !["sign-in", "sign-in-failed"].includes(action);
+    return {
+      seq: i + 1,
+      at: start + i * 60_000,
+      user: people[i % people.length] ?? "olga",
+      action,
+      secret_id: aboutSecret ? (i % 40) + 1 : null,
+      key: aboutSecret ? `${(WORDS[i % WORDS.length] ?? "db").toUpperCase()}_${KINDS[i % KINDS.length]}` : null,
+      field: action === "copy" ? "value" : null,
+      subject: null,
+      outcome: action === "sign-in-failed" ? "auth_failed" : i % 17 === 0 ? "permission_denied" : null,
+      authentic: true,
+    };
+  });
+}
+
 const WORDS = ["db", "api", "smtp", "s3", "redis", "kafka", "ldap", "stripe", "github", "slack", "sentry", "vault", "ftp", "oauth"];
 const KINDS = ["PASSWORD", "TOKEN", "KEY", "SECRET", "URL", "CONFIG"];
 const TAGS = ["prod", "staging", "dev", "finance", "ops", "legacy", "ci", "etl"];
@@ -62,6 +89,7 @@ export function createMockBackend(): Backend {
   const params = new URLSearchParams(window.location.search);
   const mode = params.get("mock") ?? "";
   const rows = Number(params.get("rows") ?? (mode === "empty" || mode === "fresh" ? 0 : 40));
+  const auditLog = auditFixture(Number(params.get("audit") ?? 300));
   const now = Date.now();
 
   const departments: Omit<Department, "members">[] = [
@@ -367,6 +395,23 @@ export function createMockBackend(): Backend {
       return null;
     },
     generate_password: () => `mock-${Math.random().toString(36).slice(2, 10)}-${Math.random().toString(36).slice(2, 10)}`,
+    audit_log: ({ query: q }) => {
+      const limit = Math.min(Math.max(q.limit ?? 200, 1), 5000);
+      const out: AuditEntry[] = [];
+      for (let i = auditLog.length - 1; i >= 0 && out.length < limit; i--) {
+        const e = auditLog[i];
+        if (!e) continue;
+        if (q.before != null && e.seq >= q.before) continue;
+        if (q.user && e.user !== q.user) continue;
+        if (q.action && e.action !== q.action) continue;
+        if (q.secret_id != null && e.secret_id !== q.secret_id) continue;
+        if (q.since != null && e.at < q.since) continue;
+        if (q.until != null && e.at >= q.until) continue;
+        out.push(e);
+      }
+      return out;
+    },
+    verify_audit: () => ({ entries: auditLog.length }),
   };
 
   const backend = backendOf(handlers, async (listener) => {
