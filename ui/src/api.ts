@@ -18,6 +18,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { Args, Backend, CommandName, Result } from "./backend";
 import type { ApiError } from "./bindings/ApiError";
 import type { AppEvent } from "./bindings/AppEvent";
+import type { AuditQuery } from "./bindings/AuditQuery";
 import { ERROR_CODES } from "./bindings/commands";
 import type { CreateVault } from "./bindings/CreateVault";
 import type { ErrorCode } from "./bindings/ErrorCode";
@@ -179,3 +180,8 @@ export const setUserDisabled = (username: string, disabled: boolean) =>
   call("set_user_disabled", { username, disabled });
 /** A random initial password, from the core's generator. */
 export const generatePassword = () => call("generate_password", {});
+
+/** Audit entries, newest first: members get their own, admins everyone's. */
+export const auditLog = (query: AuditQuery) => call("audit_log", { query });
+/** Admins: checks the whole log; rejects with code "integrity" naming the first bad entry. */
+export const verifyAudit = () => call("verify_audit", {});
