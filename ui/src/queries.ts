@@ -5,11 +5,12 @@
  * is shown to the next. Revealed values never enter it: they live in
  * useRevealed, in memory, for 30 seconds at most.
  */
-import { QueryClient, useQuery, type QueryKey } from "@tanstack/react-query";
+import { QueryClient, useInfiniteQuery, useQuery, type QueryKey } from "@tanstack/react-query";
 
 import * as api from "./api";
 import type { ApiError } from "./bindings/ApiError";
 import type { SecretSummary } from "./bindings/SecretSummary";
+import { AUDIT_PAGE, nextAuditPage, type AuditFilter } from "./lib/audit";
 
 declare module "@tanstack/react-query" {
   // api.ts rejects with nothing else.
@@ -39,6 +40,7 @@ export const keys = {
   generatedPassword: ["generated-password"],
   usages: (id: number) => ["usages", id],
   history: (id: number) => ["history", id],
+  audit: (filter: AuditFilter) => ["audit", filter],
 } as const;
 
 /** Everything the user may see; the table filters in memory. */
@@ -49,6 +51,14 @@ export const useUsers = (enabled = true) => useQuery({ queryKey: keys.users, que
 export const useSession = (enabled = true) => useQuery({ queryKey: keys.session, queryFn: api.session, enabled });
 export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: api.getSettings });
 export const useDevices = () => useQuery({ queryKey: keys.devices, queryFn: api.listDevices });
+/** The audit log matching `filter`, newest first, in pages of 500 (each before the last entry's seq). */
+export const useAuditLog = (filter: AuditFilter) =>
+  useInfiniteQuery({
+    queryKey: keys.audit(filter),
+    queryFn: ({ pageParam }) => api.auditLog({ ...filter, before: pageParam, limit: AUDIT_PAGE }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => nextAuditPage(last),
+  });
 export const usagesQuery = (id: number) => ({ queryKey: keys.usages(id), queryFn: () => api.listUsages(id) });
 export const useUsages = (id: number) => useQuery(usagesQuery(id));
 export const useHistory = (id: number) => useQuery({ queryKey: keys.history(id), queryFn: () => api.history(id) });

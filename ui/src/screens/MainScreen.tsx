@@ -12,6 +12,7 @@ import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
 import { useShortcut } from "../hooks/useShortcut";
 import { isAdmin, ROLE_LABELS } from "../lib/scope";
+import { AuditView } from "./admin/AuditView";
 import { DepartmentsView } from "./admin/DepartmentsView";
 import { ExplainView } from "./admin/ExplainView";
 import { UsersView } from "./admin/UsersView";
@@ -19,7 +20,7 @@ import { ChangePasswordForm } from "./ChangePassword";
 import { SecretsView } from "./secrets/SecretsView";
 import { SettingsDialog } from "./SettingsDialog";
 
-type View = "secrets" | "users" | "departments" | "explain";
+type View = "secrets" | "users" | "departments" | "explain" | "audit";
 
 export function MainScreen({ session, onLock, onSignOut }: { session: SessionInfo; onLock: () => void; onSignOut: () => void }) {
   const admin = isAdmin(session.user.role);
@@ -47,6 +48,8 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
         ]
       : []),
     { id: "explain", label: "Who gets what" },
+    // Everyone: admins read the whole log, members their own entries.
+    { id: "audit", label: "Audit" },
   ];
   return (
     <div className="app">
@@ -120,6 +123,7 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
         {view === "users" && admin && <UsersView session={session} />}
         {view === "departments" && admin && <DepartmentsView />}
         {view === "explain" && <ExplainView session={session} />}
+        {view === "audit" && <AuditView session={session} />}
       </main>
       {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
       {passwordOpen && (
