@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, isDormant } from "./filter";
+import { collectDepartments, collectTags, EMPTY_FILTER, filterCounting, filterSecrets, isDormant } from "./filter";
 import { summary } from "../test/fixtures";
 
 const NOW = Date.UTC(2030, 0, 15);
@@ -74,6 +74,21 @@ describe("filterSecrets", () => {
     expect(out.length).toBeGreaterThan(0);
     expect(out.every((s) => s.description.includes("service 42"))).toBe(true);
     expect(best).toBeLessThan(30);
+  });
+});
+
+describe("filterCounting", () => {
+  it("counts the matches the inactive/expired switch hides, and keeps the ones asked for", () => {
+    const all = [
+      summary({ id: 1, key: "A_TOKEN" }),
+      summary({ id: 2, key: "B_TOKEN", active: false }),
+      summary({ id: 3, key: "C_TOKEN", expires_at: NOW - DAY }),
+      summary({ id: 4, key: "OTHER", active: false }),
+    ];
+    const f = { ...EMPTY_FILTER, search: "token" };
+    expect(filterCounting(all, f, NOW)).toEqual({ rows: [all[0]], hidden: 2 });
+    expect(filterCounting(all, f, NOW, new Set([2]))).toEqual({ rows: [all[0], all[1]], hidden: 1 });
+    expect(filterCounting(all, { ...f, showInactive: true }, NOW)).toEqual({ rows: all.slice(0, 3), hidden: 0 });
   });
 });
 

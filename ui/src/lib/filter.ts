@@ -48,26 +48,39 @@ export function inDepartment(s: SecretSummary, code: string): boolean {
 }
 
 /**
- * The secrets the filter lets through. `keep`: ids shown even when dormant
- * (one just deactivated stays in view, greyed, until the next refresh).
+ * The secrets the filter lets through, and how many more it would with
+ * "show inactive & expired" on (`hidden`), in one pass. `keep`: ids shown
+ * even when dormant (one just deactivated stays in view, greyed, until the
+ * next refresh).
  */
+export function filterCounting(
+  list: readonly SecretSummary[],
+  filter: SecretFilter,
+  now: number,
+  keep: ReadonlySet<number> = NONE,
+): { rows: SecretSummary[]; hidden: number } {
+  const needle = filter.search.trim().toLowerCase();
+  const tag = filter.tag?.toLowerCase() ?? null;
+  const rows: SecretSummary[] = [];
+  let hidden = 0;
+  for (const s of list) {
+    if (filter.department !== null && !inDepartment(s, filter.department)) continue;
+    if (tag !== null && !s.tags.some((t) => t.toLowerCase() === tag)) continue;
+    if (needle !== "" && !haystack(s).includes(needle)) continue;
+    if (!filter.showInactive && isDormant(s, now) && !keep.has(s.id)) hidden += 1;
+    else rows.push(s);
+  }
+  return { rows, hidden };
+}
+
+/** The secrets the filter lets through (see filterCounting). */
 export function filterSecrets(
   list: readonly SecretSummary[],
   filter: SecretFilter,
   now: number,
   keep: ReadonlySet<number> = NONE,
 ): SecretSummary[] {
-  const needle = filter.search.trim().toLowerCase();
-  const tag = filter.tag?.toLowerCase() ?? null;
-  const out: SecretSummary[] = [];
-  for (const s of list) {
-    if (!filter.showInactive && isDormant(s, now) && !keep.has(s.id)) continue;
-    if (filter.department !== null && !inDepartment(s, filter.department)) continue;
-    if (tag !== null && !s.tags.some((t) => t.toLowerCase() === tag)) continue;
-    if (needle !== "" && !haystack(s).includes(needle)) continue;
-    out.push(s);
-  }
-  return out;
+  return filterCounting(list, filter, now, keep).rows;
 }
 
 const natural = new Intl.Collator("en", { sensitivity: "base", numeric: true });

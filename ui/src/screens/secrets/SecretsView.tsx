@@ -19,7 +19,7 @@ import { useRevealed } from "../../hooks/useRevealed";
 import { useShortcut } from "../../hooks/useShortcut";
 import { withAdvice } from "../../lib/advice";
 import { expiringSoon, WARNING_DAYS } from "../../lib/expiry";
-import { collectDepartments, collectTags, EMPTY_FILTER, filterSecrets, naturalSort, type SecretFilter } from "../../lib/filter";
+import { collectDepartments, collectTags, EMPTY_FILTER, filterCounting, naturalSort, type SecretFilter } from "../../lib/filter";
 import { isSortColumn, sortSecrets } from "../../lib/sort";
 import { isAdmin } from "../../lib/scope";
 import { plural, sentence } from "../../lib/text";
@@ -180,7 +180,7 @@ export function SecretsView({
   // The search box updates at once; the table follows in a lower-priority
   // render that React can skip while the user is still typing.
   const deferredFilter = useDeferredValue(filter);
-  const rows = useMemo(() => filterSecrets(sorted, deferredFilter, now, kept), [sorted, deferredFilter, now, kept]);
+  const { rows, hidden } = useMemo(() => filterCounting(sorted, deferredFilter, now, kept), [sorted, deferredFilter, now, kept]);
   const refresh = useCallback(() => {
     setKept(new Set());
     void invalidate(client, keys.secrets);
@@ -198,13 +198,7 @@ export function SecretsView({
   const soon = useMemo(() => (all ? expiringSoon(all, now) : []), [all, now]);
   const filtered = deferredFilter.search !== "" || deferredFilter.tag !== null || deferredFilter.department !== null;
   // Matches the "show inactive & expired" switch hides: said, not silently dropped.
-  const hiddenMatches = useMemo(
-    () =>
-      filtered && !deferredFilter.showInactive
-        ? filterSecrets(sorted, { ...deferredFilter, showInactive: true }, now).length - rows.length
-        : 0,
-    [filtered, sorted, deferredFilter, now, rows.length],
-  );
+  const hiddenMatches = filtered ? hidden : 0;
   const showHidden = useCallback(() => setFilter((f) => ({ ...f, showInactive: true })), []);
 
   return (
