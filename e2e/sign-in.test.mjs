@@ -36,6 +36,11 @@ async function replaceText(b, id, text) {
   await b.waitUntil(async () => (await el.getValue()) === text, { timeout: 5000, timeoutMsg: `"${id}" did not take "${text}"` });
 }
 
+/** A message's text, without the line break innerText ends a paragraph with. */
+async function said(b, id) {
+  return (await textOf(b, id)).trim();
+}
+
 async function enabled(b, id) {
   return (await b.$(tid(id)).getAttribute("disabled")) === null;
 }
@@ -65,7 +70,7 @@ describe("sign-in, first run and admin items of issue 8", () => {
     assert.match(await textOf(b, "password-strength"), /Very weak|Weak/);
     await type(b, "create-password-confirm", "password");
     assert.equal(await enabled(b, "create-submit"), false, "Create is disabled for an easy password");
-    assert.match(await textOf(b, "create-hint"), /does not meet the rule/);
+    assert.match(await said(b, "create-hint"), /does not meet the rule/);
 
     // The owner's own name counts against a password.
     await replaceText(b, "create-password", "OlgaOrtiz2024");
@@ -79,7 +84,7 @@ describe("sign-in, first run and admin items of issue 8", () => {
       timeout: 10_000,
       timeoutMsg: "the strong password was not accepted",
     });
-    await b.waitUntil(async () => /differ/.test(await textOf(b, "create-hint")), { timeout: 5000, timeoutMsg: "the hint did not say the passwords differ" });
+    await b.waitUntil(async () => /differ/.test(await said(b, "create-hint")), { timeout: 5000, timeoutMsg: "the hint did not say the passwords differ" });
     await replaceText(b, "create-password-confirm", OLGA.password);
     await b.waitUntil(() => enabled(b, "create-submit"), { timeout: 5000, timeoutMsg: "Create stayed disabled" });
     await click(b, "create-submit");
@@ -138,7 +143,7 @@ describe("sign-in, first run and admin items of issue 8", () => {
     const before = await rectOf(b, "change-password-submit");
     const cancelBefore = await rectOf(b, "change-password-cancel");
     await click(b, "change-password-submit");
-    assert.equal(await textOf(b, "change-password-error"), "Your current password is wrong.");
+    assert.equal(await said(b, "change-password-error"), "Your current password is wrong.");
     assert.deepEqual(await rectOf(b, "change-password-submit"), before, "the submit button did not move");
     assert.deepEqual(await rectOf(b, "change-password-cancel"), cancelBefore, "nor did Cancel");
     await click(b, "change-password-cancel");
@@ -159,7 +164,7 @@ describe("sign-in, first run and admin items of issue 8", () => {
     const before = await rectOf(b, "unlock-submit");
     const card = await b.execute(() => document.querySelector(".auth-card").getBoundingClientRect().top);
     await click(b, "unlock-submit");
-    assert.match(await textOf(b, "unlock-error"), /^Wrong username or password\.$/);
+    assert.match(await said(b, "unlock-error"), /^Wrong username or password\.$/);
     assert.deepEqual(await rectOf(b, "unlock-submit"), before, "the Unlock button did not move");
     assert.equal(await b.execute(() => document.querySelector(".auth-card").getBoundingClientRect().top), card, "nor did the card");
   });
@@ -172,14 +177,14 @@ describe("sign-in, first run and admin items of issue 8", () => {
       await click(b, "unlock-submit");
       await b.waitUntil(async () => (await b.$(tid("unlock-password")).getValue()) === "", { timeout: 20_000, timeoutMsg: `attempt ${n} did not finish` });
     }
-    const first = await textOf(b, "unlock-message");
+    const first = await said(b, "unlock-message");
     assert.match(first, /^Wrong username or password\. Try again in [12] s\.$/, `one message: ${JSON.stringify(first)}`);
     assert.equal((first.match(/\d+ s/g) ?? []).length, 1, "the wait is said once");
     assert.ok(!/wait/i.test(await innerText(await shown(b, "unlock-submit"))), "not again on the button");
     assert.equal(await enabled(b, "unlock-submit"), false, "Unlock is disabled while waiting");
     // The countdown ends by itself, and takes the wait with it.
     await b.waitUntil(async () => !(await b.$(tid("unlock-countdown")).isExisting()), { timeout: 5000, timeoutMsg: "the countdown did not end" });
-    assert.equal(await textOf(b, "unlock-message"), "Wrong username or password.");
+    assert.equal(await said(b, "unlock-message"), "Wrong username or password.");
     assert.equal(await enabled(b, "unlock-submit"), true);
     await type(b, "unlock-password", OLGA.password);
     await click(b, "unlock-submit");
@@ -206,7 +211,7 @@ describe("first run: open an existing vault", () => {
     const before = await rectOf(b, "open-vault-submit");
     const back = await rectOf(b, "create-new-instead");
     await click(b, "open-vault-submit");
-    assert.match(await textOf(b, "open-vault-error"), /no file at that path/);
+    assert.match(await said(b, "open-vault-error"), /no file at that path/);
     assert.deepEqual(await rectOf(b, "open-vault-submit"), before, "the Open button did not move");
     assert.deepEqual(await rectOf(b, "create-new-instead"), back, "nor did the link under the message");
 

@@ -6,6 +6,7 @@ import { X } from "lucide-react";
 import type { ReactNode } from "react";
 import { Dialog, Heading, Modal, ModalOverlay } from "react-aria-components";
 
+import { MessageSlot, type FormMessage } from "./Banner";
 import { IconButton } from "./controls";
 
 export interface AppDialogProps {
@@ -26,6 +27,23 @@ export interface AppDialogProps {
    * Dialog (whose contexts would re-render every button inside it).
    */
   raw?: boolean;
+  /**
+   * The dialog's one message (a refusal, why its button is disabled), in a
+   * place kept for it between the body and the footer, outside the body's
+   * scrolling: always in view, and appearing moves no button. Leave it
+   * undefined for dialogs that never have one.
+   */
+  message?: FormMessage | null;
+  messageTestId?: string;
+}
+
+/** The message place of a dialog (raw dialogs render it themselves, above their footer). */
+export function DialogMessage({ message, testId }: { message: FormMessage | null; testId?: string | undefined }) {
+  return (
+    <div className="dialog-message">
+      <MessageSlot message={message} {...(testId ? { testId } : {})} />
+    </div>
+  );
 }
 
 export function AppDialog({
@@ -39,6 +57,8 @@ export function AppDialog({
   role = "dialog",
   isDismissable = true,
   raw = false,
+  message,
+  messageTestId,
 }: AppDialogProps) {
   return (
     <ModalOverlay
@@ -56,6 +76,7 @@ export function AppDialog({
             <IconButton label="Close" icon={<X size={18} />} onPress={onClose} testId="dialog-close" tooltip={false} />
           </header>
           {raw ? children : <div className="dialog-body">{children}</div>}
+          {message !== undefined && <DialogMessage message={message} testId={messageTestId} />}
           {footer && <footer className="dialog-footer">{footer}</footer>}
         </Dialog>
       </Modal>

@@ -8,7 +8,7 @@ import { LIMITS } from "../bindings/limit-values";
 import type { PasswordCheckState } from "../hooks/usePasswordCheck";
 
 /** The rule, as the form explains it. */
-export const PASSWORD_RULE = `At least ${LIMITS.password_min_chars} characters, and hard to guess: common words, names, dates and keyboard patterns do not count for much. Four or more random words work well.`;
+export const PASSWORD_RULE = `At least ${LIMITS.password_min_chars} characters, and hard to guess: four or more random words work well; names and common words do not.`;
 
 /** zxcvbn's scores 0 to 4 (new passwords need 3). */
 export const STRENGTH_LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"] as const;

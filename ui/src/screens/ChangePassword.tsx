@@ -8,6 +8,7 @@ import { Form } from "react-aria-components";
 
 import { changePassword } from "../api";
 import type { UserInfo } from "../bindings/UserInfo";
+import { DialogMessage } from "../components/AppDialog";
 import { AuthLayout } from "../components/AuthLayout";
 import { MessageSlot, type FormMessage } from "../components/Banner";
 import { Btn, CheckboxField, PasswordInput } from "../components/controls";
@@ -26,12 +27,15 @@ export function ChangePasswordForm({
   onDone,
   onCancel,
   offerSignOut = false,
+  inDialog = false,
 }: {
   /** Whose password: their names count against the new one. */
   user: UserInfo;
   onDone: () => void;
   onCancel?: () => void;
   offerSignOut?: boolean;
+  /** Rendered inside a raw AppDialog: body, message and footer. */
+  inDialog?: boolean;
 }) {
   const [current, setCurrent] = useState("");
   const [signOut, setSignOut] = useState(true);
@@ -69,8 +73,8 @@ export function ChangePasswordForm({
     change.mutate({ current, next, signOutOthers: offerSignOut && signOut });
   }
 
-  return (
-    <Form className="stack" onSubmit={submit} validationBehavior="aria">
+  const fields = (
+    <Form id="change-password-form" className="stack" onSubmit={submit} validationBehavior="aria">
       <PasswordInput
         label="Current password"
         value={current}
@@ -91,18 +95,37 @@ export function ChangePasswordForm({
           testId="sign-out-other-devices"
         />
       )}
-      <div className="form-actions">
-        {onCancel && (
-          <Btn variant="secondary" onPress={onCancel} testId="change-password-cancel">
-            Cancel
-          </Btn>
-        )}
-        <Btn type="submit" variant="primary" isDisabled={change.isPending || blocker !== null} testId="change-password-submit">
-          {change.isPending ? "Changing…" : "Change password"}
-        </Btn>
-      </div>
-      <MessageSlot message={message} testId="change-password-message" />
     </Form>
+  );
+  const buttons = (
+    <>
+      {onCancel && (
+        <Btn variant="secondary" onPress={onCancel} testId="change-password-cancel">
+          Cancel
+        </Btn>
+      )}
+      <Btn type="submit" form="change-password-form" variant="primary" isDisabled={change.isPending || blocker !== null} testId="change-password-submit">
+        {change.isPending ? "Changing…" : "Change password"}
+      </Btn>
+    </>
+  );
+
+  // In a dialog (AppDialog raw): the buttons in its footer, always in view.
+  if (inDialog) {
+    return (
+      <>
+        <div className="dialog-body">{fields}</div>
+        <DialogMessage message={message} testId="change-password-message" />
+        <footer className="dialog-footer">{buttons}</footer>
+      </>
+    );
+  }
+  return (
+    <div className="stack">
+      {fields}
+      <div className="form-actions">{buttons}</div>
+      <MessageSlot message={message} testId="change-password-message" />
+    </div>
   );
 }
 

@@ -127,9 +127,10 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
       </main>
       {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
       {passwordOpen && (
-        <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog">
+        <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog" isDismissable={false} raw>
           <ChangePasswordForm
             user={session.user}
+            inDialog
             offerSignOut
             onDone={() => {
               setPasswordOpen(false);

@@ -13,7 +13,7 @@ import { LIMITS } from "../bindings/limit-values";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { Settings } from "../bindings/Settings";
 import { AppDialog } from "../components/AppDialog";
-import { MessageSlot, type FormMessage } from "../components/Banner";
+import type { FormMessage } from "../components/Banner";
 import { Btn } from "../components/controls";
 import { toast } from "../components/toasts";
 import { sentence } from "../lib/text";
@@ -114,6 +114,8 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
       title="Settings"
       size="small"
       testId="settings-dialog"
+      message={message}
+      messageTestId="settings-message"
       footer={
         <>
           <Btn variant="secondary" onPress={onClose} testId="settings-cancel">
@@ -164,7 +166,6 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
         </div>
         <Devices devices={list.data ?? null} loading={list.isPending} onRevoke={(d) => revoke.mutate(d)} />
       </div>
-      <MessageSlot message={message} testId="settings-message" />
     </AppDialog>
   );
 }

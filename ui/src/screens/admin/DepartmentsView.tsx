@@ -7,7 +7,7 @@ import { Form } from "react-aria-components";
 import { addDepartment, renameDepartment } from "../../api";
 import type { Department } from "../../bindings/Department";
 import { AppDialog } from "../../components/AppDialog";
-import { Banner, MessageSlot } from "../../components/Banner";
+import { Banner } from "../../components/Banner";
 import { Btn, IconButton, TextInput } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { plural, sentence } from "../../lib/text";
@@ -134,6 +134,7 @@ function RenameDialog({ department, onClose, onDone }: { department: Department;
       title={`Rename ${department.code}`}
       size="small"
       testId="rename-department-dialog"
+      message={error ? { tone: "danger", text: error, testId: "rename-department-name-error" } : null}
       footer={
         <>
           <Btn variant="secondary" onPress={onClose}>
@@ -145,9 +146,8 @@ function RenameDialog({ department, onClose, onDone }: { department: Department;
         </>
       }
     >
-      <Form id="rename-form" className="stack" onSubmit={save} validationBehavior="aria">
+      <Form id="rename-form" onSubmit={save} validationBehavior="aria">
         <TextInput label="Name" value={name} onChange={setName} testId="rename-department-name" autoFocus />
-        <MessageSlot message={error ? { tone: "danger", text: error, testId: "rename-department-name-error" } : null} />
       </Form>
     </AppDialog>
   );

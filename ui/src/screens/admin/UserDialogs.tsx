@@ -10,7 +10,7 @@ import type { NewUser } from "../../bindings/NewUser";
 import type { Role } from "../../bindings/Role";
 import type { UserInfo } from "../../bindings/UserInfo";
 import { AppDialog } from "../../components/AppDialog";
-import { Banner, MessageSlot, type FormMessage } from "../../components/Banner";
+import { Banner, type FormMessage } from "../../components/Banner";
 import { Btn, IconButton, MultiSelectField, PasswordInput, SelectField, TextInput } from "../../components/controls";
 import { PasswordVerdict } from "../../components/NewPasswordFields";
 import { toast } from "../../components/toasts";
@@ -120,6 +120,8 @@ export function AddUserDialog({
       size="medium"
       testId="add-user-dialog"
       isDismissable={false}
+      message={message}
+      messageTestId="add-user-message"
       footer={
         <>
           <Btn variant="secondary" onPress={onClose}>
@@ -185,7 +187,6 @@ export function AddUserDialog({
             <PasswordVerdict password={typed} state={check} />
           </>
         )}
-        <MessageSlot message={message} testId="add-user-message" />
       </Form>
     </AppDialog>
   );
@@ -226,6 +227,7 @@ export function MembershipDialog({
       title={`Departments of ${user.display_name || user.username}`}
       size="small"
       testId="membership-dialog"
+      message={error ? { tone: "danger", text: error, testId: "membership-error" } : null}
       footer={
         <>
           <Btn variant="secondary" onPress={onClose}>
@@ -251,7 +253,6 @@ export function MembershipDialog({
             Removing {user.username} from {removed.join(", ")} re-keys {removed.length === 1 ? "that department" : "those departments"}: they lose access to its secrets at once.
           </Banner>
         )}
-        <MessageSlot message={error ? { tone: "danger", text: error, testId: "membership-error" } : null} />
       </div>
     </AppDialog>
   );
