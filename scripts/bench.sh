@@ -7,7 +7,10 @@
 # - `coffer list --search` over the same vault;
 # - 1,000 separate `coffer add` processes, vs `pass insert` and
 #   `keepassxc-cli add` (peers: 100 runs, scaled to 1,000);
-# - password unlock (calibrated Argon2id) with `coffer get`.
+# - password unlock (calibrated Argon2id) with `coffer get`;
+# - keystroke-to-repaint in the app's search box with 10,000 secrets
+#   (e2e/typing.test.mjs: the debug app through WebDriver under Xvfb; needs
+#   the app built as for scripts/e2e.sh).
 # Needs: hyperfine, pass, gpg, keepassxc (apt-get install hyperfine pass keepassxc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +78,15 @@ env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME=
   COFFER_VAULT="$work/data/vault.db" ROOT="$PWD" WORK="$work" OUT="$out_dir" \
   dbus-run-session -- bash "$work/inside.sh"
 
+# Typing in the app's search box, 10,000 secrets: the median keystroke-to-repaint.
+rm -f "$out_dir/typing.json"
+cargo build --quiet -p coffer-core --example populate
+if scripts/e2e.sh e2e/typing.test.mjs >"$out_dir/typing.log" 2>&1; then
+  cp target/e2e-artifacts/typing-latency.json "$out_dir/typing.json"
+else
+  echo "bench: the typing test failed (see $out_dir/typing.log)" >&2
+fi
+
 {
   echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
   echo
@@ -85,6 +97,12 @@ import json, sys
 for f in ("get", "list", "unlock"):
     for r in json.load(open(f"{sys.argv[1]}/{f}.json"))["results"]:
         print(f"- {r['command']}: {r['median'] * 1000:.1f}")
+try:
+    t = json.load(open(f"{sys.argv[1]}/typing.json"))
+    print(f"- app search, keystroke to repaint ({t['secrets']} secrets, debug build): {t['repaint_median_ms']:.1f}"
+          f" (echo in the box {t['echo_median_ms']:.1f})")
+except FileNotFoundError:
+    print("- app search, keystroke to repaint: not measured (see typing.log)")
 PY
 } > "$out_dir/results.md"
 cat "$out_dir/results.md"
