@@ -61,7 +61,8 @@ const AUDIT_ACTIONS: AuditAction[] = ["sign-in", "reveal", "copy", "get", "creat
 
 /** A deterministic audit log of `n` entries, oldest first (`?audit=N`). */
 function auditFixture(n: number): AuditEntry[] {
-  const people = ["olga", "ada", "mia"];
+  // The mock's own users, so the user filter and "members read their own" work.
+  const people = ["ana", "bruno", "carla"];
   const start = Date.now() - n * 60_000;
   return Array.from({ length: n }, (_, i) => {
     const action = AUDIT_ACTIONS[i % AUDIT_ACTIONS.length] ?? "get";
@@ -69,7 +70,7 @@ function auditFixture(n: number): AuditEntry[] {
     return {
       seq: i + 1,
       at: start + i * 60_000,
-      user: people[i % people.length] ?? "olga",
+      user: people[i % people.length] ?? "ana",
       action,
       secret_id: aboutSecret ? (i % 40) + 1 : null,
       key: aboutSecret ? `${(WORDS[i % WORDS.length] ?? "db").toUpperCase()}_${KINDS[i % KINDS.length]}` : null,
@@ -396,6 +397,10 @@ export function createMockBackend(): Backend {
     },
     generate_password: () => `mock-${Math.random().toString(36).slice(2, 10)}-${Math.random().toString(36).slice(2, 10)}`,
     audit_log: ({ query: q }) => {
+      const reader = me();
+      // As the core: members read only their own entries.
+      const own = reader.role === "member" ? reader.username : null;
+      if (own !== null && q.user !== null && q.user !== own) fail("permission_denied", "members may read only their own audit entries");
       const limit = Math.min(Math.max(q.limit ?? 200, 1), 5000);
       const out: AuditEntry[] = [];
       for (let i = auditLog.length - 1; i >= 0 && out.length < limit; i--) {
@@ -403,6 +408,7 @@ export function createMockBackend(): Backend {
         if (!e) continue;
         if (q.before != null && e.seq >= q.before) continue;
         if (q.user && e.user !== q.user) continue;
+        if (own !== null && e.user !== own) continue;
         if (q.action && e.action !== q.action) continue;
         if (q.secret_id != null && e.secret_id !== q.secret_id) continue;
         if (q.since != null && e.at < q.since) continue;
@@ -411,7 +417,10 @@ export function createMockBackend(): Backend {
       }
       return out;
     },
-    verify_audit: () => ({ entries: auditLog.length }),
+    verify_audit: () => {
+      if (me().role === "member") fail("permission_denied", "only admins may check the audit log");
+      return { entries: auditLog.length };
+    },
   };
 
   const backend = backendOf(handlers, async (listener) => {

@@ -22,8 +22,8 @@ const sessionAs = (role: UserInfo["role"]): SessionInfo => ({
 });
 
 /** The mock backend with `?audit=n` entries, its calls recorded. */
-function mock(n: number) {
-  window.history.replaceState(null, "", `/?audit=${n}`);
+function mock(n: number, mode = "") {
+  window.history.replaceState(null, "", `/?audit=${n}${mode ? `&mock=${mode}` : ""}`);
   const inner = createMockBackend();
   const invoke = vi.fn<Backend["invoke"]>((c, a) => inner.invoke(c, a));
   setBackend({ invoke, subscribe: inner.subscribe });
@@ -33,11 +33,14 @@ function mock(n: number) {
 afterEach(() => window.history.replaceState(null, "", "/"));
 
 describe("AuditView", () => {
-  it("shows the newest entries and says whose they are", async () => {
-    mock(300);
+  it("shows a member the newest of their own entries and says so", async () => {
+    // The mock signs in carla, a member; entry 300 is hers.
+    mock(300, "member");
     render(<AuditView session={sessionAs("member")} />);
     expect(await screen.findByTestId("audit-row-300")).toBeInTheDocument();
     expect(screen.getByText(/Your own entries/)).toBeInTheDocument();
+    const rows = screen.getAllByTestId(/^audit-row-/);
+    expect(rows.every((r) => r.textContent?.includes("carla"))).toBe(true);
     // Members cannot pick a user, nor check the log's integrity.
     expect(screen.queryByTestId("audit-user")).toBeNull();
     expect(screen.queryByTestId("audit-verify")).toBeNull();
