@@ -189,15 +189,20 @@ describe("departments offered when creating", () => {
     // The department filter in the toolbar lists the same choices.
     const filterChoices = async () => {
       await user.click(screen.getByTestId("department-filter"));
-      const options = (await screen.findAllByRole("option")).map((o) => o.textContent ?? "");
+      // The choices in the popover's list (not the hidden native select's).
+      const list = await screen.findByRole("listbox");
+      const options = within(list)
+        .getAllByRole("option")
+        .map((o) => o.textContent ?? "");
       await user.keyboard("{Escape}");
       return options;
     };
-    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance"]));
+    // Each try opens and closes the dropdown: slow on a busy machine.
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance"]), { timeout: 10_000 });
     // Someone added carla to OPS (the CLI, an admin); her session still says FIN.
     backend.answer({ session: () => moved });
     await user.click(screen.getByTestId("refresh"));
-    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance", "OPS — Operations"]));
+    await waitFor(async () => expect(await filterChoices()).toEqual(["All departments", "FIN — Finance", "OPS — Operations"]), { timeout: 10_000 });
   });
 
   it("follow a membership changed outside the app when the dialog opens", async () => {
