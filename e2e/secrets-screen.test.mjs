@@ -335,7 +335,7 @@ describe("the secrets screen (issue 8)", () => {
     await click(b, `history-${ids.TLS_CERT}`);
     await shown(b, "history-dialog");
     assert.match(await textOf(b, "changes-2"), /Changed: the value of password\./);
-    assert.match(await textOf(b, "changes-1"), /The oldest version kept\./);
+    assert.match(await textOf(b, "changes-1"), /Created\./);
     await b.keys(Key.Escape);
     await gone(b, "history-dialog", 5000);
   });

@@ -32,5 +32,12 @@ it("says what changed in each version", async () => {
   render(<HistoryDialog secret={summary({ id: 1, key: "DB" })} onClose={() => {}} onRestored={() => {}} />);
   expect(await screen.findByTestId("changes-3")).toHaveTextContent("Changed: the value of password; the tags.");
   expect(screen.getByTestId("changes-2")).toHaveTextContent("Changed: added field host; the key.");
-  expect(screen.getByTestId("changes-1")).toHaveTextContent("The oldest version kept.");
+  expect(screen.getByTestId("changes-1")).toHaveTextContent("Created.");
+});
+
+it("says when earlier versions are no longer kept", async () => {
+  fakeBackend({ history: () => [v(12, { current: true }), v(11, {})] });
+  render(<HistoryDialog secret={summary({ id: 1, key: "DB" })} onClose={() => {}} onRestored={() => {}} />);
+  expect(await screen.findByTestId("changes-11")).toHaveTextContent("The oldest version kept: earlier ones are no longer stored.");
+  expect(screen.getByTestId("changes-12")).toHaveTextContent(/No change to its key, fields/);
 });

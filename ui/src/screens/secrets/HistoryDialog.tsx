@@ -34,8 +34,12 @@ export function changeText(c: VersionChange): string {
   }
 }
 
-function isOldest(v: VersionInfo, all: readonly VersionInfo[]): boolean {
-  return all.every((o) => o.version >= v.version);
+/** What a version did, in a sentence. */
+export function versionSummary(v: VersionInfo, all: readonly VersionInfo[]): string {
+  if (v.changes.length > 0) return `Changed: ${v.changes.map(changeText).join("; ")}.`;
+  if (v.version === 1) return "Created.";
+  if (all.every((o) => o.version >= v.version)) return "The oldest version kept: earlier ones are no longer stored.";
+  return "No change to its key, fields, description or tags (its scope, expiry or state, perhaps).";
 }
 
 export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretSummary; onClose: () => void; onRestored: () => void }) {
@@ -75,7 +79,7 @@ export function HistoryDialog({ secret, onClose, onRestored }: { secret: SecretS
                 </span>
               </div>
               <p className="version-changes" data-testid={`changes-${v.version}`}>
-                {v.changes.length > 0 ? `Changed: ${v.changes.map(changeText).join("; ")}.` : isOldest(v, versions) ? "The oldest version kept." : "No change to key, fields, description or tags (scope, expiry or state, perhaps)."}
+                {versionSummary(v, versions)}
               </p>
               <div className="version-meta">
                 {v.key !== secret.key && (

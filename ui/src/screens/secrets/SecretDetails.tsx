@@ -37,41 +37,6 @@ export function SecretDetails({ secret: s, fields, reader, now, actions, onClose
   return (
     <AppDialog isOpen onClose={onClose} title={s.key} size="large" testId="secret-details">
       {s.description && <p className="details-description">{s.description}</p>}
-      <dl className="details-meta" data-testid="details-meta">
-        <dt>Departments</dt>
-        <dd>{departmentsLabel(s.scope)}</dd>
-        <dt>Users</dt>
-        <dd>{userScopeLabel(s.scope)}</dd>
-        <dt>Tags</dt>
-        <dd>
-          {s.tags.length === 0 ? (
-            <span className="muted">none</span>
-          ) : (
-            <span className="chips">
-              {s.tags.map((t) => (
-                <span key={t} className="chip chip-tag">
-                  {t}
-                </span>
-              ))}
-            </span>
-          )}
-        </dd>
-        <dt>Expires</dt>
-        <dd>
-          {s.expires_at === null ? <span className="muted">never</span> : exactTime(s.expires_at)}
-          {badge && <span className={`badge ${badge.tone === "expired" ? "badge-danger" : "badge-warning"}`}>{badge.label}</span>}
-        </dd>
-        <dt>State</dt>
-        <dd>{s.active ? "Active" : "Inactive"}</dd>
-        <dt>Updated</dt>
-        <dd title={exactTime(s.updated_at)}>
-          {pastTime(s.updated_at, now)} by {s.updated_by} (version {s.version})
-        </dd>
-        <dt>Created</dt>
-        <dd title={exactTime(s.created_at)}>
-          {pastTime(s.created_at, now)} by {s.created_by}
-        </dd>
-      </dl>
 
       <section className="details-fields" aria-label="Fields">
         <div className="details-fields-head">
@@ -129,6 +94,42 @@ export function SecretDetails({ secret: s, fields, reader, now, actions, onClose
           })}
         </ul>
       </section>
+
+      <dl className="details-meta" data-testid="details-meta">
+        <dt>Departments</dt>
+        <dd>{departmentsLabel(s.scope)}</dd>
+        <dt>Users</dt>
+        <dd>{userScopeLabel(s.scope)}</dd>
+        <dt>Tags</dt>
+        <dd>
+          {s.tags.length === 0 ? (
+            <span className="muted">none</span>
+          ) : (
+            <span className="chips">
+              {s.tags.map((t) => (
+                <span key={t} className="chip chip-tag">
+                  {t}
+                </span>
+              ))}
+            </span>
+          )}
+        </dd>
+        <dt>Expires</dt>
+        <dd>
+          {s.expires_at === null ? <span className="muted">never</span> : exactTime(s.expires_at)}
+          {badge && <span className={`badge ${badge.tone === "expired" ? "badge-danger" : "badge-warning"}`}>{badge.label}</span>}
+        </dd>
+        <dt>State</dt>
+        <dd>{s.active ? "Active" : "Inactive"}</dd>
+        <dt>Updated</dt>
+        <dd title={exactTime(s.updated_at)}>
+          {pastTime(s.updated_at, now)} by {s.updated_by} (version {s.version})
+        </dd>
+        <dt>Created</dt>
+        <dd title={exactTime(s.created_at)}>
+          {pastTime(s.created_at, now)} by {s.created_by}
+        </dd>
+      </dl>
 
       <div className="details-actions">
         <Btn variant="ghost" icon={<History size={16} />} onPress={() => actions.history(s)} testId="details-history">

@@ -131,7 +131,10 @@ export const SecretsTable = memo(function SecretsTable({
     if (firstFilter.current === filterKey) return;
     firstFilter.current = filterKey;
     const el = scrollRef.current;
-    if (el) el.scrollTop = 0;
+    if (el) {
+      el.scrollTop = 0;
+      el.scrollLeft = 0;
+    }
   }, [filterKey]);
   // Revealing or hiding changes a row's height.
   useEffect(() => {
