@@ -71,6 +71,17 @@ pub(crate) fn remove(cx: &mut Cx, usage_id: i64) -> Result<()> {
         }
     })?;
     let dek = record::require_dek(cx, &found)?;
+    // Removing a usage lifts the protection against deletion: only whoever
+    // recorded it, or an admin, may (as its signed record says).
+    let usage = record::usages::load(cx.db(), cx.dir(), &dek, &found.header)?
+        .into_iter()
+        .find(|u| u.recorded.id == usage_id)
+        .ok_or_else(not_found)?;
+    if usage.recorded.by != cx.actor().id && !cx.actor().is_admin() {
+        return Err(Error::denied(
+            "only whoever recorded a usage, or an admin, can remove it",
+        ));
+    }
     record::note(cx, AuditAction::UsageRemove, &found, &dek)?;
     cx.db().delete_usage(usage_id)
 }

@@ -408,6 +408,30 @@ fn usages_block_deletion_and_are_named() {
 }
 
 #[test]
+fn only_its_recorder_or_an_admin_removes_a_usage() {
+    let mut w = team();
+    let id = w
+        .vault
+        .create_secret(secret("SHARED", "v", scope(None, false)))
+        .expect("create");
+    let usage = |name: &str| NewUsage {
+        name: name.into(),
+        kind: "job".into(),
+        field: None,
+    };
+    let owners = w.vault.add_usage(id, usage("owners-job")).expect("usage");
+    w.login_as("max");
+    let maxs = w.vault.add_usage(id, usage("maxs-job")).expect("usage");
+    // A member in scope cannot lift the owner's protection against deletion.
+    assert_eq!(code(w.vault.remove_usage(owners)), ErrorCode::PermissionDenied);
+    assert_eq!(w.vault.usages(id).expect("usages").len(), 2);
+    w.vault.remove_usage(maxs).expect("his own");
+    w.login_as("ada");
+    w.vault.remove_usage(owners).expect("an admin may");
+    assert!(w.vault.usages(id).expect("usages").is_empty());
+}
+
+#[test]
 fn directory_management_rules() {
     let mut w = team();
     w.login_as("mia");
