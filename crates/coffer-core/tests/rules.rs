@@ -423,7 +423,10 @@ fn only_its_recorder_or_an_admin_removes_a_usage() {
     w.login_as("max");
     let maxs = w.vault.add_usage(id, usage("maxs-job")).expect("usage");
     // A member in scope cannot lift the owner's protection against deletion.
-    assert_eq!(code(w.vault.remove_usage(owners)), ErrorCode::PermissionDenied);
+    assert_eq!(
+        code(w.vault.remove_usage(owners)),
+        ErrorCode::PermissionDenied
+    );
     assert_eq!(w.vault.usages(id).expect("usages").len(), 2);
     w.vault.remove_usage(maxs).expect("his own");
     w.login_as("ada");
