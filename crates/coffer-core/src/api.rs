@@ -307,6 +307,8 @@ pub struct Usage {
     pub created_by: String,
     #[ts(type = "number")]
     pub created_at: Timestamp,
+    /// The caller may remove it: whoever recorded it, or an admin.
+    pub can_remove: bool,
 }
 
 /// A usage to record.

@@ -91,6 +91,7 @@ pub(crate) fn list(cx: &mut Cx, secret: SecretId) -> Result<Vec<Usage>> {
     let found = access::visible(cx, secret)?;
     let dek = record::require_dek(cx, &found)?;
     let labels = Labels::of(cx.dir(), cx.now());
+    let (me, admin) = (cx.actor().id, cx.actor().is_admin());
     Ok(
         record::usages::load(cx.db(), cx.dir(), &dek, &found.header)?
             .into_iter()
@@ -102,6 +103,7 @@ pub(crate) fn list(cx: &mut Cx, secret: SecretId) -> Result<Vec<Usage>> {
                 field: u.label.field.clone(),
                 created_by: labels.user(u.recorded.by),
                 created_at: u.recorded.at,
+                can_remove: admin || u.recorded.by == me,
             })
             .collect(),
     )

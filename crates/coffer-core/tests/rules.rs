@@ -422,7 +422,22 @@ fn only_its_recorder_or_an_admin_removes_a_usage() {
     let owners = w.vault.add_usage(id, usage("owners-job")).expect("usage");
     w.login_as("max");
     let maxs = w.vault.add_usage(id, usage("maxs-job")).expect("usage");
-    // A member in scope cannot lift the owner's protection against deletion.
+    // A member in scope cannot lift the owner's protection against deletion,
+    // and is told so before trying.
+    let can: Vec<(String, bool)> = w
+        .vault
+        .usages(id)
+        .expect("usages")
+        .into_iter()
+        .map(|u| (u.name, u.can_remove))
+        .collect();
+    assert_eq!(
+        can,
+        [
+            ("owners-job".to_string(), false),
+            ("maxs-job".to_string(), true)
+        ]
+    );
     assert_eq!(
         code(w.vault.remove_usage(owners)),
         ErrorCode::PermissionDenied

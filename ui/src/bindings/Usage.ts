@@ -3,4 +3,8 @@
 /**
  * One usage of a secret (SPEC §5), as shown to users.
  */
-export type Usage = { id: number, secret_id: number, name: string, kind: string, field: string | null, created_by: string, created_at: number, };
+export type Usage = { id: number, secret_id: number, name: string, kind: string, field: string | null, created_by: string, created_at: number, 
+/**
+ * The caller may remove it: whoever recorded it, or an admin.
+ */
+can_remove: boolean, };

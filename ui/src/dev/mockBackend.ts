@@ -170,8 +170,8 @@ export function createMockBackend(): Backend {
         active ? { ana: ALL, bruno: ALL, ...(i % 3 === 0 ? { carla: USE } : {}) } : { ana: MANAGE, bruno: MANAGE },
       );
     }
-    usages.push({ id: nextUsage++, secret_id: 1, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: now - 5 * DAY });
-    usages.push({ id: nextUsage++, secret_id: 1, name: "finance-dashboard", kind: "service", field: null, created_by: "bruno", created_at: now - 3 * DAY });
+    usages.push({ id: nextUsage++, secret_id: 1, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: now - 5 * DAY, can_remove: true });
+    usages.push({ id: nextUsage++, secret_id: 1, name: "finance-dashboard", kind: "service", field: null, created_by: "bruno", created_at: now - 3 * DAY, can_remove: false });
   }
 
   /** "Who gets what" answers, by key. */
@@ -357,7 +357,7 @@ export function createMockBackend(): Backend {
     list_usages: ({ id }) => usages.filter((u) => u.secret_id === id),
     add_usage: ({ id, usage }) => {
       const usageId = nextUsage++;
-      usages.push({ id: usageId, secret_id: id, ...usage, created_by: me().username, created_at: Date.now() });
+      usages.push({ id: usageId, secret_id: id, ...usage, created_by: me().username, created_at: Date.now(), can_remove: true });
       return usageId;
     },
     remove_usage: ({ usageId }) => {

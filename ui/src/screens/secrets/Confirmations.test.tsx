@@ -36,7 +36,7 @@ const session: SessionInfo = {
 };
 
 const ADMIN = { reveal: true, copy: true, edit: true, delete: true, activate: true };
-const usage = (id: number, name: string): Usage => ({ id, secret_id: 1, name, kind: "pipeline", field: null, created_by: "ana", created_at: 0 });
+const usage = (id: number, name: string): Usage => ({ id, secret_id: 1, name, kind: "pipeline", field: null, created_by: "ana", created_at: 0, can_remove: true });
 
 let backend: FakeBackend;
 let secrets: Map<number, SecretSummary>;

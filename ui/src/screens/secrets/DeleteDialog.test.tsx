@@ -33,8 +33,8 @@ describe("delete dialog", () => {
     backend.answer({
       delete_secret: () => fail("in_use", "the secret is in use by nightly-etl (pipeline), dashboard (service): remove those usages first"),
       list_usages: () => [
-        { id: 1, secret_id: 5, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 },
-        { id: 2, secret_id: 5, name: "dashboard", kind: "service", field: "password", created_by: "ana", created_at: 0 },
+        { id: 1, secret_id: 5, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0, can_remove: true },
+        { id: 2, secret_id: 5, name: "dashboard", kind: "service", field: "password", created_by: "ana", created_at: 0, can_remove: true },
       ],
     });
     const onDeleted = vi.fn();

@@ -173,7 +173,7 @@ describe("secret dialog", () => {
   it("saves an edit and a deactivation as one update, then names the usages that still use it", async () => {
     const user = userEvent.setup();
     backend.answer({
-      list_usages: () => [{ id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0 }],
+      list_usages: () => [{ id: 1, secret_id: 7, name: "nightly-etl", kind: "pipeline", field: null, created_by: "ana", created_at: 0, can_remove: true }],
     });
     const s = summary({ id: 7, key: "K", active: true, can: { reveal: true, copy: true, edit: true, delete: true, activate: true } });
     render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin onClose={() => {}} onSaved={() => {}} />);

@@ -111,6 +111,10 @@ export function UsagesDialog({ secret, onClose }: { secret: SecretSummary; onClo
                     Remove
                   </Btn>
                 </span>
+              ) : !u.can_remove ? (
+                <span className="muted" title={`Recorded by ${u.created_by}: only they or an admin can remove it`} data-testid={`no-remove-usage-${u.id}`}>
+                  {u.created_by}'s
+                </span>
               ) : (
                 <IconButton
                   label={`Remove usage ${u.name}`}
