@@ -22,8 +22,9 @@ import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const APP = path.join(ROOT, "target/debug/coffer-app");
-export const CLI = path.join(ROOT, "target/debug/coffer");
+// The debug build by default; the start-up benchmark passes the release one.
+export const APP = process.env.COFFER_APP ?? path.join(ROOT, "target/debug/coffer-app");
+export const CLI = process.env.COFFER_CLI ?? path.join(ROOT, "target/debug/coffer");
 export const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(ROOT, ".tools/bin/tauri-driver");
 export const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? "/usr/bin/WebKitWebDriver";
 export const ARTIFACTS = path.join(ROOT, "target/e2e-artifacts");

@@ -10,7 +10,10 @@
 # - password unlock (calibrated Argon2id) with `coffer get`;
 # - keystroke-to-repaint in the app's search box with 10,000 secrets
 #   (e2e/typing.test.mjs: the debug app through WebDriver under Xvfb; needs
-#   the app built as for scripts/e2e.sh).
+#   the app built as for scripts/e2e.sh);
+# - the app's start to the painted table with 10,000 secrets and a
+#   remembered device (e2e/bench-start.mjs: the optimised app that
+#   `npm start` builds, under Xvfb; each start a new process).
 # Needs: hyperfine, pass, gpg, keepassxc (apt-get install hyperfine pass keepassxc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,6 +90,26 @@ else
   echo "bench: the typing test failed (see $out_dir/typing.log)" >&2
 fi
 
+# The app's start to the painted table: 10,000 secrets, a remembered device,
+# the optimised build; times from the page's own clock and /proc.
+rm -f "$out_dir/start.json"
+npm run --silent ui:build
+cargo build --quiet --release -p coffer-app -p coffer-cli --features coffer-app/custom-protocol
+session="$(mktemp -d)"
+mkdir -p "$session/home" "$session/run" "$session/data" "$session/config" "$session/cache"
+chmod 700 "$session/run"
+if env -u COFFER_VAULT -u COFFER_USER -u COFFER_PASSWORD -u WAYLAND_DISPLAY \
+  HOME="$session/home" XDG_CONFIG_HOME="$session/config" XDG_DATA_HOME="$session/data" \
+  XDG_CACHE_HOME="$session/cache" XDG_RUNTIME_DIR="$session/run" NO_AT_BRIDGE=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+  COFFER_APP="$PWD/target/release/coffer-app" COFFER_CLI="$PWD/target/release/coffer" \
+  BENCH_POPULATE="$PWD/target/release/examples/populate" \
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node e2e/bench-start.mjs 7 10000 \
+  >"$out_dir/start.json" 2>"$out_dir/start.log"; then :; else
+  echo "bench: the start-up run failed (see $out_dir/start.log)" >&2
+  rm -f "$out_dir/start.json"
+fi
+rm -rf "$session"
+
 {
   echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
   echo
@@ -103,6 +126,14 @@ try:
           f" (echo in the box {t['echo_median_ms']:.1f})")
 except FileNotFoundError:
     print("- app search, keystroke to repaint: not measured (see typing.log)")
+try:
+    s = json.load(open(f"{sys.argv[1]}/start.json"))
+    m = s["medians"]
+    print(f"- app start to painted table ({s['secrets']} secrets, remembered device, release build, {s['runs']} starts):"
+          f" {m['processToTable']} (process to page {m['processToPage']}; in the page: app_status {m['status']},"
+          f" device unlock {m['unlock']}, list_secrets {m['list']}, first rows painted {m['paint']})")
+except (FileNotFoundError, json.JSONDecodeError):
+    print("- app start to painted table: not measured (see start.log)")
 PY
 } > "$out_dir/results.md"
 cat "$out_dir/results.md"

@@ -17,6 +17,7 @@ import { Btn } from "./components/controls";
 import { toast, Toasts } from "./components/toasts";
 import { useActivityTouch } from "./hooks/useActivityTouch";
 import { useShortcut } from "./hooks/useShortcut";
+import { mark } from "./lib/startup";
 import { sentence } from "./lib/text";
 import { ForcedPasswordChange } from "./screens/ChangePassword";
 import { FirstRun } from "./screens/FirstRun";
@@ -53,6 +54,7 @@ export function App() {
     setScreen({ kind: "loading" });
     try {
       const status = await appStatus();
+      mark("coffer:status");
       setKdfProfile(status.kdf_profile);
       if (!status.vault_exists) {
         setScreen({ kind: "first-run", status });
@@ -69,6 +71,7 @@ export function App() {
         try {
           const s = await unlockWithDevice(status.remembered_user);
           if (s) {
+            mark("coffer:unlocked");
             setScreen(screenFor(s));
             return;
           }
