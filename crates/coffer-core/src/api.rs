@@ -1106,3 +1106,50 @@ pub struct AuditCheck {
     #[ts(type = "number")]
     pub entries: i64,
 }
+
+/// The shape of an export file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    /// `secrets.json`: key -> string for a single-field secret, key ->
+    /// object of fields for a multi-field one (what Import reads back).
+    #[default]
+    Json,
+    /// `.env` lines, as `coffer get --env` prints them.
+    Env,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "env" | "dotenv" | ".env" => Ok(Self::Env),
+            _ => Err(Error::invalid("unknown export format: use json or env")),
+        }
+    }
+
+    /// The usual file name ending for this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Env => "env",
+        }
+    }
+}
+
+/// What an export wrote and what it left out (counts only, never keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
+#[ts(export)]
+pub struct ExportReport {
+    /// Keys written (one entry per key).
+    pub written: u32,
+    /// Write-only secrets left out: their values are never shown again,
+    /// so no file gets them either (`get` still returns them).
+    pub write_only: u32,
+    /// Readable secrets not written because another secret with the same
+    /// key is the one `get` returns for you (the file holds that one).
+    pub shadowed: u32,
+    /// Rows that failed their integrity check and were skipped.
+    pub damaged: u32,
+}

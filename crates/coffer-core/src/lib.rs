@@ -9,7 +9,8 @@
 //!
 //! 1. `crypto` (the only module that touches raw primitives), `error`,
 //!    `time`, `api` (every type that crosses IPC or `--json`), `redact`,
-//!    `dotenv` (a secret as `.env` lines), `plain` (the plaintexts
+//!    `dotenv` (a secret as `.env` lines), `private_file` (files only
+//!    their owner can read), `plain` (the plaintexts
 //!    Coffer encrypts), `wire` and `codec` (their binary encodings).
 //! 2. `store`: every SQL statement, behind the `Store` trait.
 //! 3. `seal`: signed headers, associated data, and sealing and opening
@@ -22,7 +23,7 @@
 //! 5. `policy` and `resolve` (the pure rules) and `access` (who may see,
 //!    edit and use a secret as stored).
 //! 6. Features, which do not import each other: `secrets`, `usages`,
-//!    `history`, `lookup`, `users`, `device`; with `listing` (the
+//!    `history`, `lookup`, `users`, `device`, `export`; with `listing` (the
 //!    session's decrypted table) and `legacy` (reading vaults of format 1).
 //! 7. `vault`: opening a vault, running transactions, signing in,
 //!    enrollment and upgrades, and every public operation.
@@ -37,6 +38,7 @@ mod cx;
 mod device;
 pub mod dotenv;
 mod error;
+mod export;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod history;
@@ -47,6 +49,7 @@ mod lookup;
 mod plain;
 mod policy;
 pub mod prefs;
+pub mod private_file;
 mod record;
 mod redact;
 mod rekey;

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const FEATURES: &[&str] = &["secrets", "usages", "history", "lookup", "users", "device"];
+const FEATURES: &[&str] = &[
+    "secrets", "usages", "history", "lookup", "users", "device", "export",
+];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read src") {

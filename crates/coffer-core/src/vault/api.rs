@@ -9,15 +9,16 @@ use secrecy::SecretString;
 use super::{InitOptions, Vault, VaultOptions};
 use crate::api::{
     AuditAction, AuditCheck, AuditEntry, AuditQuery, Department, DeviceInfo, Explanation,
-    KdfProfile, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser, RevealedField, Role,
-    SecretId, SecretSummary, SecretUpdate, SecretValue, SessionInfo, Usage, UserInfo, VersionInfo,
+    ExportFormat, ExportReport, KdfProfile, ListQuery, MembershipUpdate, NewSecret, NewUsage,
+    NewUser, RevealedField, Role, SecretId, SecretSummary, SecretUpdate, SecretValue, SessionInfo,
+    Usage, UserInfo, VersionInfo,
 };
 use crate::audit::{self, Event};
 use crate::device::{self, CredentialStore};
 use crate::error::{Error, Result};
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
-use crate::{account, history, lookup, secrets, usages, users, validate};
+use crate::{account, export, history, lookup, secrets, usages, users, validate};
 
 impl Vault {
     // --- opening ------------------------------------------------------------
@@ -272,6 +273,32 @@ impl Vault {
     ) -> Result<Explanation> {
         validate::secret_key(key)?;
         self.read(|cx| lookup::explain(cx, key, department, as_user))
+    }
+
+    // --- export -----------------------------------------------------------------
+
+    /// Every secret the signed-in user can read, as a file's text (see
+    /// `export`), after checking their password again: a session opened by
+    /// a remembered device is not enough to take everything away. Recorded
+    /// in the audit log, refusals (a wrong password) too.
+    pub fn export(
+        &mut self,
+        password: &SecretString,
+        format: ExportFormat,
+    ) -> Result<(SecretString, ExportReport)> {
+        if let Err(e) = self.confirm_password(password) {
+            if self.session.is_some() {
+                let event = Event::new(AuditAction::Export).refused(e.code());
+                let _ = self.audited_read(|cx| {
+                    cx.record(event);
+                    Ok(())
+                });
+            }
+            return Err(e);
+        }
+        let out = self.audited_read(|cx| export::export(cx, format));
+        let out = self.refused(out, Event::new(AuditAction::Export));
+        out.map(|e| (e.text, e.report))
     }
 
     // --- history --------------------------------------------------------------

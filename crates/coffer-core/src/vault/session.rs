@@ -132,6 +132,39 @@ impl Vault {
             .map(Some)
     }
 
+    /// Checks the signed-in user's password again (an export asks for it
+    /// even when a device key unlocked the session), under the same count
+    /// of wrong attempts and growing delays as signing in.
+    pub(super) fn confirm_password(&mut self, password: &SecretString) -> Result<()> {
+        let user_id = self
+            .session
+            .as_ref()
+            .map(|s| s.keys.user_id())
+            .ok_or_else(not_signed_in)?;
+        let dir: Arc<State> = self.signed_directory()?;
+        let user = dir.user(user_id).cloned().ok_or_else(not_signed_in)?;
+        let (failures, last_failed) = self.failures(&dir, user_id)?;
+        let now = now_ms();
+        let wait_until = last_failed.unwrap_or(0) + sign_in_delay_secs(failures) * 1000;
+        if failures > FREE_ATTEMPTS && now < wait_until {
+            return Err(Error::Locked {
+                retry_after_secs: ((wait_until - now) as u64).div_ceil(1000),
+            });
+        }
+        let lock = account::stored_lock(self.store(), user_id)?
+            .ok_or_else(|| Error::Integrity("your account's stored password data".into()))?;
+        if account::open_with_password(&user, &lock, password, &dir.config)?.is_none() {
+            self.record_failure(&dir, user_id, now_ms())?;
+            return Err(Error::WrongPassword {
+                retry_after_secs: sign_in_delay_secs(failures + 1) as u64,
+            });
+        }
+        if failures > 0 {
+            self.clear_failures(&dir, user_id)?;
+        }
+        Ok(())
+    }
+
     fn failures(&self, dir: &State, user_id: i64) -> Result<(i64, Option<Timestamp>)> {
         let (vault_count, vault_last) = self.store().failures(user_id)?;
         let (device_count, device_last) = self.device.failures(&dir.config.vault_id, user_id)?;
