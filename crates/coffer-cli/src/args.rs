@@ -100,6 +100,8 @@ pub enum Command {
     Restore(RestoreArgs),
     /// The audit log, newest first (members see their own entries); --verify checks it all
     Audit(AuditArgs),
+    /// Write every secret you can read to a file (mode 0600), after your password
+    Export(ExportArgs),
 }
 
 #[derive(Args)]
@@ -472,4 +474,21 @@ pub struct AuditArgs {
     /// At most this many entries, newest first
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub limit: u32,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The file to create (mode 0600), or `-` for standard output
+    pub file: std::path::PathBuf,
+    /// json (secrets.json: key -> value, or key -> object of fields) or env
+    /// [default: env for a FILE ending in .env, else json]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Read your password from the first line of standard input (an export
+    /// always asks for it, even on a remembered device)
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod directory;
+mod export;
 mod get;
 mod secrets;
 mod usage;
@@ -47,6 +48,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::History(a) => usage::history(g, a),
         Command::Restore(a) => usage::restore(g, a),
         Command::Audit(a) => audit::audit(g, a),
+        Command::Export(a) => export::export(g, a),
     }
     .map(|()| Outcome::Done)
 }
