@@ -402,3 +402,60 @@ fn get_prints_env_lines() {
     env.run(OWNER, &["get", "TOKEN", "--env", "--field", "value"])
         .fails(2);
 }
+
+#[test]
+fn plain_fields_are_shown_by_show_and_marked_by_add_and_update() {
+    let env = Env::new();
+    let id = env.add(
+        OWNER,
+        &[
+            "DB",
+            "--field",
+            "host=db.internal",
+            "--field",
+            "port=5432",
+            "--field",
+            "pw=s3cret",
+            "--plain",
+            "host,port",
+        ],
+    );
+    let s = id.to_string();
+    let shown = env.run(OWNER, &["show", &s]);
+    let text = shown.ok();
+    assert!(
+        text.contains("db.internal") && text.contains("5432") && !text.contains("s3cret"),
+        "{text}"
+    );
+    let plain = |env: &Env| -> Vec<String> {
+        env.run(OWNER, &["show", &s, "--json"]).json()["plain_fields"]
+            .as_array()
+            .expect("plain_fields")
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}={}",
+                    p["name"].as_str().unwrap_or(""),
+                    p["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(plain(&env), ["host=db.internal", "port=5432"]);
+    // Re-marking keeps the values; a new value keeps the mark.
+    env.run(
+        OWNER,
+        &["update", &s, "--conceal", "port", "--set-field", "host=db2"],
+    )
+    .ok();
+    assert_eq!(plain(&env), ["host=db2"]);
+    assert_eq!(
+        env.get(OWNER, "DB", &[]).as_deref(),
+        Some(r#"{"host":"db2","port":"5432","pw":"s3cret"}"#)
+    );
+    // A mark must name a field; nothing changes.
+    env.run(OWNER, &["update", &s, "--plain", "nope"]).fails(2);
+    env.run(OWNER, &["add", "X", "--value", "v", "--plain", "other"])
+        .fails(2);
+    assert_eq!(plain(&env), ["host=db2"]);
+}

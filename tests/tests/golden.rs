@@ -331,12 +331,14 @@ fn make_golden_v2() {
                         value: coffer_core::FieldValue::Keep {
                             from: "host".into(),
                         },
+                        plain: None,
                     },
                     FieldInput {
                         name: "port".into(),
                         value: coffer_core::FieldValue::Keep {
                             from: "port".into(),
                         },
+                        plain: None,
                     },
                     FieldInput::set("password", "fin-pw-2"),
                 ],

@@ -311,6 +311,9 @@ pub struct AddArgs {
     /// Never show or copy the value again; only `get` returns it
     #[arg(long)]
     pub write_only: bool,
+    /// Show this field in clear, as not secret (a host, a port, a user name), to whoever can see the secret (repeat or separate with commas)
+    #[arg(long = "plain", value_name = "FIELD", value_delimiter = ',')]
+    pub plain: Vec<String>,
     /// Create it inactive (admins)
     #[arg(long)]
     pub inactive: bool,
@@ -376,6 +379,12 @@ pub struct UpdateArgs {
     /// Remove a field, keeping the others
     #[arg(long, value_name = "NAME", conflicts_with_all = ["value", "value_stdin", "fields"])]
     pub remove_field: Vec<String>,
+    /// Show this field in clear, as not secret, to whoever can see the secret (repeat or separate with commas)
+    #[arg(long = "plain", value_name = "FIELD", value_delimiter = ',')]
+    pub plain: Vec<String>,
+    /// Hide this field again as a secret (repeat or separate with commas)
+    #[arg(long = "conceal", value_name = "FIELD", value_delimiter = ',')]
+    pub conceal: Vec<String>,
     #[command(flatten)]
     pub scope: DeptScopeArgs,
     /// Make it private (its creator only)

@@ -6,8 +6,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::api::{
-    DeptScope, ExpiryState, Permissions, Reveal, Scope, SecretId, SecretSummary, Timestamp,
-    UserInfo, UserScope,
+    DeptScope, ExpiryState, Permissions, PlainField, Reveal, Scope, SecretId, SecretSummary,
+    Timestamp, UserInfo, UserScope,
 };
 use crate::cx::Cx;
 use crate::error::{Error, Result};
@@ -190,6 +190,17 @@ impl Labels {
             id: h.secret_id,
             key: meta.map(|m| m.key.clone()).unwrap_or_default(),
             field_names: meta.map(|m| m.field_names.clone()).unwrap_or_default(),
+            plain_fields: meta
+                .map(|m| {
+                    m.plain
+                        .iter()
+                        .map(|p| PlainField {
+                            name: p.name.clone(),
+                            value: p.value.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             scope: scope_of(&h.scope(), &self.codes),
             description: meta.map(|m| m.description.clone()).unwrap_or_default(),
             tags: meta.map(|m| m.tags.clone()).unwrap_or_default(),
@@ -214,6 +225,7 @@ impl Labels {
             id,
             key: String::new(),
             field_names: Vec::new(),
+            plain_fields: Vec::new(),
             scope: scope_of(&facts, &self.codes),
             description: String::new(),
             tags: Vec::new(),

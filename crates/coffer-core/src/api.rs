@@ -127,6 +127,9 @@ pub struct SecretSummary {
     pub id: SecretId,
     pub key: String,
     pub field_names: Vec<String>,
+    /// The fields marked as plain text (not secret), with their values:
+    /// shown to whoever can see the secret, as its key and tags are.
+    pub plain_fields: Vec<PlainField>,
     pub scope: Scope,
     pub description: String,
     pub tags: Vec<String>,
@@ -148,12 +151,26 @@ pub struct SecretSummary {
     pub can: Permissions,
 }
 
+/// A field marked as plain text, with its value.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct PlainField {
+    pub name: String,
+    pub value: String,
+}
+
 /// A field as given when creating or editing a secret.
 #[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct FieldInput {
     pub name: String,
     pub value: FieldValue,
+    /// Plain text (not secret: a host, a port, a user name): shown to
+    /// whoever can see the secret without revealing it. Absent: as the
+    /// field was (a new field is secret).
+    #[serde(default)]
+    #[ts(optional)]
+    pub plain: Option<bool>,
 }
 
 /// A new value, or the current value of an existing field (so an editor
@@ -179,7 +196,15 @@ impl FieldInput {
             value: FieldValue::Set {
                 value: SecretString::from(value.into()),
             },
+            plain: None,
         }
+    }
+
+    /// The same field, marked plain text or secret.
+    #[must_use]
+    pub fn plain(mut self, plain: bool) -> Self {
+        self.plain = Some(plain);
+        self
     }
 }
 
@@ -357,6 +382,11 @@ pub enum VersionChange {
     /// A field's value changed (never which value).
     FieldValue {
         field: String,
+    },
+    /// A field was marked plain text, or secret again.
+    FieldPlain {
+        field: String,
+        plain: bool,
     },
     FieldOrder,
 }
@@ -782,8 +812,9 @@ use crate::redact::redacted_debug;
 
 redacted_debug!(SecretSummary {
     id, scope, expires_at, expiry, active, reveal, created_by, created_at, updated_by, updated_at, version, damaged, can
-} hides { key, field_names, description, tags });
-redacted_debug!(FieldInput {} hides { name, value });
+} hides { key, field_names, plain_fields, description, tags });
+redacted_debug!(PlainField {} hides { name, value });
+redacted_debug!(FieldInput { plain } hides { name, value });
 redacted_debug!(NewSecret { departments, users, expires_at, active, reveal } hides { key, fields, description, tags });
 redacted_debug!(SecretUpdate { departments, users, expires, reveal, active } hides { key, fields, description, tags });
 redacted_debug!(RevealedField {} hides { name, value });
@@ -802,6 +833,8 @@ impl std::fmt::Debug for VersionChange {
             Self::Tags => "Tags",
             Self::FieldAdded { .. } => "FieldAdded([redacted])",
             Self::FieldRemoved { .. } => "FieldRemoved([redacted])",
+            Self::FieldPlain { plain: true, .. } => "FieldPlain([redacted], true)",
+            Self::FieldPlain { plain: false, .. } => "FieldPlain([redacted], false)",
             Self::FieldValue { .. } => "FieldValue([redacted])",
             Self::FieldOrder => "FieldOrder",
         })
@@ -915,6 +948,10 @@ mod tests {
             id: 1,
             key: CANARY.into(),
             field_names: vec![CANARY.into()],
+            plain_fields: vec![PlainField {
+                name: CANARY.into(),
+                value: CANARY.into(),
+            }],
             scope: Scope {
                 departments: DeptScope::All,
                 users: UserScope::All,

@@ -9,36 +9,73 @@
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::plain::{Fields, Meta, UsageLabel};
+use crate::plain::{Fields, Meta, PlainValue, UsageLabel};
 use crate::wire::{Reader, Writer};
 
 const META_V1: u8 = b'M';
+/// `META_V1` followed by the plain-text fields' names and values; written
+/// only when there are any, so older metadata reads back byte for byte.
+const META_V2: u8 = b'N';
 const FIELDS_V1: u8 = b'F';
 const USAGE_V1: u8 = b'U';
 
 pub(crate) fn encode_meta(m: &Meta) -> Zeroizing<Vec<u8>> {
     let strings = m.tags.iter().chain(&m.field_names);
-    let capacity =
-        16 + m.key.len() + m.description.len() + strings.map(|s| 4 + s.len()).sum::<usize>();
-    let mut w = Writer::new(META_V1, capacity);
+    let plain = m
+        .plain
+        .iter()
+        .map(|p| 8 + p.name.len() + p.value.len())
+        .sum::<usize>();
+    let capacity = 20
+        + m.key.len()
+        + m.description.len()
+        + strings.map(|s| 4 + s.len()).sum::<usize>()
+        + plain;
+    let tag = if m.plain.is_empty() { META_V1 } else { META_V2 };
+    let mut w = Writer::new(tag, capacity);
     w.str(&m.key)
         .str(&m.description)
         .strs(m.tags.iter())
         .strs(m.field_names.iter());
+    if !m.plain.is_empty() {
+        w.count(m.plain.len());
+        for p in &m.plain {
+            w.str(&p.name).str(&p.value);
+        }
+    }
     w.finish()
 }
 
 pub(crate) fn decode_meta(bytes: &[u8]) -> Option<Meta> {
-    let mut r = Reader::new(bytes, META_V1)?;
+    let v2 = bytes.first() == Some(&META_V2);
+    let mut r = Reader::new(bytes, if v2 { META_V2 } else { META_V1 })?;
     let key = r.str()?.to_string();
     let description = r.str()?.to_string();
     let tags = r.strs()?;
     let field_names = r.strs()?;
+    let plain = if v2 {
+        let list = r.list(8, |r| {
+            let name = r.str()?.to_string();
+            let value = r.str()?.to_string();
+            Some(PlainValue { name, value })
+        })?;
+        // Each a distinct field of this secret, in field order, and at
+        // least one: anything else was not written by Coffer.
+        let mut at = field_names.iter();
+        let ordered = list.iter().all(|p| at.any(|n| *n == p.name));
+        if list.is_empty() || !ordered {
+            return None;
+        }
+        list
+    } else {
+        Vec::new()
+    };
     r.done(Meta {
         key,
         description,
         tags,
         field_names,
+        plain,
     })
 }
 
@@ -100,6 +137,7 @@ mod tests {
             description: "été".into(),
             tags: vec!["a".into(), "b".into()],
             field_names: vec!["host".into()],
+            plain: vec![],
         };
         let enc = encode_meta(&m);
         let back = decode_meta(&enc).expect("decode");
@@ -118,6 +156,38 @@ mod tests {
         trailing.push(0);
         assert!(decode_meta(&trailing).is_none());
         assert!(decode_meta(&[META_V1, 0xff, 0xff, 0xff, 0xff]).is_none());
+    }
+
+    #[test]
+    fn plain_fields_round_trip_in_field_order_only() {
+        let plain = |name: &str, value: &str| PlainValue {
+            name: name.into(),
+            value: value.into(),
+        };
+        let mut m = Meta {
+            key: "DB".into(),
+            description: String::new(),
+            tags: vec![],
+            field_names: vec!["host".into(), "port".into(), "password".into()],
+            plain: vec![plain("host", "db.internal\n"), plain("port", "5432")],
+        };
+        let enc = encode_meta(&m);
+        assert_eq!(enc[0], META_V2);
+        let back = decode_meta(&enc).expect("decode");
+        assert!(back.plain == m.plain, "names and values, in order");
+        assert!(back.is_plain("port") && !back.is_plain("password"));
+        assert!(decode_meta(&enc[..enc.len() - 1]).is_none());
+        // Out of field order, or naming no field: not Coffer's.
+        m.plain.reverse();
+        assert!(decode_meta(&encode_meta(&m)).is_none());
+        m.plain = vec![plain("user", "x")];
+        assert!(decode_meta(&encode_meta(&m)).is_none());
+        // A V2 tag with an empty list is refused too.
+        m.plain.clear();
+        let mut empty = encode_meta(&m).to_vec();
+        empty[0] = META_V2;
+        empty.extend_from_slice(&0u32.to_le_bytes());
+        assert!(decode_meta(&empty).is_none());
     }
 
     #[test]
@@ -143,7 +213,8 @@ mod tests {
                 key: String::new(),
                 description: String::new(),
                 tags: vec![],
-                field_names: vec![]
+                field_names: vec![],
+                plain: vec![],
             }))
             .is_none()
         );

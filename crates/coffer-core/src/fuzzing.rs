@@ -582,18 +582,37 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             description: "the production database".into(),
             tags: vec!["prod".into(), "db".into()],
             field_names: vec!["host".into(), "password".into()],
+            plain: vec![],
         },
         Meta {
             key: String::new(),
             description: String::new(),
             tags: vec![],
             field_names: vec![],
+            plain: vec![],
         },
         Meta {
             key: "CLÉ_API".into(),
             description: "été \u{1F511}".into(),
             tags: vec!["é".into()],
             field_names: vec!["value".into()],
+            plain: vec![],
+        },
+        Meta {
+            key: "DB".into(),
+            description: String::new(),
+            tags: vec![],
+            field_names: vec!["host".into(), "port".into(), "password".into()],
+            plain: vec![
+                crate::plain::PlainValue {
+                    name: "host".into(),
+                    value: "db.internal".into(),
+                },
+                crate::plain::PlainValue {
+                    name: "port".into(),
+                    value: "5432".into(),
+                },
+            ],
         },
     ];
     let fields = [

@@ -79,6 +79,12 @@ fn changes(older: &Version, newer: &Version) -> Vec<VersionChange> {
             }
             Some(_) => {}
         }
+        if value(&older.fields, name).is_some() && a.is_plain(name) != b.is_plain(name) {
+            out.push(VersionChange::FieldPlain {
+                field: name.clone(),
+                plain: b.is_plain(name),
+            });
+        }
     }
     for name in &a.field_names {
         if !b.field_names.contains(name) {

@@ -9,17 +9,35 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::api::RevealedField;
 use crate::wire::{Reader, Writer};
 
-/// Key, description, tags and field names: sensitive, so encrypted, but
-/// needed for the table, so kept apart from values.
+/// Key, description, tags, field names and the values of fields marked
+/// plain text: sensitive, so encrypted, but needed for the table, so kept
+/// apart from the values (which still hold every field, plain ones too).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct Meta {
     pub key: String,
     pub description: String,
     pub tags: Vec<String>,
     pub field_names: Vec<String>,
+    /// The fields their editor marked as not secret (a host, a port, a
+    /// user name), in field order: shown to whoever can see the secret.
+    pub plain: Vec<PlainValue>,
 }
 
-crate::redact::redacted_debug!(Meta {} hides { key, description, tags, field_names });
+crate::redact::redacted_debug!(Meta {} hides { key, description, tags, field_names, plain });
+
+/// A field shown in clear, with its value.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct PlainValue {
+    pub name: String,
+    pub value: String,
+}
+
+impl Meta {
+    /// Whether the field `name` is marked plain text.
+    pub(crate) fn is_plain(&self, name: &str) -> bool {
+        self.plain.iter().any(|p| p.name == name)
+    }
+}
 
 /// Field names and values, in order.
 #[derive(Clone)]
@@ -28,6 +46,19 @@ pub(crate) struct Fields(pub Vec<(String, SecretString)>);
 impl Fields {
     pub(crate) fn names(&self) -> Vec<String> {
         self.0.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The values of the fields named in `plain`, in field order.
+    pub(crate) fn plain_values(&self, plain: &[String]) -> Vec<PlainValue> {
+        use secrecy::ExposeSecret;
+        self.0
+            .iter()
+            .filter(|(n, _)| plain.contains(n))
+            .map(|(name, value)| PlainValue {
+                name: name.clone(),
+                value: value.expose_secret().to_owned(),
+            })
+            .collect()
     }
 
     /// The fields as revealed to someone allowed to read them.

@@ -25,6 +25,8 @@ pub(crate) struct CheckedNew {
     new: NewSecret,
     tags: Vec<String>,
     fields: Fields,
+    /// The fields marked plain text.
+    plain: Vec<String>,
 }
 
 impl CheckedNew {
@@ -44,8 +46,13 @@ pub(crate) fn check_new(new: NewSecret) -> Result<CheckedNew> {
     {
         return Err(Error::invalid("a new secret needs a value for every field"));
     }
-    let fields = build_fields(&new.fields, None)?;
-    Ok(CheckedNew { new, tags, fields })
+    let (fields, plain) = build_fields(&new.fields, None)?;
+    Ok(CheckedNew {
+        new,
+        tags,
+        fields,
+        plain,
+    })
 }
 
 /// The departments of a new secret: as given, or the creator's primary
@@ -94,6 +101,7 @@ pub(crate) fn create(cx: &mut Cx, c: &CheckedNew) -> Result<SecretId> {
         description: new.description.clone(),
         tags: c.tags.clone(),
         field_names: c.fields.names(),
+        plain: c.fields.plain_values(&c.plain),
     };
     let h = record::write(cx, Target::New, &draft, &meta, &c.fields, DekPlan::New)?;
     cx.record(Event::about(
@@ -285,23 +293,34 @@ pub(crate) fn check_update(upd: SecretUpdate) -> Result<CheckedUpdate> {
     Ok(CheckedUpdate { upd, tags })
 }
 
-/// The new field list an update asks for, applied to the current fields.
-fn updated_fields(update: &FieldsUpdate, old: &Fields) -> Result<Fields> {
+/// The new field list an update asks for, applied to the current fields,
+/// and which of them are plain text.
+fn updated_fields(
+    update: &FieldsUpdate,
+    old: &Fields,
+    old_meta: &Meta,
+) -> Result<(Fields, Vec<String>)> {
+    let old = Some((old, old_meta));
     match update {
-        FieldsUpdate::Replace { fields } => build_fields(fields, Some(old)),
+        FieldsUpdate::Replace { fields } => build_fields(fields, old),
         FieldsUpdate::Edit { set, remove } => {
-            if remove.iter().any(|r| !old.0.iter().any(|(n, _)| n == r)) {
+            let (old_fields, _) = old.ok_or_else(|| Error::invalid("nothing to edit"))?;
+            if remove
+                .iter()
+                .any(|r| !old_fields.0.iter().any(|(n, _)| n == r))
+            {
                 return Err(Error::invalid(
                     "a field to remove does not exist in this secret",
                 ));
             }
-            let mut list: Vec<FieldInput> = old
+            let mut list: Vec<FieldInput> = old_fields
                 .0
                 .iter()
                 .filter(|(n, _)| !remove.contains(n))
                 .map(|(n, _)| FieldInput {
                     name: n.clone(),
                     value: FieldValue::Keep { from: n.clone() },
+                    plain: None,
                 })
                 .collect();
             for f in set {
@@ -310,7 +329,7 @@ fn updated_fields(update: &FieldsUpdate, old: &Fields) -> Result<Fields> {
                     None => list.push(f.clone()),
                 }
             }
-            build_fields(&list, Some(old))
+            build_fields(&list, old)
         }
     }
 }
@@ -337,12 +356,16 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
     let dek = record::require_dek(cx, &secret)?;
     let old_meta = record::open_meta(&dek, &secret)?;
     let old_fields = record::open_fields(&dek, &secret)?;
-    let fields = match &upd.fields {
-        Some(f) => updated_fields(f, &old_fields)?,
-        None => old_fields.clone(),
+    let (fields, plain) = match &upd.fields {
+        Some(f) => updated_fields(f, &old_fields, &old_meta)?,
+        None => {
+            let plain = old_meta.plain.iter().map(|p| p.name.clone()).collect();
+            (old_fields.clone(), plain)
+        }
     };
     let mut meta = old_meta.clone();
     meta.field_names = fields.names();
+    meta.plain = fields.plain_values(&plain);
     if let Some(k) = &upd.key {
         meta.key.clone_from(k);
     }
@@ -493,18 +516,32 @@ pub(crate) fn delete(cx: &mut Cx, id: SecretId) -> Result<()> {
     Ok(())
 }
 
-/// Builds the new field list: new values, or values kept from `old`.
-fn build_fields(input: &[FieldInput], old: Option<&Fields>) -> Result<Fields> {
+/// Builds the new field list (new values, or values kept from `old`) and
+/// names the fields marked plain text: as asked, or else as the field the
+/// value comes from was.
+fn build_fields(
+    input: &[FieldInput],
+    old: Option<(&Fields, &Meta)>,
+) -> Result<(Fields, Vec<String>)> {
     validate::field_names(input.iter().map(|f| f.name.as_str()))?;
     let mut out = Vec::with_capacity(input.len());
+    let mut plain = Vec::new();
     for f in input {
+        let source = match &f.value {
+            FieldValue::Set { .. } => &f.name,
+            FieldValue::Keep { from } => from,
+        };
+        let was_plain = old.is_some_and(|(_, m)| m.is_plain(source));
+        if f.plain.unwrap_or(was_plain) {
+            plain.push(f.name.clone());
+        }
         let value = match &f.value {
             FieldValue::Set { value } => {
                 validate::field_value(value)?;
                 value.clone()
             }
             FieldValue::Keep { from } => old
-                .and_then(|o| o.0.iter().find(|(n, _)| n == from))
+                .and_then(|(o, _)| o.0.iter().find(|(n, _)| n == from))
                 .map(|(_, v)| v.clone())
                 .ok_or_else(|| {
                     Error::invalid("a field to keep does not exist in this secret: give it a value")
@@ -512,5 +549,5 @@ fn build_fields(input: &[FieldInput], old: Option<&Fields>) -> Result<Fields> {
         };
         out.push((f.name.clone(), value));
     }
-    Ok(Fields(out))
+    Ok((Fields(out), plain))
 }

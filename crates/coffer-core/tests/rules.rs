@@ -300,6 +300,7 @@ fn fields_can_be_kept_renamed_and_replaced() {
     let keep = |from: &str, name: &str| FieldInput {
         name: name.into(),
         value: FieldValue::Keep { from: from.into() },
+        plain: None,
     };
     let upd = SecretUpdate {
         fields: Some(FieldsUpdate::Replace {
@@ -731,5 +732,112 @@ fn updates_are_merged_in_the_core_in_one_operation() {
     assert_eq!(
         reactivated.version, after.version,
         "a change of state alone is not a new version of the content"
+    );
+}
+
+/// Plain-text fields: shown (with their values) to whoever can see the
+/// secret's row, without a reveal, and still returned by `get` with the
+/// others; the mark follows a field through edits and renames, and history
+/// says when it changed.
+#[test]
+fn plain_fields_are_shown_with_the_row_and_follow_the_field() {
+    let mut w = team();
+    w.login_as("mia");
+    let mut s = secret("FIN_DB", "", scope(Some(&["FIN"]), false));
+    s.fields = vec![
+        FieldInput::set("host", "db.fin.internal").plain(true),
+        FieldInput::set("port", "5432").plain(true),
+        FieldInput::set("password", "pw-1\r\n\tend "),
+    ];
+    s.reveal = Reveal::Never;
+    let id = w.vault.create_secret(s).expect("create");
+    let plain = |w: &mut World| -> Vec<(String, String)> {
+        w.vault
+            .secret(id)
+            .expect("row")
+            .plain_fields
+            .into_iter()
+            .map(|p| (p.name, p.value))
+            .collect()
+    };
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(
+        plain(&mut w),
+        [pair("host", "db.fin.internal"), pair("port", "5432")]
+    );
+    assert_eq!(
+        code(w.vault.reveal(id)),
+        ErrorCode::WriteOnly,
+        "write-only still hides the secret fields"
+    );
+    assert_eq!(
+        get(&mut w.vault, "FIN_DB", None).as_deref(),
+        Some("host=db.fin.internal;port=5432;password=pw-1\r\n\tend "),
+        "get returns every field, byte for byte"
+    );
+    // An admin who sees the row sees its plain fields; a member outside
+    // the scope sees neither.
+    w.login_as("ada");
+    assert_eq!(plain(&mut w).len(), 2);
+    w.login_as("max");
+    assert!(w.vault.secret(id).is_err());
+
+    // A new value keeps the mark; a field re-marked keeps its value; a
+    // renamed field keeps the mark of the field it came from.
+    w.login_as("mia");
+    let edit = |set: Vec<FieldInput>| SecretUpdate {
+        fields: Some(FieldsUpdate::Edit {
+            set,
+            remove: vec![],
+        }),
+        ..SecretUpdate::default()
+    };
+    w.vault
+        .update_secret(id, edit(vec![FieldInput::set("host", "db2.fin.internal")]))
+        .expect("new host");
+    assert_eq!(plain(&mut w)[0], pair("host", "db2.fin.internal"));
+    let keep = |from: &str, name: &str, plain: Option<bool>| FieldInput {
+        name: name.into(),
+        value: FieldValue::Keep { from: from.into() },
+        plain,
+    };
+    w.vault
+        .update_secret(id, edit(vec![keep("port", "port", Some(false))]))
+        .expect("conceal port");
+    assert_eq!(plain(&mut w), [pair("host", "db2.fin.internal")]);
+    let history = w.vault.history(id).expect("history");
+    assert_eq!(
+        history[0].changes,
+        [VersionChange::FieldPlain {
+            field: "port".into(),
+            plain: false
+        }]
+    );
+    w.vault
+        .update_secret(
+            id,
+            SecretUpdate {
+                fields: Some(FieldsUpdate::Replace {
+                    fields: vec![
+                        keep("host", "hostname", None),
+                        keep("port", "port", None),
+                        keep("password", "password", None),
+                    ],
+                }),
+                ..SecretUpdate::default()
+            },
+        )
+        .expect("rename host");
+    assert_eq!(plain(&mut w), [pair("hostname", "db2.fin.internal")]);
+    assert_eq!(
+        get(&mut w.vault, "FIN_DB", None).as_deref(),
+        Some("hostname=db2.fin.internal;port=5432;password=pw-1\r\n\tend ")
+    );
+    // Restoring the first version brings its marks back with its values.
+    w.login_as("owner");
+    w.vault.restore_version(id, 1).expect("restore");
+    assert_eq!(
+        plain(&mut w),
+        [pair("host", "db.fin.internal"), pair("port", "5432")]
     );
 }

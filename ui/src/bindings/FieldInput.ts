@@ -4,4 +4,10 @@ import type { FieldValue } from "./FieldValue";
 /**
  * A field as given when creating or editing a secret.
  */
-export type FieldInput = { name: string, value: FieldValue, };
+export type FieldInput = { name: string, value: FieldValue, 
+/**
+ * Plain text (not secret: a host, a port, a user name): shown to
+ * whoever can see the secret without revealing it. Absent: as the
+ * field was (a new field is secret).
+ */
+plain?: boolean, };

@@ -3,4 +3,4 @@
 /**
  * One thing a version changed.
  */
-export type VersionChange = { "kind": "key" } | { "kind": "description" } | { "kind": "tags" } | { "kind": "field_added", field: string, } | { "kind": "field_removed", field: string, } | { "kind": "field_value", field: string, } | { "kind": "field_order" };
+export type VersionChange = { "kind": "key" } | { "kind": "description" } | { "kind": "tags" } | { "kind": "field_added", field: string, } | { "kind": "field_removed", field: string, } | { "kind": "field_value", field: string, } | { "kind": "field_plain", field: string, plain: boolean, } | { "kind": "field_order" };

@@ -124,6 +124,7 @@ export function createMockBackend(): Backend {
       id,
       key: s.key,
       field_names: Object.keys(values),
+      plain_fields: s.plain_fields ?? [],
       scope: s.scope ?? { departments: { kind: "all" }, users: "all" },
       description: s.description ?? "",
       tags: s.tags ?? [],
@@ -145,7 +146,7 @@ export function createMockBackend(): Backend {
   if (rows > 0) {
     const fin: Scope = { departments: { kind: "departments", codes: ["FIN"] }, users: "all" };
     add({ key: "DB_PASSWORD", description: "Primary Postgres, read-write", tags: ["prod", "db"], scope: fin }, { value: "s3cr3t-Pa55" }, { ana: ALL, bruno: MANAGE, carla: USE });
-    add({ key: "database-config", description: "Warehouse connection", tags: ["prod", "etl"], expires_at: now + 3 * DAY, expiry: "expiring_soon" }, { host: "db.internal", port: "5432", username: "etl", password: "hunter2" }, { ana: ALL, bruno: ALL, carla: USE });
+    add({ key: "database-config", description: "Warehouse connection", tags: ["prod", "etl"], expires_at: now + 3 * DAY, expiry: "expiring_soon", plain_fields: [{ name: "host", value: "db.internal" }, { name: "port", value: "5432" }] }, { host: "db.internal", port: "5432", username: "etl", password: "hunter2" }, { ana: ALL, bruno: ALL, carla: USE });
     add({ key: "STRIPE_API_KEY", description: "Billing", tags: ["finance"], expires_at: now - DAY, expiry: "expired", scope: { departments: { kind: "departments", codes: ["FIN", "OPS"] }, users: "all" } }, { value: "sk_live_123" }, { ana: MANAGE, bruno: MANAGE, carla: NOTHING });
     add({ key: "KEY 1", description: "My own copy", scope: { departments: { kind: "departments", codes: ["DEFAULT"] }, users: "creator" } }, { value: "mine" }, { ana: ALL });
     add({ key: "LEGACY_FTP", description: "Old partner upload", tags: ["legacy"], active: false }, { user: "partner", password: "ftp-pass" }, { ana: MANAGE, bruno: MANAGE, carla: NOTHING });
@@ -211,9 +212,16 @@ export function createMockBackend(): Backend {
 
   function setFields(m: Fixture, fields: FieldInput[]) {
     const next = new Map<string, string>();
-    for (const f of fields) next.set(f.name, f.value.kind === "set" ? f.value.value : (m.values.get(f.value.from) ?? ""));
+    const wasPlain = new Set(m.summary.plain_fields.map((p) => p.name));
+    const plain: string[] = [];
+    for (const f of fields) {
+      const source = f.value.kind === "set" ? f.name : f.value.from;
+      if (f.plain ?? wasPlain.has(source)) plain.push(f.name);
+      next.set(f.name, f.value.kind === "set" ? f.value.value : (m.values.get(f.value.from) ?? ""));
+    }
     m.values = next;
     m.summary.field_names = [...next.keys()];
+    m.summary.plain_fields = plain.map((name) => ({ name, value: next.get(name) ?? "" }));
   }
 
   /** Keeps the old version's metadata and starts a new version. */
@@ -305,7 +313,8 @@ export function createMockBackend(): Backend {
       const departments = n.departments ?? { kind: "departments", codes: u.primary_department === null ? [] : [u.primary_department] };
       const values = Object.fromEntries(n.fields.map((f) => [f.name, f.value.kind === "set" ? f.value.value : ""]));
       const expiry = n.expires_at === null ? "none" : "valid";
-      return add({ ...n, scope: { departments, users: n.users }, expiry, created_by: u.username, updated_by: u.username, created_at: Date.now(), updated_at: Date.now() }, values, { [u.username]: ALL });
+      const plain_fields = n.fields.filter((f) => f.plain === true).map((f) => ({ name: f.name, value: values[f.name] ?? "" }));
+      return add({ ...n, plain_fields, scope: { departments, users: n.users }, expiry, created_by: u.username, updated_by: u.username, created_at: Date.now(), updated_at: Date.now() }, values, { [u.username]: ALL });
     },
     update_secret: ({ id, update: u }) => {
       const m = get(id);

@@ -4,6 +4,7 @@ import type { SecretSummary } from "../bindings/SecretSummary";
 export function summary(p: Partial<SecretSummary> & { id: number; key: string }): SecretSummary {
   return {
     field_names: ["value"],
+    plain_fields: [],
     scope: { departments: { kind: "all" }, users: "all" },
     description: "",
     tags: [],

@@ -40,6 +40,7 @@ fn given_fields(
             value: FieldValue::Set {
                 value: password::stdin_value()?,
             },
+            plain: None,
         }]));
     }
     if pairs.is_empty() {
@@ -50,6 +51,22 @@ fn given_fields(
         .map(|p| parse_field(p))
         .collect::<CliResult<_>>()
         .map(Some)
+}
+
+/// Marks the fields named by `--plain` (plain text) and `--conceal`
+/// (secret) among `fields`; a name that is not among them is an error.
+fn mark_plain(fields: &mut [FieldInput], plain: &[String], conceal: &[String]) -> CliResult<()> {
+    for (names, flag) in [(plain, true), (conceal, false)] {
+        for name in names {
+            let field = fields.iter_mut().find(|f| &f.name == name).ok_or_else(|| {
+                CliError::usage(
+                    "--plain and --conceal name one of the secret's fields (see `coffer show ID`)",
+                )
+            })?;
+            field.plain = Some(flag);
+        }
+    }
+    Ok(())
 }
 
 fn dept_scope(a: &DeptScopeArgs) -> Option<DeptScope> {
@@ -78,8 +95,9 @@ fn expires(input: &str, json: bool) -> CliResult<i64> {
 
 pub fn add(g: &Global, a: &AddArgs) -> CliResult<()> {
     let v = &a.value;
-    let fields = given_fields(v.value.as_ref(), v.value_stdin, &v.fields)?
+    let mut fields = given_fields(v.value.as_ref(), v.value_stdin, &v.fields)?
         .ok_or_else(|| CliError::usage("give a value: --value, --value-stdin or --field"))?;
+    mark_plain(&mut fields, &a.plain, &[])?;
     let expires_at = a
         .expires
         .as_deref()
@@ -218,12 +236,14 @@ pub fn show(g: &Global, a: &ShowArgs) -> CliResult<()> {
                 f.value.expose_secret().to_string(),
             ]
         })),
-        None => rows.extend(
-            summary
-                .field_names
-                .iter()
-                .map(|n| vec![format!("  {}", clean(n)), "••••••".into()]),
-        ),
+        // Plain-text fields are shown to whoever can see the secret.
+        None => rows.extend(summary.field_names.iter().map(|n| {
+            let plain = summary.plain_fields.iter().find(|p| &p.name == n);
+            vec![
+                format!("  {}", clean(n)),
+                plain.map_or_else(|| "••••••".into(), |p| p.value.clone()),
+            ]
+        })),
     }
     let text = table(&["", ""], &rows);
     output::out(text.split_once('\n').map_or("", |(_, rest)| rest))
@@ -239,19 +259,38 @@ pub fn update(g: &Global, a: &UpdateArgs) -> CliResult<()> {
         (None, true) => Some(ExpiryUpdate::Never),
         (None, false) => None,
     };
-    // `--set-field` and `--remove-field` edit the current fields; the core
-    // applies them to the current version in the same transaction.
-    let fields = if !a.set_field.is_empty() || !a.remove_field.is_empty() {
-        Some(FieldsUpdate::Edit {
-            set: a
+    // `--set-field`, `--remove-field`, `--plain` and `--conceal` edit the
+    // current fields; the core applies them to the current version in the
+    // same transaction.
+    let marks = !a.plain.is_empty() || !a.conceal.is_empty();
+    let fields = match replaced {
+        Some(mut fields) => {
+            mark_plain(&mut fields, &a.plain, &a.conceal)?;
+            Some(FieldsUpdate::Replace { fields })
+        }
+        None if !a.set_field.is_empty() || !a.remove_field.is_empty() || marks => {
+            let mut set: Vec<FieldInput> = a
                 .set_field
                 .iter()
                 .map(|p| parse_field(p))
-                .collect::<CliResult<_>>()?,
-            remove: a.remove_field.clone(),
-        })
-    } else {
-        replaced.map(|fields| FieldsUpdate::Replace { fields })
+                .collect::<CliResult<_>>()?;
+            // A field only re-marked keeps its value.
+            for name in a.plain.iter().chain(&a.conceal) {
+                if !set.iter().any(|f| &f.name == name) {
+                    set.push(FieldInput {
+                        name: name.clone(),
+                        value: FieldValue::Keep { from: name.clone() },
+                        plain: None,
+                    });
+                }
+            }
+            mark_plain(&mut set, &a.plain, &a.conceal)?;
+            Some(FieldsUpdate::Edit {
+                set,
+                remove: a.remove_field.clone(),
+            })
+        }
+        None => None,
     };
     let users = match (a.private, a.shared) {
         (true, _) => Some(UserScope::Creator),

@@ -29,6 +29,8 @@ export function changeText(c: VersionChange): string {
       return `removed field ${c.field}`;
     case "field_value":
       return `the value of ${c.field}`;
+    case "field_plain":
+      return c.plain ? `${c.field} shown as plain text` : `${c.field} hidden as a secret`;
     case "field_order":
       return "the order of the fields";
   }
