@@ -247,9 +247,15 @@ export function PasswordInput(p: Omit<TextInputProps, "type"> & { revealLabel?: 
  * as pasted (see lib/exactText.ts for why a textarea alone would not).
  */
 export function SecretTextArea(
-  p: Omit<TextInputProps, "type" | "inputRef" | "onKeyDown" | "autoComplete"> & { revealLabel?: string; maxRows?: number },
+  p: Omit<TextInputProps, "type" | "inputRef" | "onKeyDown" | "autoComplete"> & {
+    revealLabel?: string;
+    maxRows?: number;
+    /** Not a secret: always shown, without the show/hide toggle. */
+    plain?: boolean;
+  },
 ) {
-  const [shown, setShown] = useState(false);
+  const [toggled, setShown] = useState(false);
+  const shown = toggled || p.plain === true;
   const ref = useRef<HTMLTextAreaElement>(null);
   /** Where to put the caret once a paste has re-rendered the textarea. */
   const caret = useRef<number | null>(null);
@@ -299,14 +305,16 @@ export function SecretTextArea(
           autoCapitalize="off"
           onPaste={onPaste}
         />
-        <IconButton
-          label={shown ? `Hide ${name}` : `Show ${name}`}
-          icon={shown ? <EyeOff size={16} /> : <Eye size={16} />}
-          onPress={() => setShown((s) => !s)}
-          testId={p.testId ? `${p.testId}-toggle` : undefined}
-          isDisabled={p.isDisabled ?? false}
-          tooltip={false}
-        />
+        {p.plain !== true && (
+          <IconButton
+            label={shown ? `Hide ${name}` : `Show ${name}`}
+            icon={shown ? <EyeOff size={16} /> : <Eye size={16} />}
+            onPress={() => setShown((s) => !s)}
+            testId={p.testId ? `${p.testId}-toggle` : undefined}
+            isDisabled={p.isDisabled ?? false}
+            tooltip={false}
+          />
+        )}
       </div>
       <FieldFooter description={p.description} error={p.error} testId={p.testId} />
     </TextField>

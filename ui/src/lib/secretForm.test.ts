@@ -120,7 +120,7 @@ describe("toNewSecret", () => {
     });
     expect(toNewSecret(form)).toEqual({
       key: "DB_PASSWORD",
-      fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
+      fields: [{ name: "value", value: { kind: "set", value: "s3cret" }, plain: false }],
       departments: { kind: "departments", codes: ["FIN", "OPS"] },
       users: "creator",
       description: "Primary",
@@ -172,8 +172,8 @@ describe("toSecretUpdate", () => {
     expect(u.fields).toEqual({
       kind: "replace",
       fields: [
-        { name: "host", value: { kind: "keep", from: "host" } },
-        { name: "password", value: { kind: "set", value: "new-pass" } },
+        { name: "host", value: { kind: "keep", from: "host" }, plain: false },
+        { name: "password", value: { kind: "set", value: "new-pass" }, plain: false },
       ],
     });
     expect(u.key).toBeNull();
@@ -187,7 +187,7 @@ describe("toSecretUpdate", () => {
     const [host] = initial.fields;
     if (!host) throw new Error("fixture");
     const u = toSecretUpdate({ ...initial, fields: [{ ...host, name: "hostname" }] }, initial);
-    expect(u.fields).toEqual({ kind: "replace", fields: [{ name: "hostname", value: { kind: "keep", from: "host" } }] });
+    expect(u.fields).toEqual({ kind: "replace", fields: [{ name: "hostname", value: { kind: "keep", from: "host" }, plain: false }] });
   });
 
   it("sends only the changed metadata", () => {

@@ -33,6 +33,10 @@ export interface FieldRow {
   value: string;
   /** The stored field's name for rows that existed before editing. */
   original: string | null;
+  /** Plain text (not secret): shown unmasked, here and to whoever sees the secret. */
+  plain: boolean;
+  /** The stored value of a plain field being edited (shown as the placeholder). */
+  current: string | null;
 }
 
 export interface SecretForm {
@@ -63,9 +67,9 @@ export interface FormErrors {
 }
 
 let nextUid = 0;
-export function newFieldRow(name = "", original: string | null = null): FieldRow {
+export function newFieldRow(name = "", original: string | null = null, plain = false, current: string | null = null): FieldRow {
   nextUid += 1;
-  return { uid: `f${nextUid}`, name, value: "", original };
+  return { uid: `f${nextUid}`, name, value: "", original, plain, current };
 }
 
 export function emptyForm(primaryDepartment: string | null): SecretForm {
@@ -89,7 +93,10 @@ export function formFromSummary(s: SecretSummary): SecretForm {
   const d = s.scope.departments;
   return {
     key: s.key,
-    fields: s.field_names.map((n) => newFieldRow(n, n)),
+    fields: s.field_names.map((n) => {
+      const plain = s.plain_fields.find((p) => p.name === n);
+      return newFieldRow(n, n, plain !== undefined, plain?.value ?? null);
+    }),
     allDepartments: d.kind === "all",
     departments: d.kind === "all" ? [] : [...d.codes],
     userScope: s.scope.users,
@@ -110,7 +117,7 @@ export function formChanged(form: SecretForm, initial: SecretForm): boolean {
     form.fields.length !== initial.fields.length ||
     form.fields.some((r, i) => {
       const o = initial.fields[i];
-      return o === undefined || r.name !== o.name || r.value !== o.value || r.original !== o.original;
+      return o === undefined || r.name !== o.name || r.value !== o.value || r.original !== o.original || r.plain !== o.plain;
     }) ||
     form.allDepartments !== initial.allDepartments ||
     !same(form.departments, initial.departments) ||
@@ -248,8 +255,8 @@ function expiresAtOf(form: SecretForm): number | null {
 function fieldInputs(form: SecretForm, mode: "create" | "edit"): FieldInput[] {
   return form.fields.map((row) =>
     mode === "edit" && row.original !== null && row.value === ""
-      ? { name: row.name, value: { kind: "keep", from: row.original } }
-      : { name: row.name, value: { kind: "set", value: row.value } },
+      ? { name: row.name, value: { kind: "keep", from: row.original }, plain: row.plain }
+      : { name: row.name, value: { kind: "set", value: row.value }, plain: row.plain },
   );
 }
 
@@ -286,7 +293,14 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 export function toSecretUpdate(form: SecretForm, initial: SecretForm): SecretUpdate {
   const fieldsUnchanged =
     form.fields.length === initial.fields.length &&
-    form.fields.every((row, i) => row.value === "" && row.original !== null && row.original === row.name && initial.fields[i]?.original === row.original);
+    form.fields.every(
+      (row, i) =>
+        row.value === "" &&
+        row.original !== null &&
+        row.original === row.name &&
+        initial.fields[i]?.original === row.original &&
+        initial.fields[i]?.plain === row.plain,
+    );
   const departmentsUnchanged =
     form.allDepartments === initial.allDepartments && (form.allDepartments || sameSet(form.departments, initial.departments));
   const expiryUnchanged =

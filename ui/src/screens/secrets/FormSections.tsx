@@ -4,7 +4,7 @@
  * Callbacks passed in must be stable (the dialog builds them with
  * functional state updates).
  */
-import { Minus, Plus } from "lucide-react";
+import { KeyRound, Minus, Plus, Type } from "lucide-react";
 import { memo, useMemo } from "react";
 import { Label, Radio, RadioGroup } from "react-aria-components";
 
@@ -50,10 +50,11 @@ const FieldRowEditor = memo(function FieldRowEditor(p: {
   nameError: string | undefined;
   valueError: string | undefined;
   canRemove: boolean;
-  onField: (uid: string, patch: { name?: string; value?: string }) => void;
+  onField: (uid: string, patch: { name?: string; value?: string; plain?: boolean }) => void;
   onRemove: (uid: string) => void;
 }) {
   const { row, index: i } = p;
+  const unchanged = row.current !== null ? `${row.current} (unchanged)` : "unchanged";
   return (
     <div className="field-row" data-testid={`field-row-${i}`}>
       <TextInput
@@ -74,8 +75,16 @@ const FieldRowEditor = memo(function FieldRowEditor(p: {
         onChange={(value) => p.onField(row.uid, { value })}
         error={p.valueError}
         testId={`field-value-${i}`}
-        placeholder={p.keeps ? "unchanged" : "value"}
+        placeholder={p.keeps ? unchanged : "value"}
         className="field-row-value"
+        plain={row.plain}
+      />
+      <IconButton
+        label={row.plain ? `Plain text: make ${row.name || `field ${i + 1}`} secret` : `Secret: make ${row.name || `field ${i + 1}`} plain text`}
+        icon={row.plain ? <Type size={16} /> : <KeyRound size={16} />}
+        tone={row.plain ? "active" : "default"}
+        onPress={() => p.onField(row.uid, { plain: !row.plain })}
+        testId={`field-plain-${i}`}
       />
       <IconButton
         label={`Remove field ${row.name || i + 1}`}
@@ -93,14 +102,18 @@ export const FieldsEditor = memo(function FieldsEditor(p: {
   mode: "create" | "edit";
   errors: FormErrors["fields"];
   listError: string | undefined;
-  onField: (uid: string, patch: { name?: string; value?: string }) => void;
+  onField: (uid: string, patch: { name?: string; value?: string; plain?: boolean }) => void;
   onRemove: (uid: string) => void;
   onAdd: () => void;
 }) {
   return (
     <fieldset className="fields-editor">
       <legend className="field-label">Fields</legend>
-      {p.mode === "edit" && <p className="field-help">Values stay unchanged unless you type a new one.</p>}
+      <p className="field-help">
+        {p.mode === "edit" ? "Values stay unchanged unless you type a new one. " : ""}
+        <KeyRound size={12} aria-hidden="true" /> secret, masked; <Type size={12} aria-hidden="true" /> plain text, shown with the secret to everyone who can
+        see it, even when its values are write-only.
+      </p>
       {p.fields.map((row, i) => (
         <FieldRowEditor
           key={row.uid}

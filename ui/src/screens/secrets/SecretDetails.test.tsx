@@ -85,6 +85,24 @@ describe("secret details", () => {
     await waitFor(() => expect(document.body.textContent).not.toContain("MIIB"));
   });
 
+  it("shows plain-text fields with the row and in the details without a reveal, even when write-only", async () => {
+    const user = userEvent.setup();
+    backend.answer({
+      list_secrets: () => [
+        summary({ id: 6, key: "DB", field_names: ["host", "password"], plain_fields: [{ name: "host", value: "db.internal" }], reveal: "never", can: NONE }),
+      ],
+    });
+    render(<SecretsView session={session} />);
+    expect(await screen.findByTestId("value-6-host")).toHaveTextContent("db.internal");
+    expect(screen.queryByTestId("value-6-password")).toBeNull();
+    await user.click(screen.getByTestId("details-6"));
+    const dialog = await screen.findByTestId("secret-details");
+    expect(within(dialog).getByTestId("details-value-host")).toHaveTextContent("db.internal");
+    expect(within(dialog).getByTestId("details-plain-host")).toHaveTextContent("plain text");
+    expect(within(dialog).queryByTestId("details-value-password")).toBeNull();
+    expect(backend.calls("reveal_secret")).toEqual([]);
+  });
+
   it("offers Copy as .env only for a multi-field secret", async () => {
     const user = userEvent.setup();
     backend.answer({ list_secrets: () => [summary({ id: 5, key: "ONE" })] });

@@ -65,11 +65,17 @@ export function SecretDetails({ secret: s, fields, reader, now, actions, onClose
         {shown && <p className="field-help">Shown for {REVEAL_MS / 1000} seconds, then hidden again.</p>}
         <ul className="details-field-list">
           {names.map((name) => {
-            const value = fields?.find((f) => f.name === name)?.value;
+            const plain = s.plain_fields.find((p) => p.name === name)?.value;
+            const value = fields?.find((f) => f.name === name)?.value ?? plain;
             return (
               <li key={name} data-testid={`details-field-${name}`}>
                 <div className="details-field-head">
                   <span className="details-field-name">{name}</span>
+                  {plain !== undefined && (
+                    <span className="chip" title="Not secret: shown to everyone who can see this secret" data-testid={`details-plain-${name}`}>
+                      plain text
+                    </span>
+                  )}
                   {s.can.copy && (
                     <IconButton
                       label={`Copy ${name}`}

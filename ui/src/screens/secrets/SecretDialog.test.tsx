@@ -59,7 +59,7 @@ describe("secret dialog", () => {
     await user.click(screen.getByTestId("secret-save"));
     await waitFor(() => expect(backend.calls("create_secret")).toHaveLength(1));
     const sent = backend.calls("create_secret")[0]?.secret;
-    expect(sent?.fields).toEqual([{ name: "value", value: { kind: "set", value: `${pem}tail  \n\n  more` } }]);
+    expect(sent?.fields).toEqual([{ name: "value", value: { kind: "set", value: `${pem}tail  \n\n  more` }, plain: false }]);
   });
 
   it("masks a value until shown", async () => {
@@ -97,7 +97,7 @@ describe("secret dialog", () => {
     await waitFor(() => expect(backend.calls("create_secret")).toHaveLength(1));
     expect(backend.calls("create_secret")[0]?.secret).toEqual({
       key: "DB_PASSWORD",
-      fields: [{ name: "value", value: { kind: "set", value: "s3cret" } }],
+      fields: [{ name: "value", value: { kind: "set", value: "s3cret" }, plain: false }],
       departments: { kind: "departments", codes: ["FIN"] },
       users: "creator",
       description: "",
@@ -153,8 +153,8 @@ describe("secret dialog", () => {
           fields: {
             kind: "replace",
             fields: [
-              { name: "host", value: { kind: "keep", from: "host" } },
-              { name: "password", value: { kind: "set", value: "new-pass" } },
+              { name: "host", value: { kind: "keep", from: "host" }, plain: false },
+              { name: "password", value: { kind: "set", value: "new-pass" }, plain: false },
             ],
           },
           departments: null,
@@ -168,6 +168,48 @@ describe("secret dialog", () => {
       },
     ]);
     expect(backend.calls("list_usages")).toEqual([]);
+  });
+
+  it("marks fields plain text: shown unmasked, sent marked, and kept marked when editing", async () => {
+    const user = userEvent.setup();
+    renderCreate();
+    await user.type(screen.getByTestId("secret-key"), "DB");
+    await user.clear(screen.getByTestId("field-name-0"));
+    await user.type(screen.getByTestId("field-name-0"), "host");
+    await user.type(screen.getByTestId("field-value-0"), "db.internal");
+    expect(screen.getByTestId("field-value-0")).toHaveAttribute("data-masked", "true");
+    await user.click(screen.getByTestId("field-plain-0"));
+    expect(screen.getByTestId("field-value-0")).toHaveAttribute("data-masked", "false");
+    expect(screen.queryByTestId("field-value-0-toggle")).toBeNull();
+    await user.click(screen.getByTestId("add-field"));
+    await user.type(screen.getByTestId("field-name-1"), "password");
+    await user.type(screen.getByTestId("field-value-1"), "pw");
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(backend.calls("create_secret")).toHaveLength(1));
+    const sent = (backend.calls("create_secret")[0] as { secret: { fields: unknown[] } }).secret;
+    expect(sent.fields).toEqual([
+      { name: "host", value: { kind: "set", value: "db.internal" }, plain: true },
+      { name: "password", value: { kind: "set", value: "pw" }, plain: false },
+    ]);
+  });
+
+  it("shows a plain field's value as the placeholder and can make it secret again", async () => {
+    const user = userEvent.setup();
+    const s = summary({ id: 8, key: "DB", field_names: ["host", "password"], plain_fields: [{ name: "host", value: "db.internal" }] });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={true} onClose={() => {}} onSaved={() => {}} />);
+    expect(screen.getByTestId("field-value-0")).toHaveAttribute("placeholder", "db.internal (unchanged)");
+    expect(screen.getByTestId("field-value-1")).toHaveAttribute("placeholder", "unchanged");
+    await user.click(screen.getByTestId("field-plain-0"));
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(backend.calls("update_secret")).toHaveLength(1));
+    const upd = (backend.calls("update_secret")[0] as { update: { fields: unknown } }).update;
+    expect(upd.fields).toEqual({
+      kind: "replace",
+      fields: [
+        { name: "host", value: { kind: "keep", from: "host" }, plain: false },
+        { name: "password", value: { kind: "keep", from: "password" }, plain: false },
+      ],
+    });
   });
 
   it("saves an edit and a deactivation as one update, then names the usages that still use it", async () => {

@@ -169,7 +169,7 @@ function SecretFormContent({
     [hasConflict, reset],
   );
   const onField = useCallback(
-    (uid: string, p: { name?: string; value?: string }) =>
+    (uid: string, p: { name?: string; value?: string; plain?: boolean }) =>
       setForm((f) => ({ ...f, fields: f.fields.map((r) => (r.uid === uid ? { ...r, ...p } : r)) })),
     [],
   );

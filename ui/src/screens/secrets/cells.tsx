@@ -97,14 +97,20 @@ function FieldChip({
   masked: boolean;
   onCopy: (field: string) => void;
 }) {
+  // A plain-text field is shown with the row, revealed or not.
+  const plain = value === null ? (s.plain_fields.find((p) => p.name === name)?.value ?? null) : null;
+  const text = value ?? plain;
   return (
-    <span className={`field-chip${value !== null ? " is-revealed" : ""}`} data-testid={`field-${s.id}-${name}`}>
+    <span
+      className={`field-chip${value !== null ? " is-revealed" : ""}${plain !== null ? " is-plain" : ""}`}
+      data-testid={`field-${s.id}-${name}`}
+    >
       <span className="field-chip-name" title={name}>
         {name}
       </span>
-      {value !== null ? (
-        <span className="field-chip-value" data-testid={`value-${s.id}-${name}`}>
-          {value}
+      {text !== null ? (
+        <span className="field-chip-value" data-testid={`value-${s.id}-${name}`} title={plain !== null ? `${name}: ${plain}` : undefined}>
+          {text}
         </span>
       ) : masked ? (
         <span className="field-chip-mask" aria-label="hidden value">
