@@ -41,7 +41,7 @@ pub(crate) fn store(
     v: &Version,
 ) -> Result<()> {
     db.put_version(id, &seal::seal_version(dek, id, dek_gen, v))?;
-    db.prune_versions(id, v.version - HISTORY_KEPT)
+    db.prune_versions(id, v.version.saturating_sub(HISTORY_KEPT))
 }
 
 /// Earlier versions, newest first, once the stored rows are the ones the

@@ -326,10 +326,14 @@ pub(crate) fn write(
             blind: blind.to_vec(),
         });
     }
+    let revision = match prev {
+        None => 1,
+        Some(h) => h.revision.checked_add(1).ok_or_else(worn_out)?,
+    };
     let header = Header {
         vault_id: cx.vault_id().to_string(),
         secret_id: id,
-        revision: prev.map_or(1, |h| h.revision + 1),
+        revision,
         version: draft.version,
         dek_gen,
         private: draft.private,
@@ -401,13 +405,21 @@ pub(crate) struct NewVersion<'a> {
     pub fields: &'a Fields,
 }
 
+/// A counter at its end: only a forged header gets there.
+fn worn_out() -> Error {
+    Error::VaultDamaged(
+        "this secret's version counter is at its limit, which no real history reaches: restore the vault from a backup"
+            .into(),
+    )
+}
+
 pub(crate) fn new_version(cx: &mut Cx, v: NewVersion) -> Result<Header> {
     let h = &v.secret.header;
     let (old_meta, old_fields) = (open_meta(v.dek, v.secret)?, open_fields(v.dek, v.secret)?);
     history::push(cx.db(), v.dek, h, &old_meta, &old_fields)?;
     let mut draft = v.draft;
-    draft.version = h.version + 1;
-    draft.updated_at = cx.now().max(h.updated_at + 1);
+    draft.version = h.version.checked_add(1).ok_or_else(worn_out)?;
+    draft.updated_at = cx.now().max(h.updated_at.saturating_add(1));
     draft.updated_by = cx.actor().id;
     let plan = if dek_worn(cx.db(), h.secret_id)? {
         DekPlan::Rotate(v.dek)

@@ -359,7 +359,8 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Option<State> {
     let owner = r.i64()?;
     let config = decode_config(&mut r)?;
     let users = r.list(40, decode_user)?;
-    let depts = r.list(28, decode_dept)?;
+    // The least a department takes: two i64s and two empty strings.
+    let depts = r.list(24, decode_dept)?;
     let shared = r.list(49, |r| Some((Scope::decode(r)?, decode_key_ref(r)?)))?;
     r.done(State {
         epoch,
