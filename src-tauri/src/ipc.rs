@@ -111,9 +111,9 @@ macro_rules! commands {
 
 use coffer_core::{
     AppStatus, AuditCheck, AuditEntry, AuditQuery, CopyReceipt, CreateVault, Department,
-    DeviceInfo, Explanation, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser,
+    DeviceInfo, ExportFormat, Explanation, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser,
     PasswordCheck, RevealedFieldView, Role, SecretId, SecretString, SecretSummary, SecretUpdate,
-    SessionInfo, Settings, UnlockResult, Usage, UserInfo, VersionInfo,
+    SavedExport, SessionInfo, Settings, UnlockResult, Usage, UserInfo, VersionInfo,
 };
 
 commands! {
@@ -159,6 +159,9 @@ commands! {
     admin::generate_password() -> String;
     admin::audit_log(query: AuditQuery) -> Vec<AuditEntry>;
     admin::verify_audit() -> AuditCheck;
+    files::suggest_save_path(file_name: String) -> String;
+    files::export_secrets(password: SecretString as "string", format: ExportFormat, path: String, overwrite: bool) -> SavedExport;
+    files::save_audit_csv(path: String, csv: String, overwrite: bool) -> String;
 }
 
 /// `commands.ts`: the `Commands` map (each command's arguments, as the UI

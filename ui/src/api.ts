@@ -22,6 +22,7 @@ import type { AuditQuery } from "./bindings/AuditQuery";
 import { ERROR_CODES } from "./bindings/commands";
 import type { CreateVault } from "./bindings/CreateVault";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ListQuery } from "./bindings/ListQuery";
 import type { MembershipUpdate } from "./bindings/MembershipUpdate";
 import type { NewSecret } from "./bindings/NewSecret";
@@ -92,7 +93,7 @@ export function onSessionLost(listener: (reason: SessionLostReason) => void): ()
 }
 
 /** Commands whose auth_failed means "wrong password", not "vault locked". */
-const SIGN_IN_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["unlock", "unlock_with_device", "change_password", "create_vault", "lock"]);
+const SIGN_IN_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["unlock", "unlock_with_device", "change_password", "create_vault", "lock", "export_secrets"]);
 
 /** Runs one command; every other function here is a named call of it. */
 export async function call<K extends CommandName>(command: K, args: Args<K>): Promise<Result<K>> {
@@ -185,3 +186,13 @@ export const generatePassword = () => call("generate_password", {});
 export const auditLog = (query: AuditQuery) => call("audit_log", { query });
 /** Admins: checks the whole log; rejects with code "integrity" naming the first bad entry. */
 export const verifyAudit = () => call("verify_audit", {});
+
+// --- files the app saves for the user ----------------------------------------
+
+/** Where to suggest saving `fileName`: the Downloads folder, else home (from Rust). */
+export const suggestSavePath = (fileName: string) => call("suggest_save_path", { fileName });
+/** Every secret the user can read, written by Rust to `path` (mode 0600) after their password. */
+export const exportSecrets = (password: string, format: ExportFormat, path: string, overwrite: boolean) =>
+  call("export_secrets", { password, format, path, overwrite });
+/** Saves the audit screen's CSV to `path` (mode 0600); resolves to where it went. */
+export const saveAuditCsv = (path: string, csv: string, overwrite: boolean) => call("save_audit_csv", { path, csv, overwrite });

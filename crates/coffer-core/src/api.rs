@@ -1190,3 +1190,11 @@ pub struct ExportReport {
     /// Rows that failed their integrity check and were skipped.
     pub damaged: u32,
 }
+
+/// Where the app saved an export, and what went into it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SavedExport {
+    pub path: String,
+    pub report: ExportReport,
+}

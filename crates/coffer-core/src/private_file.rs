@@ -99,6 +99,41 @@ pub fn write_private(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     written
 }
 
+/// Where the app suggests saving a file named `file_name`: the user's
+/// Downloads folder when there is one, else their home folder.
+pub fn suggested_path(file_name: &str) -> PathBuf {
+    let dirs = directories::UserDirs::new();
+    let folder = dirs
+        .as_ref()
+        .and_then(|d| d.download_dir().filter(|p| p.is_dir()).map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."));
+    folder.join(file_name)
+}
+
+/// A path a person typed: `~/` expanded to their home folder; anything
+/// else must be absolute (an app has no meaningful working folder).
+pub fn resolve_typed_path(typed: &str) -> Result<PathBuf> {
+    let typed = typed.trim();
+    let path = match typed.strip_prefix("~/") {
+        Some(rest) => directories::UserDirs::new()
+            .map(|d| d.home_dir().join(rest))
+            .ok_or_else(|| Error::invalid("cannot find your home folder: give the full path"))?,
+        None => PathBuf::from(typed),
+    };
+    if typed.is_empty() || !path.is_absolute() {
+        return Err(Error::invalid(
+            "give the full path of the file to write (for example ~/Downloads/export.json)",
+        ));
+    }
+    match path.parent() {
+        Some(dir) if dir.is_dir() => Ok(path),
+        _ => Err(Error::invalid(
+            "the folder to save into does not exist: choose an existing folder",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

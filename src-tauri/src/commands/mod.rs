@@ -3,5 +3,6 @@
 //! coffer-core.
 
 pub mod admin;
+pub mod files;
 pub mod secrets;
 pub mod session;

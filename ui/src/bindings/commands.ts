@@ -9,6 +9,7 @@ import type { Department } from "./Department";
 import type { DeviceInfo } from "./DeviceInfo";
 import type { ErrorCode } from "./ErrorCode";
 import type { Explanation } from "./Explanation";
+import type { ExportFormat } from "./ExportFormat";
 import type { ListQuery } from "./ListQuery";
 import type { MembershipUpdate } from "./MembershipUpdate";
 import type { NewSecret } from "./NewSecret";
@@ -17,6 +18,7 @@ import type { NewUser } from "./NewUser";
 import type { PasswordCheck } from "./PasswordCheck";
 import type { RevealedFieldView } from "./RevealedFieldView";
 import type { Role } from "./Role";
+import type { SavedExport } from "./SavedExport";
 import type { SecretSummary } from "./SecretSummary";
 import type { SecretUpdate } from "./SecretUpdate";
 import type { SessionInfo } from "./SessionInfo";
@@ -70,6 +72,9 @@ export interface Commands {
   generate_password: { args: Record<string, never>; result: string };
   audit_log: { args: { query: AuditQuery }; result: Array<AuditEntry> };
   verify_audit: { args: Record<string, never>; result: AuditCheck };
+  suggest_save_path: { args: { fileName: string }; result: string };
+  export_secrets: { args: { password: string; format: ExportFormat; path: string; overwrite: boolean }; result: SavedExport };
+  save_audit_csv: { args: { path: string; csv: string; overwrite: boolean }; result: string };
 }
 
 export type CommandName = keyof Commands;
@@ -117,6 +122,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "generate_password",
   "audit_log",
   "verify_audit",
+  "suggest_save_path",
+  "export_secrets",
+  "save_audit_csv",
 ];
 
 /** Every code an `ApiError` may carry. */

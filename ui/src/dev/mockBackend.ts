@@ -430,6 +430,13 @@ export function createMockBackend(): Backend {
       if (me().role === "member") fail("permission_denied", "only admins may check the audit log");
       return { entries: auditLog.length };
     },
+    suggest_save_path: ({ fileName }) => `/home/mock/Downloads/${fileName}`,
+    export_secrets: ({ password, path }) => {
+      if (password !== PASSWORD) fail("auth_failed", "wrong password");
+      // A fixture count: the core decides what is readable.
+      return { path, report: { written: secrets.size, write_only: 1, shadowed: 0, damaged: 0 } };
+    },
+    save_audit_csv: ({ path }) => path,
   };
 
   const backend = backendOf(handlers, async (listener) => {

@@ -2,7 +2,7 @@
  * The unlocked app: header (navigation, user menu, Lock), and the view
  * chosen. Admin screens are only offered to admins and the owner.
  */
-import { ChevronDown, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
+import { ChevronDown, Download, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
 import { useState } from "react";
 import { Button, Menu, MenuItem, MenuTrigger, Popover, Separator } from "react-aria-components";
 
@@ -17,6 +17,7 @@ import { DepartmentsView } from "./admin/DepartmentsView";
 import { ExplainView } from "./admin/ExplainView";
 import { UsersView } from "./admin/UsersView";
 import { ChangePasswordForm } from "./ChangePassword";
+import { ExportDialog } from "./ExportDialog";
 import { SecretsView } from "./secrets/SecretsView";
 import { SettingsDialog } from "./SettingsDialog";
 
@@ -27,6 +28,7 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
   const [view, setView] = useState<View>("secrets");
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
+  const [exportOpen, setExportOpen] = useState(false);
   // Ctrl+N from another view: go to the table and open "New secret" there.
   const [pendingCreate, setPendingCreate] = useState(false);
   useShortcut(
@@ -91,6 +93,7 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
                 onAction={(k) => {
                   if (k === "settings") setSettingsOpen(true);
                   else if (k === "password") setPasswordOpen(true);
+                  else if (k === "export") setExportOpen(true);
                   else if (k === "lock") onLock();
                   else if (k === "sign-out") onSignOut();
                 }}
@@ -100,6 +103,9 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
                 </MenuItem>
                 <MenuItem id="password" className="menu-item" data-testid="menu-change-password">
                   <ShieldCheck size={15} aria-hidden="true" /> Change password
+                </MenuItem>
+                <MenuItem id="export" className="menu-item" data-testid="menu-export">
+                  <Download size={15} aria-hidden="true" /> Export secrets…
                 </MenuItem>
                 <Separator className="menu-separator" />
                 <MenuItem id="lock" className="menu-item" data-testid="menu-lock">
@@ -126,6 +132,7 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
         {view === "audit" && <AuditView session={session} />}
       </main>
       {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
+      {exportOpen && <ExportDialog onClose={() => setExportOpen(false)} />}
       {passwordOpen && (
         <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog" isDismissable={false} raw>
           <ChangePasswordForm

@@ -12,18 +12,18 @@ import { Download, ShieldCheck } from "lucide-react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Label } from "react-aria-components";
 
-import { auditLog, verifyAudit } from "../../api";
+import { verifyAudit } from "../../api";
 import type { AuditAction } from "../../bindings/AuditAction";
 import type { AuditEntry } from "../../bindings/AuditEntry";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { Banner } from "../../components/Banner";
 import { Btn, SelectField, TextInput } from "../../components/controls";
-import { toast } from "../../components/toasts";
-import { actionLabel, AUDIT_ACTIONS, ACTION_LABELS, auditCsv, type AuditFilter, dayStart, detailOf, fetchAllAudit, outcomeLabel } from "../../lib/audit";
+import { actionLabel, AUDIT_ACTIONS, ACTION_LABELS, type AuditFilter, dayStart, detailOf, outcomeLabel } from "../../lib/audit";
 import { isAdmin } from "../../lib/scope";
 import { sentence } from "../../lib/text";
 import { useAuditLog, useUsers } from "../../queries";
 import { AdminView } from "./AdminView";
+import { AuditCsvDialog } from "./AuditCsvDialog";
 import "../../styles/audit.css";
 
 const ALL = "*";
@@ -56,14 +56,8 @@ export function AuditView({ session }: { session: SessionInfo }) {
   const entries = useMemo(() => log.data?.pages.flat() ?? [], [log.data]);
 
   const check = useMutation({ mutationFn: verifyAudit });
-  const exportCsv = useMutation({
-    mutationFn: () => fetchAllAudit(auditLog, filter),
-    onSuccess: (all) => {
-      download(`coffer-audit-${new Date().toISOString().slice(0, 10)}.csv`, auditCsv(all));
-      toast(`Exported ${all.length.toLocaleString()} ${all.length === 1 ? "entry" : "entries"}`);
-    },
-    onError: (e) => toast("Cannot export the audit log", { tone: "error", description: sentence(e.message) }),
-  });
+  const [csvOpen, setCsvOpen] = useState(false);
+  const [saved, setSaved] = useState<{ path: string; count: number } | null>(null);
 
   return (
     <AdminView
@@ -81,12 +75,27 @@ export function AuditView({ session }: { session: SessionInfo }) {
               {check.isPending ? "Checking…" : "Check integrity"}
             </Btn>
           )}
-          <Btn icon={<Download size={16} />} onPress={() => exportCsv.mutate()} isDisabled={exportCsv.isPending} testId="audit-export">
-            {exportCsv.isPending ? "Exporting…" : "Export CSV"}
+          <Btn icon={<Download size={16} />} onPress={() => setCsvOpen(true)} testId="audit-export">
+            Export CSV
           </Btn>
         </div>
       }
     >
+      {csvOpen && (
+        <AuditCsvDialog
+          filter={filter}
+          onClose={() => setCsvOpen(false)}
+          onSaved={(path, count) => {
+            setCsvOpen(false);
+            setSaved({ path, count });
+          }}
+        />
+      )}
+      {saved && (
+        <Banner tone="info" testId="audit-export-result">
+          Saved {saved.count.toLocaleString()} {saved.count === 1 ? "entry" : "entries"} to <span className="secret-key" data-testid="audit-export-path">{saved.path}</span>
+        </Banner>
+      )}
       {check.isSuccess && (
         <Banner tone="info" testId="audit-verify-result">
           The log checks out: all {check.data.entries.toLocaleString()} entries are sound.
@@ -103,7 +112,7 @@ export function AuditView({ session }: { session: SessionInfo }) {
           <SelectField
             label="User"
             value={user}
-            options={[{ id: ALL, label: "All users" }, ...(users.data ?? []).map((u) => ({ id: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username }))]}
+            options={[{ id: ALL, label: "All users" }, ...(users.data ?? []).map((u) => ({ id: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username, testId: `audit-user-option-${u.username}` }))]}
             onChange={setUser}
             searchLabel="Find a user"
             testId="audit-user"
@@ -245,16 +254,4 @@ function AuditRow({ e, index }: { e: AuditEntry; index: number }) {
       </div>
     </div>
   );
-}
-
-/** Saves `text` as a file through the web view's download (a Blob link). */
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
