@@ -602,3 +602,70 @@ fn the_audit_log_through_the_app_follows_the_cores_rules() {
     let check = app.invoke("verify_audit", json!({})).expect("verify");
     assert!(check["entries"].as_i64().expect("count") > 5);
 }
+
+#[test]
+fn export_and_audit_csv_write_private_files_after_the_password() {
+    use std::os::unix::fs::PermissionsExt;
+    let (app, _, _) = App::new();
+    app.sign_in("mia");
+    let file = app._dir.path().join("mia-export.json");
+    let path = file.to_string_lossy().into_owned();
+    let args = |pw: &str, path: &str| json!({"password": pw, "format": "json", "path": path, "overwrite": false});
+    // A wrong password: refused, nothing written.
+    assert_eq!(
+        app.error_code("export_secrets", args("wrong-password-1", &path)),
+        "auth_failed"
+    );
+    assert!(!file.exists());
+    // A path relative to nowhere in particular is refused before anything.
+    assert_eq!(
+        app.error_code("export_secrets", args("mia-password-1", "out.json")),
+        "invalid_input"
+    );
+    let saved = app
+        .invoke("export_secrets", args("mia-password-1", &path))
+        .expect("export");
+    assert_eq!(saved["path"], path.as_str());
+    assert_eq!(saved["report"]["written"], 2);
+    assert_eq!(saved["report"]["write_only"], 0);
+    let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let json: Value = serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    assert_eq!(
+        json,
+        json!({"FIN_DB": "FIN_DB-value", "MIA_TOKEN": "MIA_TOKEN-value"})
+    );
+    // The same name again is not replaced.
+    assert_eq!(
+        app.error_code("export_secrets", args("mia-password-1", &path)),
+        "conflict"
+    );
+    // The audit CSV goes to a private file too, and says where.
+    let csv = app._dir.path().join("audit.csv");
+    let where_ = app
+        .invoke(
+            "save_audit_csv",
+            json!({"path": csv.to_string_lossy(), "csv": "\"seq\"\r\n\"1\"\r\n", "overwrite": false}),
+        )
+        .expect("csv");
+    assert_eq!(where_, csv.to_string_lossy().as_ref());
+    let mode = std::fs::metadata(&csv).expect("csv").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let suggested = app
+        .invoke("suggest_save_path", json!({"fileName": "x.csv"}))
+        .expect("suggest");
+    assert!(suggested.as_str().expect("text").ends_with("/x.csv"));
+    assert_eq!(
+        app.error_code("suggest_save_path", json!({"fileName": "../x.csv"})),
+        "invalid_input"
+    );
+    // A locked app saves nothing.
+    app.invoke("lock", json!({})).expect("lock");
+    assert_eq!(
+        app.error_code(
+            "save_audit_csv",
+            json!({"path": app._dir.path().join("b.csv").to_string_lossy(), "csv": "x", "overwrite": false}),
+        ),
+        "auth_failed"
+    );
+}
