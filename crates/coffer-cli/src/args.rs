@@ -353,6 +353,9 @@ pub struct ListArgs {
     /// Include inactive and expired secrets
     #[arg(long)]
     pub all: bool,
+    /// Only your secrets that expired or expire within DAYS, soonest first
+    #[arg(long, value_name = "DAYS", num_args = 0..=1, default_missing_value = "7", conflicts_with_all = ["search", "tag", "dept", "all"])]
+    pub expiring: Option<u32>,
 }
 
 #[derive(Args)]

@@ -23,7 +23,7 @@
 //! 5. `policy` and `resolve` (the pure rules) and `access` (who may see,
 //!    edit and use a secret as stored).
 //! 6. Features, which do not import each other: `secrets`, `usages`,
-//!    `history`, `lookup`, `users`, `device`, `export`; with `listing` (the
+//!    `history`, `lookup`, `users`, `device`, `export`, `expiry`; with `listing` (the
 //!    session's decrypted table) and `legacy` (reading vaults of format 1).
 //! 7. `vault`: opening a vault, running transactions, signing in,
 //!    enrollment and upgrades, and every public operation.
@@ -38,6 +38,7 @@ mod cx;
 mod device;
 pub mod dotenv;
 mod error;
+mod expiry;
 mod export;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod directory;
+mod expiring;
 mod export;
 mod get;
 mod secrets;
@@ -38,7 +39,10 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
                 get::Found::No => Outcome::NothingFound,
             });
         }
-        Command::List(a) => secrets::list(g, a),
+        Command::List(a) => match a.expiring {
+            Some(days) => expiring::list(g, days),
+            None => secrets::list(g, a),
+        },
         Command::Show(a) => secrets::show(g, a),
         Command::Update(a) => secrets::update(g, a),
         Command::Activate(a) => secrets::set_active(g, a, true),

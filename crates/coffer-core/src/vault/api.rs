@@ -18,7 +18,7 @@ use crate::device::{self, CredentialStore};
 use crate::error::{Error, Result};
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
-use crate::{account, export, history, lookup, secrets, usages, users, validate};
+use crate::{account, expiry, export, history, lookup, secrets, usages, users, validate};
 
 impl Vault {
     // --- opening ------------------------------------------------------------
@@ -273,6 +273,13 @@ impl Vault {
     ) -> Result<Explanation> {
         validate::secret_key(key)?;
         self.read(|cx| lookup::explain(cx, key, department, as_user))
+    }
+
+    /// The user's active secrets (in their scope) that expired already or
+    /// expire within `days` days, soonest first (see `expiry`).
+    pub fn expiring_secrets(&mut self, days: u32) -> Result<Vec<SecretSummary>> {
+        let within = i64::from(days.min(36_500)) * 24 * 60 * 60 * 1000;
+        self.read_with_listing(|cx, cache| expiry::expiring(cx, cache, within))
     }
 
     // --- export -----------------------------------------------------------------
