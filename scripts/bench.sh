@@ -5,6 +5,7 @@
 # - `coffer get` on a 10,000-secret vault, unlocked by the device key in a
 #   real gnome-keyring, vs `pass show` and `keepassxc-cli show`;
 # - `coffer list --search` over the same vault;
+# - `coffer import` of a 10,000-line .env file (one transaction);
 # - 1,000 separate `coffer add` processes, vs `pass insert` and
 #   `keepassxc-cli add` (peers: 100 runs, scaled to 1,000);
 # - password unlock (calibrated Argon2id) with `coffer get`;
@@ -57,6 +58,16 @@ hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/list.md" --
   -n "coffer list --search (10k secrets)" "$C list --search 'number 424'"
 COFFER_PASSWORD=bench-owner-password hyperfine --style basic --warmup 1 --runs 10 --export-markdown "$OUT/unlock.md" --export-json "$OUT/unlock.json" \
   -n "coffer get (password, calibrated Argon2id)" "$C get BENCH_04242"
+
+# Import of 10,000 entries (a .env file), end to end, device key: each run
+# imports a fresh file (new keys) into the same vault, one transaction.
+cat > "$WORK/gen-env.sh" <<'GEN'
+n=$(( $(cat "$1/import-run" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$1/import-run"
+awk -v r="$n" 'BEGIN { for (i = 1; i <= 10000; i++) printf "IMPORT_%d_%05d=\"value $%d with \\\"quotes\\\"\"\n", r, i, i }' > "$1/import.env"
+GEN
+hyperfine --style basic --runs 5 --prepare "bash $WORK/gen-env.sh $WORK" \
+  --export-markdown "$OUT/import.md" --export-json "$OUT/import.json" \
+  -n "coffer import (10,000-line .env, device key)" "$C import $WORK/import.env --all-depts"
 
 start=$(date +%s.%N)
 for i in $(seq 1 1000); do "$C" add "ADD_$i" --value "v$i" --all-depts >/dev/null; done
@@ -113,11 +124,11 @@ rm -rf "$session"
 {
   echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
   echo
-  for f in get list unlock add; do cat "$out_dir/$f.md"; echo; done
+  for f in get list unlock import add; do cat "$out_dir/$f.md"; echo; done
   echo "Medians (ms):"
   python3 - "$out_dir" <<'PY'
 import json, sys
-for f in ("get", "list", "unlock"):
+for f in ("get", "list", "unlock", "import"):
     for r in json.load(open(f"{sys.argv[1]}/{f}.json"))["results"]:
         print(f"- {r['command']}: {r['median'] * 1000:.1f}")
 try:

@@ -102,6 +102,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Write every secret you can read to a file (mode 0600), after your password
     Export(ExportArgs),
+    /// Import secrets from secrets.json, .env, KeePassXC (CSV or .kdbx) or Bitwarden (JSON or CSV), all or nothing
+    Import(ImportArgs),
 }
 
 #[derive(Args)]
@@ -503,4 +505,30 @@ pub struct ExportArgs {
     /// Replace FILE if it exists
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The file to import (its format is picked from its content)
+    pub file: PathBuf,
+    /// json, env, keepassxc-csv, bitwarden-json, bitwarden-csv or kdbx [default: from the content]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    #[command(flatten)]
+    pub scope: DeptScopeArgs,
+    /// Only you can read the imported secrets (not admins, not the owner)
+    #[arg(long)]
+    pub private: bool,
+    /// Tags for every imported secret (repeat or separate with commas)
+    #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// When a key already exists at that scope, replace its values (a new version) instead of skipping it
+    #[arg(long)]
+    pub replace: bool,
+    /// Show what would happen (the preview table), change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read a .kdbx database's password from the first line of standard input
+    #[arg(long)]
+    pub source_password_stdin: bool,
 }

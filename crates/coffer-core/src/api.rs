@@ -1198,3 +1198,182 @@ pub struct SavedExport {
     pub path: String,
     pub report: ExportReport,
 }
+
+/// The formats `import` reads (see `import` in the core for each one's
+/// rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ImportFormat {
+    /// `secrets.json`: an object of key -> string, or key -> object of
+    /// field -> string.
+    Json,
+    /// A `.env` file.
+    Env,
+    /// KeePassXC's CSV export.
+    KeepassxcCsv,
+    /// Bitwarden's unencrypted JSON export.
+    BitwardenJson,
+    /// Bitwarden's CSV export.
+    BitwardenCsv,
+    /// A KeePass(XC) database, read with its own password.
+    Kdbx,
+}
+
+impl ImportFormat {
+    pub const ALL: [Self; 6] = [
+        Self::Json,
+        Self::Env,
+        Self::KeepassxcCsv,
+        Self::BitwardenJson,
+        Self::BitwardenCsv,
+        Self::Kdbx,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Env => "env",
+            Self::KeepassxcCsv => "keepassxc-csv",
+            Self::BitwardenJson => "bitwarden-json",
+            Self::BitwardenCsv => "bitwarden-csv",
+            Self::Kdbx => "kdbx",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "unknown import format: use json, env, keepassxc-csv, bitwarden-json, bitwarden-csv or kdbx",
+                )
+            })
+    }
+}
+
+/// A file to import: its bytes, the format (picked from the content when
+/// absent) and, for a `.kdbx` database, its password. Built by the front
+/// end (the CLI or the app reads the file); never serialized.
+pub struct ImportSource {
+    pub bytes: Vec<u8>,
+    pub format: Option<ImportFormat>,
+    pub password: Option<SecretString>,
+}
+
+impl std::fmt::Debug for ImportSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportSource")
+            .field("bytes", &self.bytes.len())
+            .field("format", &self.format)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// What happens when an imported key already exists at the chosen scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OnConflict {
+    /// Leave the existing secret as it is.
+    #[default]
+    Skip,
+    /// Make the imported values a new version of the existing secret.
+    Replace,
+}
+
+/// A choice for one entry that overrides `on_conflict` (the app's preview
+/// lets people pick per row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EntryChoice {
+    /// The entry's number, as the preview gives it.
+    pub entry: u32,
+    pub on_conflict: OnConflict,
+}
+
+/// How to import: where every imported secret goes and what else it gets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportOptions {
+    /// The departments; by default the importer's primary department.
+    #[serde(default)]
+    pub departments: Option<DeptScope>,
+    /// Private to the importer (`creator`) or shared with the departments.
+    #[serde(default)]
+    pub private: bool,
+    /// Tags added to every imported secret.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub on_conflict: OnConflict,
+    #[serde(default)]
+    pub choices: Vec<EntryChoice>,
+    /// Check and report, change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import does with one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportAction {
+    /// A new secret.
+    New,
+    /// The key exists at that exact scope: left as it is.
+    Skip,
+    /// The key exists at that exact scope: its values are replaced (a new
+    /// version).
+    Replace,
+    /// The key exists at that scope but the importer may not change it
+    /// (see `reason`): the import would be refused.
+    Refused,
+}
+
+/// One entry of a file, as the import would treat it. Never values.
+#[derive(Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportItem {
+    /// 1-based position in the file.
+    pub entry: u32,
+    /// The line it starts on, for text formats.
+    pub line: Option<u32>,
+    pub key: String,
+    pub field_names: Vec<String>,
+    pub tags: Vec<String>,
+    pub action: ImportAction,
+    /// The existing secret it would skip or replace.
+    #[ts(type = "number | null")]
+    pub existing: Option<SecretId>,
+    /// Why it is refused.
+    pub reason: Option<String>,
+}
+
+crate::redact::redacted_debug!(ImportItem { entry, line, action, existing } hides { key, field_names, tags });
+
+/// What an import would do, entry by entry.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportPreview {
+    pub format: ImportFormat,
+    pub items: Vec<ImportItem>,
+    pub new: u32,
+    pub skip: u32,
+    pub replace: u32,
+    pub refused: u32,
+}
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportReport {
+    pub format: ImportFormat,
+    pub created: u32,
+    pub replaced: u32,
+    pub skipped: u32,
+    pub dry_run: bool,
+}

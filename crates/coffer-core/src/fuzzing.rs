@@ -903,3 +903,51 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     );
     out
 }
+
+// ------------------------------------------------------------------ import
+
+/// The import parsers (`import::parse`), on any bytes. Mode byte `m % 5`
+/// picks the format (0 sniffed, 1 `.env`, 2 KeePassXC CSV, 3 Bitwarden
+/// JSON, 4 Bitwarden CSV; `secrets.json` is what the output is written
+/// in, and sniffing reaches it too). A KeePass database is not fuzzed here:
+/// its KDF cost comes from the file, so a fuzzed one could ask for any
+/// amount of work. What parses is written out as `secrets.json`, which
+/// must read back as the same entries.
+pub fn import(bytes: &[u8]) -> Option<Decoded> {
+    use crate::api::ImportFormat;
+    let (&mode, rest) = bytes.split_first()?;
+    let format = match mode % 5 {
+        0 => None,
+        1 => Some(ImportFormat::Env),
+        2 => Some(ImportFormat::KeepassxcCsv),
+        3 => Some(ImportFormat::BitwardenJson),
+        _ => Some(ImportFormat::BitwardenCsv),
+    };
+    if rest.starts_with(&crate::import::parse::KDBX_MAGIC) {
+        return None;
+    }
+    let parsed = crate::import::parse(rest, format, None).ok()?;
+    let output = import_as_json(&parsed.entries);
+    Some(Decoded::stable(output, |b| {
+        let again = crate::import::parse(b, Some(ImportFormat::Json), None).ok()?;
+        Some(import_as_json(&again.entries))
+    }))
+}
+
+fn import_as_json(entries: &[crate::import::parse::Entry]) -> Vec<u8> {
+    use secrecy::ExposeSecret;
+    let mut map = serde_json::Map::new();
+    for e in entries {
+        let value = match e.fields.as_slice() {
+            [(name, v)] if name == "value" => serde_json::Value::from(v.expose_secret()),
+            fields => serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(n, v)| (n.clone(), serde_json::Value::from(v.expose_secret())))
+                    .collect(),
+            ),
+        };
+        map.insert(e.key.clone(), value);
+    }
+    serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default()
+}

@@ -43,6 +43,7 @@ mod export;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod history;
+mod import;
 mod keys;
 mod legacy;
 mod listing;
@@ -87,6 +88,13 @@ pub fn check_password(password: &SecretString, context: &[&str]) -> PasswordChec
     }
 }
 pub use store::device::default_state_dir;
+
+/// The format `import` would pick for a file with these bytes (from its
+/// content: KeePass magic bytes, JSON shape, CSV header, else `.env`), so a
+/// front end knows whether to ask for a database password first.
+pub fn detect_import_format(bytes: &[u8]) -> ImportFormat {
+    import::parse::sniff(bytes)
+}
 pub use vault::{InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};
 
 /// A random password for a new user's first sign-in: 20 characters from an

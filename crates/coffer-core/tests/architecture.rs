@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const FEATURES: &[&str] = &[
-    "secrets", "usages", "history", "lookup", "users", "device", "export", "expiry",
+    "secrets", "usages", "history", "lookup", "users", "device", "export", "expiry", "import",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -32,6 +32,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("directory_state", fuzzing::directory_state),
     ("kdf_params", kdf_params),
     ("local_text", fuzzing::local_text),
+    ("import", fuzzing::import),
 ];
 
 fn corpus() -> PathBuf {

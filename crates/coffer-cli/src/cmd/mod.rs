@@ -7,6 +7,7 @@ mod directory;
 mod expiring;
 mod export;
 mod get;
+mod import;
 mod secrets;
 mod usage;
 
@@ -53,6 +54,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Restore(a) => usage::restore(g, a),
         Command::Audit(a) => audit::audit(g, a),
         Command::Export(a) => export::export(g, a),
+        Command::Import(a) => import::import(g, a),
     }
     .map(|()| Outcome::Done)
 }

@@ -18,7 +18,7 @@ use crate::device::{self, CredentialStore};
 use crate::error::{Error, Result};
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
-use crate::{account, expiry, export, history, lookup, secrets, usages, users, validate};
+use crate::{account, expiry, export, history, import, lookup, secrets, usages, users, validate};
 
 impl Vault {
     // --- opening ------------------------------------------------------------
@@ -525,5 +525,40 @@ impl Vault {
             audit::remember(&self.device, self.id(), head)?;
         }
         Ok(AuditCheck { entries })
+    }
+}
+
+// --- import ------------------------------------------------------------------
+
+impl Vault {
+    /// What importing `source` with `opts` would do, entry by entry
+    /// (nothing changes). A bad file is an error naming the line or entry.
+    pub fn import_preview(
+        &mut self,
+        source: &crate::api::ImportSource,
+        opts: &crate::api::ImportOptions,
+    ) -> Result<crate::api::ImportPreview> {
+        let checked = import::check_options(opts)?;
+        let parsed = import::parse(&source.bytes, source.format, source.password.as_ref())?;
+        self.read(|cx| import::preview(cx, &parsed, &checked))
+    }
+
+    /// Imports `source`: every entry in one transaction, or nothing (a bad
+    /// file, a refused entry or a killed process leaves the vault as it
+    /// was). `progress(done, total)` is called along the way. With
+    /// `opts.dry_run`, reports what it would do and changes nothing.
+    pub fn import(
+        &mut self,
+        source: &crate::api::ImportSource,
+        opts: &crate::api::ImportOptions,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> Result<crate::api::ImportReport> {
+        let checked = import::check_options(opts)?;
+        let parsed = import::parse(&source.bytes, source.format, source.password.as_ref())?;
+        if opts.dry_run {
+            return self.read(|cx| import::run(cx, &parsed, &checked, progress));
+        }
+        let out = self.write(|cx| import::run(cx, &parsed, &checked, progress));
+        self.refused(out, Event::new(AuditAction::Import))
     }
 }
