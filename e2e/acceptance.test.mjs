@@ -395,7 +395,7 @@ describe("acceptance: issue 3 through the real app", () => {
     const text = await rowText();
     assert.ok(text.includes("postgres") && text.includes("+1"), `row keeps the first tag: ${JSON.stringify(text)}`);
     const n = daysUntil(expiryIso);
-    const expected = n === 0 ? "Expires today" : n === 1 ? "Expires tomorrow" : `Expires in ${n} days`;
+    const expected = n === 0 ? "Today" : n === 1 ? "Tomorrow" : `In ${n} days`;
     assert.equal(await textOf(b, `expiry-${id}`), expected);
     assert.ok(!text.includes(PASSWORD_VALUE), "still masked after editing");
 

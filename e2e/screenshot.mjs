@@ -34,7 +34,7 @@ try {
   c("dept", "add", "DATA", "--name", "Data platform");
   c("user", "depts", "olga", "--dept", "DEFAULT", "--dept", "FIN", "--dept", "OPS", "--dept", "DATA", "--primary", "DEFAULT");
   c("add", "DB_PASSWORD", "--field", "host=db.fin.internal", "--field", "port=5432", "--field", "username=reporting", "--field", "password=Zq8-fin-2024",
-    "--dept", "FIN", "--tag", "postgres", "--tag", "prod", "--description", "Finance reporting database", "--expires", day(200));
+    "--plain", "host,port,username", "--dept", "FIN", "--tag", "postgres", "--tag", "prod", "--description", "Finance reporting database", "--expires", day(200));
   c("add", "STRIPE_API_KEY", "--value", "sk_live_51Hx", "--dept", "FIN", "--tag", "payments", "--tag", "prod", "--description", "Payments, live mode", "--expires", day(3));
   c("add", "SLACK_WEBHOOK", "--value", "https://hooks.slack.invalid/T000", "--all-depts", "--tag", "alerts", "--description", "Alerts channel");
   c("add", "GITHUB_TOKEN", "--value", "ghp_demo", "--private", "--all-depts", "--tag", "ci", "--description", "My personal CI token");
@@ -50,8 +50,13 @@ try {
   for (const size of sizes) {
     const [width, height] = size.split("x").map(Number);
     await b.setWindowRect(0, 0, width, height);
-    // Let the layout settle (and the window manager-less X server resize).
-    await sleep(1500);
+    // Let the layout settle (and the window manager-less X server resize):
+    // the page's own width must match, then a little more for the paint.
+    await b.waitUntil(async () => (await b.execute(() => document.documentElement.clientWidth)) === width, {
+      timeout: 10_000,
+      timeoutMsg: `the page never laid out at ${width} px`,
+    });
+    await sleep(2000);
     const file = sizes.length === 1 && out.endsWith(".png") ? out : path.join(out, `${size}.png`);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     await b.saveScreenshot(file);

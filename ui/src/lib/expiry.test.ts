@@ -14,14 +14,15 @@ describe("expiryBadge", () => {
   });
 
   it("says Expired at and after the instant of expiry", () => {
-    expect(expiryBadge(NOW, NOW)).toEqual({ tone: "expired", label: "Expired" });
-    expect(expiryBadge(NOW - 5 * DAY_MS, NOW)).toEqual({ tone: "expired", label: "Expired" });
+    expect(expiryBadge(NOW, NOW)).toEqual({ tone: "expired", label: "Expired", short: "Expired" });
+    expect(expiryBadge(NOW - 5 * DAY_MS, NOW)).toEqual({ tone: "expired", label: "Expired", short: "Expired" });
   });
 
   it("counts calendar days to the last valid day", () => {
     // Valid through the 4th (expires at the start of the 5th, local time).
     const through4th = new Date(2030, 5, 5).getTime();
     expect(expiryBadge(through4th, new Date(2030, 5, 1, 9).getTime())?.label).toBe("Expires in 3 days");
+    expect(expiryBadge(through4th, new Date(2030, 5, 1, 9).getTime())?.short).toBe("In 3 days");
     expect(expiryBadge(through4th, new Date(2030, 5, 1, 23).getTime())?.label).toBe("Expires in 3 days");
     expect(expiryBadge(through4th, new Date(2030, 5, 3, 8).getTime())?.label).toBe("Expires tomorrow");
     expect(expiryBadge(through4th, new Date(2030, 5, 4, 23, 59).getTime())?.label).toBe("Expires today");
@@ -29,8 +30,8 @@ describe("expiryBadge", () => {
 
   it("handles an exact time later today", () => {
     const at = new Date(2030, 5, 1, 18).getTime();
-    expect(expiryBadge(at, new Date(2030, 5, 1, 9).getTime())).toEqual({ tone: "soon", label: "Expires today" });
-    expect(expiryBadge(at + HOUR_MS, at)).toEqual({ tone: "soon", label: "Expires today" });
+    expect(expiryBadge(at, new Date(2030, 5, 1, 9).getTime())).toEqual({ tone: "soon", label: "Expires today", short: "Today" });
+    expect(expiryBadge(at + HOUR_MS, at)).toEqual({ tone: "soon", label: "Expires today", short: "Today" });
   });
 });
 

@@ -13,7 +13,8 @@ export const WARNING_MS = LIMITS.expiry_warning_ms;
 /** The horizon in whole days, for messages ("expire within 7 days"). */
 export const WARNING_DAYS = Math.round(WARNING_MS / DAY_MS);
 
-export type ExpiryBadge = { tone: "expired" | "soon"; label: string } | null;
+/** `short` fits the table's Expiry column ("In 3 days"); `label` reads alone. */
+export type ExpiryBadge = { tone: "expired" | "soon"; label: string; short: string } | null;
 
 export function isExpired(expiresAt: number | null, now: number): boolean {
   return expiresAt !== null && expiresAt <= now;
@@ -36,12 +37,12 @@ function localDayNumber(at: number): number {
  */
 export function expiryBadge(expiresAt: number | null, now: number): ExpiryBadge {
   if (expiresAt === null) return null;
-  if (isExpired(expiresAt, now)) return { tone: "expired", label: "Expired" };
+  if (isExpired(expiresAt, now)) return { tone: "expired", label: "Expired", short: "Expired" };
   if (!isExpiringSoon(expiresAt, now)) return null;
   const days = localDayNumber(expiresAt - 1) - localDayNumber(now);
-  if (days <= 0) return { tone: "soon", label: "Expires today" };
-  if (days === 1) return { tone: "soon", label: "Expires tomorrow" };
-  return { tone: "soon", label: `Expires in ${days} days` };
+  if (days <= 0) return { tone: "soon", label: "Expires today", short: "Today" };
+  if (days === 1) return { tone: "soon", label: "Expires tomorrow", short: "Tomorrow" };
+  return { tone: "soon", label: `Expires in ${days} days`, short: `In ${days} days` };
 }
 
 /** Active, readable secrets that expire within the horizon, soonest first. */

@@ -228,7 +228,7 @@ export function TagsCell({ s, actions }: { s: SecretSummary; actions: RowActions
     <div role="cell" className="td col-tags">
       <span className="chips">
         {s.tags.slice(0, MAX_TAGS).map((t) => (
-          <button type="button" key={t} className="chip chip-tag chip-button" title={`Show only #${t}`} onClick={() => actions.filterByTag(t)}>
+          <button type="button" key={t} className="chip chip-tag chip-button" title={`${t}: show only this tag`} onClick={() => actions.filterByTag(t)}>
             {t}
           </button>
         ))}
@@ -254,10 +254,11 @@ export function ExpiryCell({ s, now }: { s: SecretSummary; now: number }) {
       {badge ? (
         <span
           className={`badge ${badge.tone === "expired" ? "badge-danger" : "badge-warning"}`}
-          title={s.expires_at !== null ? exactTime(s.expires_at) : undefined}
+          title={s.expires_at !== null ? `${badge.label}: ${exactTime(s.expires_at)}` : undefined}
           data-testid={`expiry-${s.id}`}
+          aria-label={badge.label}
         >
-          {badge.label}
+          {badge.short}
         </span>
       ) : s.expires_at !== null ? (
         <span className="muted" title={exactTime(s.expires_at)}>
