@@ -307,6 +307,9 @@ fn recipients(dir: &State, actor: i64, private: bool) -> Vec<(i64, [u8; 32])> {
     out
 }
 
+/// Batches at least this long seal their details in parallel.
+const PARALLEL_FROM: usize = 64;
+
 /// Who signs new entries and seals their details: the signed-in user's
 /// keys (`None` only for a failed sign-in).
 pub(crate) type Signer<'a> = Option<&'a Identity>;
@@ -330,10 +333,13 @@ pub(crate) fn append(
         None => (0, [0; 32]),
     };
     check_not_cut(db, device, vault_id, seq)?;
-    let mut head = None;
-    for e in events {
-        seq += 1;
-        let sealed = match (&e.detail, signer) {
+    // Sealing each detail to its readers is the costly part (a public-key
+    // seal per reader); it does not depend on the chain, so a long batch
+    // (an import) seals on every core, then chains and signs in order.
+    let first = seq + 1;
+    let seal_one = |(i, e): (usize, &Event)| -> Result<Vec<(i64, Vec<u8>)>> {
+        let seq = first + i as i64;
+        match (&e.detail, signer) {
             (Some(d), Some(me)) => {
                 let plain = encode_detail(d);
                 let mut out = Vec::new();
@@ -346,10 +352,20 @@ pub(crate) fn append(
                         })?;
                     out.push((to, blob));
                 }
-                out
+                Ok(out)
             }
-            _ => Vec::new(),
-        };
+            _ => Ok(Vec::new()),
+        }
+    };
+    let all_sealed: Vec<Vec<(i64, Vec<u8>)>> = if events.len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        events.par_iter().enumerate().map(seal_one).collect::<Result<_>>()?
+    } else {
+        events.iter().enumerate().map(seal_one).collect::<Result<_>>()?
+    };
+    let mut head = None;
+    for (e, sealed) in events.iter().zip(all_sealed) {
+        seq += 1;
         let body = Body {
             vault_id: vault_id.to_string(),
             seq,
