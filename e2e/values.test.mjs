@@ -8,7 +8,7 @@ import { after, describe } from "node:test";
 
 import { Key } from "webdriverio";
 
-import { Run, click, gone, shown, tid, toastTexts, type } from "./harness.mjs";
+import { Run, click, gone, shown, textOf, tid, toastTexts, type } from "./harness.mjs";
 
 const OLGA = { user: "olga", name: "Olga Ortiz", password: "Olga-e2e-Values#2024" };
 
@@ -93,5 +93,31 @@ describe("values are stored byte for byte", () => {
       fields: { value: "user@example", notes: "line one\n  indented  \n\nüber" },
     });
     assert.equal(await b.$(tid("secret-dialog")).isExisting(), false);
+  });
+
+  run.step("a field marked plain text is shown with the row, unmasked, and get returns every field", async () => {
+    await click(b, "new-secret");
+    await shown(b, "secret-dialog");
+    await type(b, "secret-key", "REPORTING_DB");
+    // Select the default name and type over it (clearValue does not reach React).
+    const name = await click(b, "field-name-0");
+    await b.keys([Key.Ctrl, "a"]);
+    await b.keys(Key.Backspace);
+    await name.addValue("host");
+    await type(b, "field-value-0", "db.fin.internal");
+    await click(b, "field-plain-0");
+    const host = await b.$(tid("field-value-0"));
+    assert.equal(await host.getAttribute("data-masked"), "false", "a plain field is not masked");
+    await click(b, "add-field");
+    await type(b, "field-name-1", "password");
+    await type(b, "field-value-1", "Zq8-fin");
+    await saved("REPORTING_DB");
+    assert.deepEqual(getJson("REPORTING_DB"), { fields: { host: "db.fin.internal", password: "Zq8-fin" } });
+    const shownJson = JSON.parse(run.cliOk(["list", "--json"], OLGA)).find((s) => s.key === "REPORTING_DB");
+    assert.deepEqual(shownJson.plain_fields, [{ name: "host", value: "db.fin.internal" }]);
+    const id = shownJson.id;
+    // In the table, without revealing: the host in clear, the password masked.
+    assert.equal(await textOf(b, `value-${id}-host`), "db.fin.internal");
+    assert.equal(await b.$(tid(`value-${id}-password`)).isExisting(), false);
   });
 });
