@@ -13,7 +13,7 @@ mode="${1:-build}"
 build_packages=(build-essential pkg-config curl wget file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libxdo-dev libdbus-1-dev)
 test_packages=(xvfb xauth webkit2gtk-driver imagemagick x11-apps gnome-keyring dbus dbus-x11 libsecret-tools
-  keyutils xclip keepassxc)
+  keyutils xclip python3-dbusmock keepassxc)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -7,6 +7,7 @@
 pub mod clipboard;
 pub mod commands;
 pub mod error;
+pub mod expiry_notice;
 pub mod ipc;
 pub mod state;
 
@@ -21,8 +22,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
     let shared: Shared = Arc::new(state);
     builder
         .manage(shared)
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             start_watchdog(Arc::clone(app.state::<Shared>().inner()));
+            expiry_notice::start(app.handle().clone());
             Ok(())
         })
         .invoke_handler(ipc::handler())

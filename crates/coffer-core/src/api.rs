@@ -649,6 +649,8 @@ pub struct Limits {
     pub auto_lock_minutes_max: u32,
     pub clipboard_clear_secs_min: u32,
     pub clipboard_clear_secs_max: u32,
+    pub expiry_notice_days_min: u32,
+    pub expiry_notice_days_max: u32,
 }
 
 pub const LIMITS: Limits = {
@@ -668,6 +670,8 @@ pub const LIMITS: Limits = {
         auto_lock_minutes_max: 1440,
         clipboard_clear_secs_min: 5,
         clipboard_clear_secs_max: 600,
+        expiry_notice_days_min: 1,
+        expiry_notice_days_max: 90,
     }
 };
 
@@ -680,6 +684,14 @@ pub struct Settings {
     /// Clear a copied value from the clipboard after this many seconds
     /// (5 to 600), if it is still there.
     pub clipboard_clear_secs: u32,
+    /// Notify about the user's secrets that expired or expire within this
+    /// many days (1 to 90), at unlock and once a day.
+    #[serde(default = "default_expiry_notice_days")]
+    pub expiry_notice_days: u32,
+}
+
+fn default_expiry_notice_days() -> u32 {
+    7
 }
 
 impl Default for Settings {
@@ -687,6 +699,7 @@ impl Default for Settings {
         Self {
             auto_lock_minutes: 10,
             clipboard_clear_secs: 30,
+            expiry_notice_days: default_expiry_notice_days(),
         }
     }
 }
@@ -706,6 +719,13 @@ impl Settings {
             return Err(Error::InvalidInput(format!(
                 "clipboard clearing must be between {} and {} seconds",
                 l.clipboard_clear_secs_min, l.clipboard_clear_secs_max
+            )));
+        }
+        if !(l.expiry_notice_days_min..=l.expiry_notice_days_max).contains(&self.expiry_notice_days)
+        {
+            return Err(Error::InvalidInput(format!(
+                "the expiry notice window must be between {} and {} days",
+                l.expiry_notice_days_min, l.expiry_notice_days_max
             )));
         }
         Ok(())

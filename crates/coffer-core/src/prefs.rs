@@ -214,6 +214,7 @@ mod tests {
         let custom = Settings {
             auto_lock_minutes: 3,
             clipboard_clear_secs: 12,
+            expiry_notice_days: 14,
         };
         prefs.set_settings(custom).expect("save");
         prefs

@@ -8,4 +8,4 @@ export type Limits = { key_chars: number, field_name_chars: number, fields: numb
 /**
  * How long before its expiry a secret counts as expiring soon.
  */
-expiry_warning_ms: number, auto_lock_minutes_min: number, auto_lock_minutes_max: number, clipboard_clear_secs_min: number, clipboard_clear_secs_max: number, };
+expiry_warning_ms: number, auto_lock_minutes_min: number, auto_lock_minutes_max: number, clipboard_clear_secs_min: number, clipboard_clear_secs_max: number, expiry_notice_days_min: number, expiry_notice_days_max: number, };

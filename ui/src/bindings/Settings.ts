@@ -12,4 +12,9 @@ auto_lock_minutes: number,
  * Clear a copied value from the clipboard after this many seconds
  * (5 to 600), if it is still there.
  */
-clipboard_clear_secs: number, };
+clipboard_clear_secs: number, 
+/**
+ * Notify about the user's secrets that expired or expire within this
+ * many days (1 to 90), at unlock and once a day.
+ */
+expiry_notice_days: number, };

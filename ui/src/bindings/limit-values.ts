@@ -15,5 +15,7 @@ export const LIMITS: Limits = {
   "auto_lock_minutes_min": 1,
   "auto_lock_minutes_max": 1440,
   "clipboard_clear_secs_min": 5,
-  "clipboard_clear_secs_max": 600
+  "clipboard_clear_secs_max": 600,
+  "expiry_notice_days_min": 1,
+  "expiry_notice_days_max": 90
 };

@@ -110,7 +110,7 @@ export function createMockBackend(): Backend {
     { id: 1, label: "Coffer desktop app", created_at: now - 20 * DAY, current: true },
     { id: 2, label: "coffer CLI on build-box", created_at: now - 5 * DAY, current: false },
   ];
-  let settings: Settings = { auto_lock_minutes: 10, clipboard_clear_secs: 30 };
+  let settings: Settings = { auto_lock_minutes: 10, clipboard_clear_secs: 30, expiry_notice_days: 7 };
   let onEvent: ((e: AppEvent) => void) | null = null;
   const secrets = new Map<number, Fixture>();
   const usages: Usage[] = [];

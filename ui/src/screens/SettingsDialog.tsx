@@ -149,6 +149,16 @@ export function SettingsDialog({ session, onClose }: { session: SessionInfo; onC
             testId="settings-clipboard"
             help="A copied value is removed from the clipboard after this long, if it is still there."
           />
+          <NumberInput
+            label="Warn about expiry within"
+            value={settings.expiry_notice_days}
+            onChange={(expiry_notice_days) => setLocal({ ...settings, expiry_notice_days })}
+            min={LIMITS.expiry_notice_days_min}
+            max={LIMITS.expiry_notice_days_max}
+            unit="days"
+            testId="settings-expiry-days"
+            help="At unlock and once a day, a desktop notification counts your secrets that expired or expire within this many days."
+          />
         </div>
       ) : (
         !error && <p className="muted">Loading…</p>
