@@ -111,9 +111,10 @@ macro_rules! commands {
 
 use coffer_core::{
     AppStatus, AuditCheck, AuditEntry, AuditQuery, CopyReceipt, CreateVault, Department,
-    DeviceInfo, ExportFormat, Explanation, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser,
-    PasswordCheck, RevealedFieldView, Role, SecretId, SecretString, SecretSummary, SecretUpdate,
-    SavedExport, SessionInfo, Settings, UnlockResult, Usage, UserInfo, VersionInfo,
+    DeviceInfo, Explanation, ExportFormat, ImportFormat, ImportOptions, ImportPreview,
+    ImportReport, ListQuery, MembershipUpdate, NewSecret, NewUsage, NewUser, PasswordCheck,
+    RevealedFieldView, Role, SavedExport, SecretId, SecretString, SecretSummary, SecretUpdate,
+    SessionInfo, Settings, UnlockResult, Usage, UserInfo, VersionInfo,
 };
 
 commands! {
@@ -162,6 +163,8 @@ commands! {
     files::suggest_save_path(file_name: String) -> String;
     files::export_secrets(password: SecretString as "string", format: ExportFormat, path: String, overwrite: bool) -> SavedExport;
     files::save_audit_csv(path: String, csv: String, overwrite: bool) -> String;
+    import::import_preview(path: String, format: Option<ImportFormat>, password: Option<SecretString> as "string | null", options: ImportOptions) -> ImportPreview;
+    import::import_secrets(path: String, format: Option<ImportFormat>, password: Option<SecretString> as "string | null", options: ImportOptions) -> ImportReport;
 }
 
 /// `commands.ts`: the `Commands` map (each command's arguments, as the UI

@@ -669,3 +669,59 @@ fn export_and_audit_csv_write_private_files_after_the_password() {
         "auth_failed"
     );
 }
+
+#[test]
+fn import_through_the_app_follows_the_cores_scope_rules() {
+    let (app, _, _) = App::new();
+    app.sign_in("mia");
+    let file = app._dir.path().join("team.env");
+    std::fs::write(&file, "IMPORTED_A=pa$word\nFIN_DB=replaced\n").expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let opts = |dept: &str| {
+        json!({"departments": {"kind": "departments", "codes": [dept]}, "private": false, "tags": [],
+               "on_conflict": "skip", "choices": [], "dry_run": false})
+    };
+    let args =
+        |dept: &str| json!({"path": path, "format": null, "password": null, "options": opts(dept)});
+    // A member imports only into their own departments, preview or not.
+    assert_eq!(
+        app.error_code("import_preview", args("DEFAULT")),
+        "permission_denied"
+    );
+    assert_eq!(
+        app.error_code("import_secrets", args("DEFAULT")),
+        "permission_denied"
+    );
+    let preview = app.invoke("import_preview", args("FIN")).expect("preview");
+    assert_eq!(preview["format"], "env");
+    assert_eq!(preview["items"][0]["action"], "new");
+    assert_eq!(
+        preview["items"][1]["action"], "skip",
+        "FIN_DB exists in FIN"
+    );
+    let report = app.invoke("import_secrets", args("FIN")).expect("import");
+    assert_eq!(
+        (report["created"].as_u64(), report["skipped"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // The owner's FIN_DB cannot be replaced by a member: refused, nothing written.
+    let mut replace = args("FIN");
+    replace["options"]["on_conflict"] = json!("replace");
+    std::fs::write(&file, "IMPORTED_B=1\nFIN_DB=replaced\n").expect("write");
+    assert_eq!(
+        app.error_code("import_secrets", replace),
+        "permission_denied"
+    );
+    let rows = app
+        .invoke("list_secrets", json!({"query": {"search": "IMPORTED_B"}}))
+        .expect("list");
+    assert_eq!(rows.as_array().map(Vec::len), Some(0), "all or nothing");
+    // A relative path is refused before anything is read.
+    assert_eq!(
+        app.error_code(
+            "import_preview",
+            json!({"path": "team.env", "format": null, "password": null, "options": opts("FIN")})
+        ),
+        "invalid_input"
+    );
+}

@@ -18,6 +18,7 @@ import { toast, Toasts } from "./components/toasts";
 import { useActivityTouch } from "./hooks/useActivityTouch";
 import { useShortcut } from "./hooks/useShortcut";
 import { mark } from "./lib/startup";
+import { reportImportProgress } from "./lib/importProgress";
 import { sentence } from "./lib/text";
 import { ForcedPasswordChange } from "./screens/ChangePassword";
 import { FirstRun } from "./screens/FirstRun";
@@ -92,6 +93,7 @@ export function App() {
     subscribe((event) => {
       if (event.kind === "auto_locked") void toUnlock("Locked after a period without activity.");
       else if (event.kind === "clipboard_cleared") toast("Clipboard cleared", { tone: "info", timeout: 3000 });
+      else if (event.kind === "import_progress") reportImportProgress(event);
     }).catch(() => {
       // Without events the idle lock still shows on the next command.
     });

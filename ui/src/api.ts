@@ -23,6 +23,8 @@ import { ERROR_CODES } from "./bindings/commands";
 import type { CreateVault } from "./bindings/CreateVault";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportFormat } from "./bindings/ExportFormat";
+import type { ImportFormat } from "./bindings/ImportFormat";
+import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ListQuery } from "./bindings/ListQuery";
 import type { MembershipUpdate } from "./bindings/MembershipUpdate";
 import type { NewSecret } from "./bindings/NewSecret";
@@ -194,5 +196,11 @@ export const suggestSavePath = (fileName: string) => call("suggest_save_path", {
 /** Every secret the user can read, written by Rust to `path` (mode 0600) after their password. */
 export const exportSecrets = (password: string, format: ExportFormat, path: string, overwrite: boolean) =>
   call("export_secrets", { password, format, path, overwrite });
+/** What importing the file at `path` would do, entry by entry (read and parsed by Rust). */
+export const importPreview = (path: string, format: ImportFormat | null, password: string | null, options: ImportOptions) =>
+  call("import_preview", { path, format, password, options });
+/** Imports the file at `path`, all or nothing; progress arrives as `import_progress` events. */
+export const importSecrets = (path: string, format: ImportFormat | null, password: string | null, options: ImportOptions) =>
+  call("import_secrets", { path, format, password, options });
 /** Saves the audit screen's CSV to `path` (mode 0600); resolves to where it went. */
 export const saveAuditCsv = (path: string, csv: string, overwrite: boolean) => call("save_audit_csv", { path, csv, overwrite });

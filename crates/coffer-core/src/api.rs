@@ -815,6 +815,8 @@ pub enum AppEvent {
     AutoLocked,
     /// A copied value was cleared from the clipboard.
     ClipboardCleared,
+    /// How far a running import got (entries done of total).
+    ImportProgress { done: u32, total: u32 },
 }
 
 /// The app's first-run form.

@@ -4,5 +4,6 @@
 
 pub mod admin;
 pub mod files;
+pub mod import;
 pub mod secrets;
 pub mod session;

@@ -10,6 +10,10 @@ import type { DeviceInfo } from "./DeviceInfo";
 import type { ErrorCode } from "./ErrorCode";
 import type { Explanation } from "./Explanation";
 import type { ExportFormat } from "./ExportFormat";
+import type { ImportFormat } from "./ImportFormat";
+import type { ImportOptions } from "./ImportOptions";
+import type { ImportPreview } from "./ImportPreview";
+import type { ImportReport } from "./ImportReport";
 import type { ListQuery } from "./ListQuery";
 import type { MembershipUpdate } from "./MembershipUpdate";
 import type { NewSecret } from "./NewSecret";
@@ -75,6 +79,8 @@ export interface Commands {
   suggest_save_path: { args: { fileName: string }; result: string };
   export_secrets: { args: { password: string; format: ExportFormat; path: string; overwrite: boolean }; result: SavedExport };
   save_audit_csv: { args: { path: string; csv: string; overwrite: boolean }; result: string };
+  import_preview: { args: { path: string; format: ImportFormat | null; password: string | null; options: ImportOptions }; result: ImportPreview };
+  import_secrets: { args: { path: string; format: ImportFormat | null; password: string | null; options: ImportOptions }; result: ImportReport };
 }
 
 export type CommandName = keyof Commands;
@@ -125,6 +131,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "suggest_save_path",
   "export_secrets",
   "save_audit_csv",
+  "import_preview",
+  "import_secrets",
 ];
 
 /** Every code an `ApiError` may carry. */

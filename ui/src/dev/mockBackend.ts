@@ -18,6 +18,8 @@
  * entries), `?keyring=broken`.
  */
 import { backendOf, fail, type Backend, type Handlers } from "../backend";
+import type { ImportItem } from "../bindings/ImportItem";
+import type { ImportPreview } from "../bindings/ImportPreview";
 import type { AppEvent } from "../bindings/AppEvent";
 import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditEntry } from "../bindings/AuditEntry";
@@ -437,7 +439,46 @@ export function createMockBackend(): Backend {
       return { path, report: { written: secrets.size, write_only: 1, shadowed: 0, damaged: 0 } };
     },
     save_audit_csv: ({ path }) => path,
+    // Import: a fixed file, whatever the path (the core parses real ones);
+    // a path ending in "bad.env" is a file with a bad line.
+    import_preview: ({ path }) => importFixture(path),
+    import_secrets: ({ path, options }) => {
+      const p = importFixture(path);
+      const u = me();
+      let created = 0;
+      let replaced = 0;
+      let skipped = 0;
+      p.items.forEach((item, i) => {
+        onEvent?.({ kind: "import_progress", done: i + 1, total: p.items.length });
+        const choice = options.choices.find((c) => c.entry === item.entry)?.on_conflict ?? options.on_conflict;
+        if (item.existing !== null && choice === "skip") {
+          skipped++;
+          return;
+        }
+        if (item.existing !== null) {
+          replaced++;
+          return;
+        }
+        created++;
+        const departments = options.departments ?? { kind: "departments", codes: u.primary_department === null ? [] : [u.primary_department] };
+        const values = Object.fromEntries(item.field_names.map((n) => [n, `imported-${n}`]));
+        add({ key: item.key, tags: item.tags, scope: { departments, users: options.private ? "creator" : "all" }, created_by: u.username }, values, { [u.username]: ALL });
+      });
+      return { format: p.format, created, replaced, skipped, dry_run: false };
+    },
   };
+
+  function importFixture(path: string): ImportPreview {
+    if (path.endsWith("bad.env")) fail("invalid_input", "line 3: expected NAME=value");
+    const existing = [...secrets.values()].find((m) => m.summary.key === "DB_PASSWORD")?.summary.id ?? null;
+    const items: ImportItem[] = [
+      { entry: 1, line: 1, key: "DB_PASSWORD", field_names: ["value"], tags: [], action: existing === null ? "new" : "skip", existing, reason: null },
+      { entry: 2, line: 2, key: "IMPORTED_TOKEN", field_names: ["value"], tags: [], action: "new", existing: null, reason: null },
+      { entry: 3, line: 3, key: "mail", field_names: ["username", "password", "url"], tags: ["Work"], action: "new", existing: null, reason: null },
+    ];
+    const count = (a: ImportItem["action"]) => items.filter((i) => i.action === a).length;
+    return { format: "env", items, new: count("new"), skip: count("skip"), replace: count("replace"), refused: count("refused") };
+  }
 
   const backend = backendOf(handlers, async (listener) => {
     onEvent = listener;

@@ -28,6 +28,7 @@ import type { RowActions } from "./cells";
 import { DeactivateDialog } from "./DeactivateDialog";
 import { DeleteDialog } from "./DeleteDialog";
 import { HistoryDialog } from "./HistoryDialog";
+import { ImportDialog } from "./ImportDialog";
 import { SecretDetails } from "./SecretDetails";
 import { SecretDialog } from "./SecretDialog";
 import { SecretsTable } from "./SecretsTable";
@@ -42,6 +43,7 @@ type DialogState =
   | { kind: "history"; s: SecretSummary }
   | { kind: "usages"; s: SecretSummary }
   | { kind: "deactivate"; s: SecretSummary }
+  | { kind: "import" }
   | null;
 
 export function SecretsView({
@@ -101,6 +103,10 @@ export function SecretsView({
     setDialog({ kind: "create" });
   }, [reloadDepartments]);
   useShortcut("n", openCreate);
+  const openImport = useCallback(() => {
+    reloadDepartments();
+    setDialog({ kind: "import" });
+  }, [reloadDepartments]);
 
   // Row actions keep one identity so memoized rows do not re-render on every reveal.
   const revealedRef = useRef(revealed);
@@ -214,7 +220,7 @@ export function SecretsView({
           setFilter={setFilter}
         />
         <div className="toolbar-spacer" />
-        <ToolbarActions onRefresh={refresh} onNew={openCreate} />
+        <ToolbarActions onRefresh={refresh} onNew={openCreate} onImport={openImport} />
       </div>
 
       {soon.length > 0 && !expiringDismissed && (
@@ -316,6 +322,7 @@ export function SecretsView({
           onClose={() => setDialog(null)}
         />
       )}
+      {dialog?.kind === "import" && <ImportDialog session={session} onClose={() => setDialog(null)} />}
       {(dialog?.kind === "create" || dialog?.kind === "edit") && (
         <SecretDialog
           mode={dialog.kind}

@@ -4,7 +4,7 @@
  * stable callbacks (React Aria selects rebuild their collections on every
  * render, which adds up on slower web views).
  */
-import { Plus, RefreshCw, Search, X } from "lucide-react";
+import { Plus, RefreshCw, Search, Upload, X } from "lucide-react";
 import { memo, useMemo, type Dispatch, type Ref, type SetStateAction } from "react";
 import { Button, Input, SearchField } from "react-aria-components";
 
@@ -88,10 +88,21 @@ export const FilterControls = memo(function FilterControls({
   );
 });
 
-export const ToolbarActions = memo(function ToolbarActions({ onRefresh, onNew }: { onRefresh: () => void; onNew: () => void }) {
+export const ToolbarActions = memo(function ToolbarActions({
+  onRefresh,
+  onNew,
+  onImport,
+}: {
+  onRefresh: () => void;
+  onNew: () => void;
+  onImport: () => void;
+}) {
   return (
     <>
       <IconButton label="Refresh" icon={<RefreshCw size={16} />} onPress={onRefresh} testId="refresh" />
+      <Btn variant="secondary" icon={<Upload size={16} />} onPress={onImport} testId="import">
+        Import…
+      </Btn>
       <Btn variant="primary" icon={<Plus size={16} />} onPress={onNew} testId="new-secret">
         New secret
       </Btn>

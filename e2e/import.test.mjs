@@ -1,0 +1,79 @@
+// Import in the real app (issue 9): the secrets screen's "Import…" reads a
+// typed path, previews each entry (new, or the key already at that scope:
+// skipped unless ticked to replace), shows a progress bar fed by the
+// core's events while it imports, and ends with a toast. The values are
+// then what `coffer get` returns, byte for byte.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe } from "node:test";
+
+import { Run, click, shown, textOf, tid, toastTexts, type } from "./harness.mjs";
+
+const IVO = { user: "ivo", name: "Ivo Ilić", password: "Ivo-e2e-Import#2024" };
+const ENTRIES = 3000;
+
+describe("import from the app", () => {
+  const run = new Run("import");
+  /** @type {WebdriverIO.Browser} */
+  let b;
+  let file;
+
+  after(async () => {
+    await run.close();
+  });
+
+  run.step("setup: a vault with DB_PASSWORD (CLI), a large .env file, the app signed in", async () => {
+    run.cliOk(["init", "--owner", IVO.user, "--display-name", IVO.name, "--new-password-stdin"], { stdin: `${IVO.password}\n` });
+    run.cliOk(["add", "DB_PASSWORD", "--value", "old-value"], IVO);
+    const lines = ["# exported from the old server", "DB_PASSWORD='new pa$word'", 'PEM="line one\\nline \\"two\\""'];
+    for (let i = 1; i <= ENTRIES - 2; i++) lines.push(`BULK_${String(i).padStart(5, "0")}=value-${i}`);
+    file = path.join(run.env.HOME, "team.env");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    b = await run.launch();
+    await type(b, "unlock-password", IVO.password);
+    await click(b, "unlock-submit");
+    await shown(b, "secrets-table");
+  });
+
+  run.step("a bad path says so; the preview lists every entry and what happens to it", async () => {
+    await click(b, "import");
+    await shown(b, "import-dialog");
+    await type(b, "import-path", path.join(run.env.HOME, "missing.env"));
+    await click(b, "import-preview");
+    await b.waitUntil(async () => /cannot read/i.test(await textOf(b, "import-message")), { timeoutMsg: "no error for a missing file" });
+    const box = await shown(b, "import-path");
+    await box.clearValue();
+    await box.addValue(file);
+    await click(b, "import-preview");
+    const summary = await textOf(b, "import-summary");
+    assert.match(summary, new RegExp(`${ENTRIES - 1} new secrets, 1 already at that scope`));
+    const first = await b.$(`${tid("import-row")}[data-action="skip"]`);
+    assert.match(await first.getText(), /DB_PASSWORD/);
+    const rows = await b.$$(tid("import-row"));
+    assert.equal(rows.length, 500, "the table shows the first 500 rows");
+  });
+
+  run.step("replacing the existing one, with a progress bar, then a toast", async () => {
+    await click(b, "import-replace-1");
+    await click(b, "import-submit");
+    await b.waitUntil(async () => / of 3000$/.test(await textOf(b, "import-progress-text")), {
+      timeout: 20_000,
+      timeoutMsg: "no progress shown",
+    });
+    await b.waitUntil(async () => (await toastTexts(b)).some((t) => /Imported 2999 new secrets/.test(t)), {
+      timeout: 60_000,
+      timeoutMsg: "no result toast",
+    });
+    const toasts = await toastTexts(b);
+    assert.ok(toasts.some((t) => /1 replaced, 0 skipped/.test(t)), toasts.join(" | "));
+  });
+
+  run.step("the CLI reads back what the app imported", async () => {
+    assert.equal(run.cliOk(["get", "DB_PASSWORD"], IVO), "new pa$word\n");
+    assert.equal(run.cliOk(["get", "PEM"], IVO), 'line one\nline "two"\n');
+    assert.equal(run.cliOk(["get", "BULK_02998"], IVO), "value-2998\n");
+    const log = JSON.parse(run.cliOk(["audit", "--json", "--action", "import", "--limit", "5000"], IVO));
+    assert.equal(log.length, ENTRIES, "one Import entry per imported secret");
+  });
+});
