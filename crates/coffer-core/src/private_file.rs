@@ -105,7 +105,11 @@ pub fn suggested_path(file_name: &str) -> PathBuf {
     let dirs = directories::UserDirs::new();
     let folder = dirs
         .as_ref()
-        .and_then(|d| d.download_dir().filter(|p| p.is_dir()).map(Path::to_path_buf))
+        .and_then(|d| {
+            d.download_dir()
+                .filter(|p| p.is_dir())
+                .map(Path::to_path_buf)
+        })
         .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."));
     folder.join(file_name)
