@@ -511,7 +511,7 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The file to import (its format is picked from its content)
     pub file: PathBuf,
-    /// json, env, keepassxc-csv, bitwarden-json, bitwarden-csv or kdbx [default: from the content]
+    /// json, env, csv (either CSV export), keepassxc-csv, bitwarden-json, bitwarden-csv or kdbx [default: from the content]
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     #[command(flatten)]

@@ -86,7 +86,6 @@ fn preview_table(p: &ImportPreview) -> String {
 }
 
 pub fn import(g: &Global, a: &ImportArgs) -> CliResult<()> {
-    let format = a.format.as_deref().map(ImportFormat::parse).transpose()?;
     let bytes = std::fs::read(&a.file).map_err(|e| {
         let code = if e.kind() == std::io::ErrorKind::NotFound {
             coffer_core::ErrorCode::NotFound
@@ -98,6 +97,17 @@ pub fn import(g: &Global, a: &ImportArgs) -> CliResult<()> {
             format!("cannot read {}: {}", a.file.display(), e.kind()),
         )
     })?;
+    let format = match a.format.as_deref().map(str::trim) {
+        // SPEC §8's `--format csv`: whichever CSV export the header says.
+        Some(f) if f.eq_ignore_ascii_case("csv") => {
+            Some(match coffer_core::detect_import_format(&bytes) {
+                ImportFormat::BitwardenCsv => ImportFormat::BitwardenCsv,
+                _ => ImportFormat::KeepassxcCsv,
+            })
+        }
+        Some(f) => Some(ImportFormat::parse(f)?),
+        None => None,
+    };
     let kdbx =
         format.unwrap_or_else(|| coffer_core::detect_import_format(&bytes)) == ImportFormat::Kdbx;
     let password = if kdbx {
