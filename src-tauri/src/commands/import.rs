@@ -3,7 +3,6 @@
 //! commands); the core parses, plans and imports it (`Vault::import`).
 //! Progress goes to the UI over its event subscription.
 
-use coffer_core::private_file::resolve_typed_path;
 use coffer_core::{
     AppEvent, ErrorCode, ImportFormat, ImportOptions, ImportPreview, ImportReport, ImportSource,
     SecretString,
@@ -22,7 +21,21 @@ fn source(
     format: Option<ImportFormat>,
     password: Option<SecretString>,
 ) -> ApiResult<ImportSource> {
-    let path = resolve_typed_path(path)?;
+    // A file to read: the full path, or one under ~/ (the save-path rule
+    // of `resolve_typed_path` is about a folder to write into).
+    let typed = path.trim();
+    let path = match typed.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|h| std::path::PathBuf::from(h).join(rest))
+            .unwrap_or_default(),
+        None => std::path::PathBuf::from(typed),
+    };
+    if typed.is_empty() || !path.is_absolute() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "give the full path of the file to import (for example ~/Downloads/export.csv)",
+        ));
+    }
     let io = |e: std::io::Error| {
         let code = if e.kind() == std::io::ErrorKind::NotFound {
             ErrorCode::NotFound
