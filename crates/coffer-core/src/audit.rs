@@ -359,9 +359,17 @@ pub(crate) fn append(
     };
     let all_sealed: Vec<Vec<(i64, Vec<u8>)>> = if events.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
-        events.par_iter().enumerate().map(seal_one).collect::<Result<_>>()?
+        events
+            .par_iter()
+            .enumerate()
+            .map(seal_one)
+            .collect::<Result<_>>()?
     } else {
-        events.iter().enumerate().map(seal_one).collect::<Result<_>>()?
+        events
+            .iter()
+            .enumerate()
+            .map(seal_one)
+            .collect::<Result<_>>()?
     };
     let mut head = None;
     for (e, sealed) in events.iter().zip(all_sealed) {
