@@ -418,7 +418,8 @@ fn preferences_go_to_the_injected_file_never_the_users_own() {
     let before = own_prefs();
     let (app, _, _) = App::new();
     app.sign_in("mia");
-    let settings = json!({ "auto_lock_minutes": 7, "clipboard_clear_secs": 15 });
+    let settings =
+        json!({ "auto_lock_minutes": 7, "clipboard_clear_secs": 15, "expiry_notice_days": 30 });
     app.invoke("set_settings", json!({ "settings": settings }))
         .expect("set settings");
     assert_eq!(
