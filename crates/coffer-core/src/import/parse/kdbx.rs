@@ -26,7 +26,123 @@ const STANDARD: [(&str, &str); 5] = [
     ("otp", "totp"),
 ];
 
+/// The most key-derivation work a database may ask for. The file sets
+/// its own cost, so without a ceiling a crafted `.kdbx` could make the
+/// import allocate any amount of memory or run for hours. KeePassXC's
+/// defaults (Argon2 64 MiB, a few iterations; AES-KDF calibrated to about
+/// a second) are far below these.
+const MAX_ARGON2_MEMORY: u64 = 1 << 30;
+const MAX_ARGON2_ITERATIONS: u64 = 1_000;
+const MAX_ARGON2_LANES: u64 = 64;
+const MAX_AES_ROUNDS: u64 = 500_000_000;
+
+/// Refuses a database whose header asks for more key-derivation work than
+/// the ceilings above. A header this cannot read is left to the parser,
+/// which says what is wrong with it.
+fn check_kdf_cost(bytes: &[u8]) -> Result<()> {
+    let too_costly = |what: &str| {
+        Error::invalid(format!(
+            "this KeePass database asks for an unusually high key-derivation cost ({what}): lower it in KeePassXC (Database → Database Security → Encryption settings) and try again"
+        ))
+    };
+    let Some(major) = bytes.get(10..12).map(|b| u16::from_le_bytes([b[0], b[1]])) else {
+        return Ok(());
+    };
+    let mut at = 12usize;
+    loop {
+        let Some(&id) = bytes.get(at) else {
+            return Ok(());
+        };
+        let (len, head) = if major >= 4 {
+            match bytes.get(at + 1..at + 5) {
+                Some(b) => (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 5),
+                None => return Ok(()),
+            }
+        } else {
+            match bytes.get(at + 1..at + 3) {
+                Some(b) => (usize::from(u16::from_le_bytes([b[0], b[1]])), 3),
+                None => return Ok(()),
+            }
+        };
+        let Some(data) = at
+            .checked_add(head)
+            .and_then(|start| bytes.get(start..start.checked_add(len)?))
+        else {
+            return Ok(());
+        };
+        match id {
+            0 => return Ok(()),
+            // KDBX 3: AES-KDF rounds.
+            6 if major < 4 && read_u64(data).is_some_and(|r| r > MAX_AES_ROUNDS) => {
+                return Err(too_costly("AES-KDF rounds"));
+            }
+            // KDBX 4: the KDF's parameters.
+            11 if major >= 4 => {
+                for (name, value) in variant_numbers(data) {
+                    let over = match name {
+                        b"M" => value > MAX_ARGON2_MEMORY,
+                        b"I" => value > MAX_ARGON2_ITERATIONS,
+                        b"P" => value > MAX_ARGON2_LANES,
+                        b"R" => value > MAX_AES_ROUNDS,
+                        _ => false,
+                    };
+                    if over {
+                        return Err(too_costly(match name {
+                            b"M" => "Argon2 memory",
+                            b"I" => "Argon2 iterations",
+                            b"P" => "Argon2 parallelism",
+                            _ => "AES-KDF rounds",
+                        }));
+                    }
+                }
+            }
+            _ => {}
+        }
+        at += head + len;
+    }
+}
+
+fn read_u64(b: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(..8)?.try_into().ok()?))
+}
+
+/// The numeric items (UInt32, UInt64) of a KDBX 4 variant dictionary, as
+/// (name, value); stops at the end marker or at anything malformed.
+fn variant_numbers(d: &[u8]) -> Vec<(&[u8], u64)> {
+    let mut out = Vec::new();
+    let mut at = 2usize; // the dictionary's version
+    while let Some(&kind) = d.get(at) {
+        if kind == 0 {
+            break;
+        }
+        let field = |from: usize| -> Option<(&[u8], usize)> {
+            let n = u32::from_le_bytes(d.get(from..from + 4)?.try_into().ok()?) as usize;
+            let start = from + 4;
+            Some((d.get(start..start.checked_add(n)?)?, start + n))
+        };
+        let Some((name, next)) = field(at + 1) else {
+            break;
+        };
+        let Some((value, next)) = field(next) else {
+            break;
+        };
+        let number = match (kind, value.len()) {
+            (0x04, 4) => Some(u64::from(u32::from_le_bytes([
+                value[0], value[1], value[2], value[3],
+            ]))),
+            (0x05, 8) => read_u64(value),
+            _ => None,
+        };
+        if let Some(v) = number {
+            out.push((name, v));
+        }
+        at = next;
+    }
+    out
+}
+
 pub(crate) fn parse(bytes: &[u8], password: &SecretString) -> Result<Vec<Entry>> {
+    check_kdf_cost(bytes)?;
     let key = DatabaseKey::new().with_password(password.expose_secret());
     let db = Database::parse(bytes, key).map_err(|e| match e {
         // The wrong key is reported from several layers (KDBX 3 and 4),
@@ -108,6 +224,43 @@ mod tests {
     /// Made by `keepassxc-cli db-create` 2.7.4: KDBX 3.1, AES-KDF; password
     /// `pw`; root group "Passwords".
     const KDBX3: &[u8] = include_bytes!("testdata/kdbx31-aes.kdbx");
+
+    /// `bytes` with the 8 bytes after the first `marker` set to `value`.
+    fn patched(bytes: &[u8], marker: &[u8], value: u64) -> Vec<u8> {
+        let at = bytes
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .expect("marker in the fixture's header")
+            + marker.len();
+        let mut out = bytes.to_vec();
+        out[at..at + 8].copy_from_slice(&value.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn a_crafted_key_derivation_cost_is_refused_before_any_work() {
+        let pw = SecretString::from("fixture-pw");
+        // Argon2 memory (UInt64 "M") and iterations ("I") in KDBX 4.
+        for (name, value) in [(b'M', 1u64 << 40), (b'I', 1u64 << 32)] {
+            let marker = [0x05, 1, 0, 0, 0, name, 8, 0, 0, 0];
+            let err = parse(&patched(KDBX4, &marker, value), &pw).expect_err("refused");
+            assert_eq!(err.code(), crate::error::ErrorCode::InvalidInput);
+            assert!(err.to_string().contains("key-derivation cost"), "{err}");
+        }
+        // At the ceiling it is only a wrong password (the file's own KDF
+        // runs, with the cost it asks for: keep it small here).
+        let same = patched(KDBX4, &[0x05, 1, 0, 0, 0, b'I', 8, 0, 0, 0], 2);
+        assert!(parse(&same, &SecretString::from("wrong")).is_err());
+        // AES-KDF rounds in KDBX 3 (header field 6, a u16 length of 8).
+        let err = parse(
+            &patched(KDBX3, &[6, 8, 0], 1 << 40),
+            &SecretString::from("pw"),
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("AES-KDF rounds"), "{err}");
+        // A header this cannot read is left to the parser.
+        assert!(check_kdf_cost(&KDBX4[..20]).is_ok());
+    }
 
     #[test]
     fn kdbx4_with_argon2() {
