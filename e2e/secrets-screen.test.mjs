@@ -224,14 +224,18 @@ describe("the secrets screen (issue 8)", () => {
 
     await click(b, "secret-cancel");
     await click(b, "discard-confirm");
-    await gone(b, "secret-dialog", 5000);
+    await gone(b, "secret-dialog");
     assert.doesNotMatch(cli(["list", "--all"]), /HALF_DONE/, "nothing was saved");
 
     // An untouched form closes at once.
     await click(b, "new-secret");
     await shown(b, "secret-dialog");
+    // Escape goes to the focused dialog: wait for its key field's focus.
+    await b.waitUntil(async () => b.execute(() => document.activeElement?.getAttribute("data-testid") === "secret-key"), {
+      timeoutMsg: "the new dialog's key field never took the focus",
+    });
     await b.keys(Key.Escape);
-    await gone(b, "secret-dialog", 5000);
+    await gone(b, "secret-dialog");
     assert.equal(await b.$(tid("discard-dialog")).isExisting(), false);
   });
 
