@@ -300,20 +300,15 @@ fn updated_fields(
     old: &Fields,
     old_meta: &Meta,
 ) -> Result<(Fields, Vec<String>)> {
-    let old = Some((old, old_meta));
     match update {
-        FieldsUpdate::Replace { fields } => build_fields(fields, old),
+        FieldsUpdate::Replace { fields } => build_fields(fields, Some((old, old_meta))),
         FieldsUpdate::Edit { set, remove } => {
-            let (old_fields, _) = old.ok_or_else(|| Error::invalid("nothing to edit"))?;
-            if remove
-                .iter()
-                .any(|r| !old_fields.0.iter().any(|(n, _)| n == r))
-            {
+            if remove.iter().any(|r| !old.0.iter().any(|(n, _)| n == r)) {
                 return Err(Error::invalid(
                     "a field to remove does not exist in this secret",
                 ));
             }
-            let mut list: Vec<FieldInput> = old_fields
+            let mut list: Vec<FieldInput> = old
                 .0
                 .iter()
                 .filter(|(n, _)| !remove.contains(n))
@@ -329,7 +324,7 @@ fn updated_fields(
                     None => list.push(f.clone()),
                 }
             }
-            build_fields(&list, old)
+            build_fields(&list, Some((old, old_meta)))
         }
     }
 }
@@ -356,16 +351,16 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
     let dek = record::require_dek(cx, &secret)?;
     let old_meta = record::open_meta(&dek, &secret)?;
     let old_fields = record::open_fields(&dek, &secret)?;
-    let (fields, plain) = match &upd.fields {
-        Some(f) => updated_fields(f, &old_fields, &old_meta)?,
-        None => {
-            let plain = old_meta.plain.iter().map(|p| p.name.clone()).collect();
-            (old_fields.clone(), plain)
-        }
-    };
     let mut meta = old_meta.clone();
-    meta.field_names = fields.names();
-    meta.plain = fields.plain_values(&plain);
+    let fields = match &upd.fields {
+        Some(f) => {
+            let (fields, plain) = updated_fields(f, &old_fields, &old_meta)?;
+            meta.field_names = fields.names();
+            meta.plain = fields.plain_values(&plain);
+            fields
+        }
+        None => old_fields.clone(),
+    };
     if let Some(k) = &upd.key {
         meta.key.clone_from(k);
     }
