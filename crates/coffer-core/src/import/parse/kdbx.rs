@@ -36,6 +36,15 @@ const MAX_ARGON2_ITERATIONS: u64 = 1_000;
 const MAX_ARGON2_LANES: u64 = 64;
 const MAX_AES_ROUNDS: u64 = 500_000_000;
 
+/// KDBX 4's KDF parameters by name, each with its ceiling and how the
+/// refusal names it.
+const KDBX4_CEILINGS: [(&[u8], u64, &str); 4] = [
+    (b"M", MAX_ARGON2_MEMORY, "Argon2 memory"),
+    (b"I", MAX_ARGON2_ITERATIONS, "Argon2 iterations"),
+    (b"P", MAX_ARGON2_LANES, "Argon2 parallelism"),
+    (b"R", MAX_AES_ROUNDS, "AES-KDF rounds"),
+];
+
 /// Refuses a database whose header asks for more key-derivation work than
 /// the ceilings above. A header this cannot read is left to the parser,
 /// which says what is wrong with it.
@@ -79,20 +88,9 @@ fn check_kdf_cost(bytes: &[u8]) -> Result<()> {
             // KDBX 4: the KDF's parameters.
             11 if major >= 4 => {
                 for (name, value) in variant_numbers(data) {
-                    let over = match name {
-                        b"M" => value > MAX_ARGON2_MEMORY,
-                        b"I" => value > MAX_ARGON2_ITERATIONS,
-                        b"P" => value > MAX_ARGON2_LANES,
-                        b"R" => value > MAX_AES_ROUNDS,
-                        _ => false,
-                    };
-                    if over {
-                        return Err(too_costly(match name {
-                            b"M" => "Argon2 memory",
-                            b"I" => "Argon2 iterations",
-                            b"P" => "Argon2 parallelism",
-                            _ => "AES-KDF rounds",
-                        }));
+                    let ceiling = KDBX4_CEILINGS.iter().find(|(n, _, _)| *n == name);
+                    if let Some((_, _, what)) = ceiling.filter(|(_, max, _)| value > *max) {
+                        return Err(too_costly(what));
                     }
                 }
             }
