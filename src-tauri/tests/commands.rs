@@ -3,15 +3,13 @@
 //! refusal the UI would. Runs headless on Tauri's mock runtime.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use coffer_app::state::AppState;
 use coffer_core::prefs::{self, Prefs};
 use coffer_core::{
-    CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, NewSecret,
-    NewUser, Reveal, Role, SecretString, UserScope, Vault, VaultOptions,
+    DeptScope, FieldInput, InitOptions, KdfChoice, MemoryStore, NewSecret, NewUser, Reveal, Role,
+    SecretString, UserScope, Vault, VaultOptions,
 };
 use serde_json::{Value, json};
 use tauri::test::{
@@ -19,32 +17,6 @@ use tauri::test::{
 };
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
-
-/// An in-memory keyring, so "remember this device" can be exercised here
-/// (shared by an app and the same app started again).
-#[derive(Default, Clone)]
-struct MemoryStore(Arc<Mutex<HashMap<String, String>>>);
-
-impl CredentialStore for MemoryStore {
-    fn load(&self, account: &str) -> coffer_core::Result<Option<SecretString>> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .get(account)
-            .map(|s| SecretString::from(s.clone())))
-    }
-    fn save(&self, account: &str, secret: &SecretString) -> coffer_core::Result<()> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(account.into(), secret.expose_secret().to_string());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> coffer_core::Result<bool> {
-        Ok(self.0.lock().unwrap().remove(account).is_some())
-    }
-}
 
 fn user(name: &str, role: Role, dept: &str) -> NewUser {
     NewUser {

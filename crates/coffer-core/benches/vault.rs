@@ -3,40 +3,13 @@
 //! secret (one durable transaction). Run with `cargo bench -p coffer-core`.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // bench code
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use coffer_core::{
-    CredentialStore, DeptScope, ExposeSecret, FieldInput, InitOptions, KdfChoice, ListQuery,
-    NewSecret, Reveal, SecretString, UserScope, Vault,
+    DeptScope, FieldInput, InitOptions, KdfChoice, ListQuery, MemoryStore, NewSecret, Reveal,
+    SecretString, UserScope, Vault,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SECRETS: usize = 10_000;
-
-#[derive(Default)]
-struct MemoryStore(Mutex<HashMap<String, String>>);
-
-impl CredentialStore for MemoryStore {
-    fn load(&self, a: &str) -> coffer_core::Result<Option<SecretString>> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .get(a)
-            .map(|s| SecretString::from(s.clone())))
-    }
-    fn save(&self, a: &str, s: &SecretString) -> coffer_core::Result<()> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(a.into(), s.expose_secret().into());
-        Ok(())
-    }
-    fn delete(&self, a: &str) -> coffer_core::Result<bool> {
-        Ok(self.0.lock().unwrap().remove(a).is_some())
-    }
-}
 
 fn secret(i: usize) -> NewSecret {
     NewSecret {

@@ -31,6 +31,47 @@ pub trait CredentialStore {
     fn delete(&self, account: &str) -> Result<bool>;
 }
 
+/// A keyring in memory, for tests and benchmarks that must not touch the
+/// OS keyring. Clones share their entries (one "machine" seen by several
+/// handles, or an app started again); values are wiped when dropped.
+#[derive(Default, Clone)]
+pub struct MemoryStore(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, zeroize::Zeroizing<String>>>>,
+);
+
+impl MemoryStore {
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, zeroize::Zeroizing<String>>>
+    {
+        // A panic elsewhere while holding the lock leaves a usable map.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl CredentialStore for MemoryStore {
+    fn load(&self, account: &str) -> Result<Option<SecretString>> {
+        Ok(self
+            .entries()
+            .get(account)
+            .map(|s| SecretString::from(s.as_str())))
+    }
+
+    fn save(&self, account: &str, secret: &SecretString) -> Result<()> {
+        self.entries().insert(
+            account.into(),
+            zeroize::Zeroizing::new(secret.expose_secret().to_owned()),
+        );
+        Ok(())
+    }
+
+    fn delete(&self, account: &str) -> Result<bool> {
+        Ok(self.entries().remove(account).is_some())
+    }
+}
+
 /// The operating system's keyring, through the `keyring` crate.
 pub struct OsKeyring;
 

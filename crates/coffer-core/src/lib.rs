@@ -72,7 +72,7 @@ mod adversary;
 
 pub use api::*;
 pub use crypto::{Fingerprint, KdfParams};
-pub use device::{CredentialStore, OsKeyring};
+pub use device::{CredentialStore, MemoryStore, OsKeyring};
 pub use error::{Error, ErrorCode, Result};
 pub use secrecy::{ExposeSecret, SecretString};
 

@@ -6,38 +6,11 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use coffer_core::{
-    AuditAction, AuditQuery, CredentialStore, ErrorCode, ExportFormat, ExposeSecret, FieldInput,
+    AuditAction, AuditQuery, ErrorCode, ExportFormat, ExposeSecret, FieldInput, MemoryStore,
     Reveal, Role, SecretString, time::now_ms,
 };
 use common::*;
-
-#[derive(Default)]
-struct MemoryStore(Mutex<HashMap<String, String>>);
-
-impl CredentialStore for MemoryStore {
-    fn load(&self, a: &str) -> coffer_core::Result<Option<SecretString>> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .get(a)
-            .map(|s| SecretString::from(s.clone())))
-    }
-    fn save(&self, a: &str, s: &SecretString) -> coffer_core::Result<()> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(a.into(), s.expose_secret().into());
-        Ok(())
-    }
-    fn delete(&self, a: &str) -> coffer_core::Result<bool> {
-        Ok(self.0.lock().unwrap().remove(a).is_some())
-    }
-}
 
 fn json_of(text: &SecretString) -> serde_json::Value {
     serde_json::from_str(text.expose_secret()).expect("valid json")

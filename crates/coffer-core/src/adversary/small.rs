@@ -2,12 +2,9 @@
 //! of point 9: the sign-in throttle, remembered devices, the file's mode,
 //! and what error messages repeat.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use crate::api::{KdfProfile, ListQuery};
 use crate::crypto::KdfParams;
-use crate::device::CredentialStore;
+use crate::device::MemoryStore;
 use crate::error::ErrorCode;
 
 use super::*;
@@ -113,36 +110,14 @@ fn resetting_the_vaults_failure_counter_gives_no_free_guesses() {
     assert_eq!(err.code(), ErrorCode::Locked);
 }
 
-/// A keyring in memory (one per "machine").
-#[derive(Default)]
-struct Keyring(Mutex<HashMap<String, String>>);
-
-impl CredentialStore for Keyring {
-    fn load(&self, account: &str) -> crate::error::Result<Option<SecretString>> {
-        Ok(self
-            .0
-            .lock()
-            .expect("lock")
-            .get(account)
-            .map(|s| SecretString::from(s.clone())))
-    }
-    fn save(&self, account: &str, secret: &SecretString) -> crate::error::Result<()> {
-        use secrecy::ExposeSecret;
-        self.0
-            .lock()
-            .expect("lock")
-            .insert(account.into(), secret.expose_secret().to_string());
-        Ok(())
-    }
-    fn delete(&self, account: &str) -> crate::error::Result<bool> {
-        Ok(self.0.lock().expect("lock").remove(account).is_some())
-    }
-}
-
 #[test]
 fn devices_are_listed_revoked_and_signed_out_by_a_password_change() {
     let lab = Lab::new();
-    let (laptop, desktop, phone) = (Keyring::default(), Keyring::default(), Keyring::default());
+    let (laptop, desktop, phone) = (
+        MemoryStore::default(),
+        MemoryStore::default(),
+        MemoryStore::default(),
+    );
     for (ring, label) in [
         (&laptop, "laptop"),
         (&desktop, "desktop"),
