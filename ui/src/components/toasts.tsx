@@ -4,6 +4,7 @@
  * reachable with F6, dismissible.
  */
 import { CheckCircle2, Info, X, XCircle } from "lucide-react";
+import { useEffect, useRef } from "react";
 import {
   Button,
   Text,
@@ -34,6 +35,30 @@ export function toast(
 }
 
 export function Toasts() {
+  // The element that had the focus before it went into the region.
+  const before = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    const track = (e: FocusEvent) => {
+      if (e.target instanceof HTMLElement && !e.target.closest(".toast-region")) before.current = e.target;
+    };
+    document.addEventListener("focusin", track);
+    return () => document.removeEventListener("focusin", track);
+  }, []);
+
+  // Closes a toast from one of its own buttons. The focus leaves the toast
+  // first, while it is still in the page: a removed element fires no blur, and
+  // React Aria's region would go on believing a toast has the focus, then pull
+  // the focus into the region the next time a toast leaves, in the middle of
+  // whatever the user is typing.
+  const close = (key: string) => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active.closest(".toast-region")) {
+      if (before.current?.isConnected) before.current.focus({ preventScroll: true });
+      else active.blur();
+    }
+    toastQueue.close(key);
+  };
+
   return (
     <ToastRegion queue={toastQueue} className="toast-region">
       {({ toast: t }) => {
@@ -57,13 +82,13 @@ export function Toasts() {
                 data-testid="toast-action"
                 onPress={() => {
                   t.content.action?.onAction();
-                  toastQueue.close(t.key);
+                  close(t.key);
                 }}
               >
                 {t.content.action.label}
               </Button>
             )}
-            <Button slot="close" className="icon-btn icon-btn-default" aria-label="Dismiss">
+            <Button className="icon-btn icon-btn-default" aria-label="Dismiss" onPress={() => close(t.key)}>
               <X size={16} />
             </Button>
           </Toast>
