@@ -16,9 +16,12 @@
 //! the clear. Values are never in the log.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::api::{AuditAction, AuditEntry};
-use crate::crypto::{Aad, Hash, SIGNATURE_LEN, digest, verify as verify_sig};
+use crate::crypto::{
+    Aad, Hash, Opener, SIGNATURE_LEN, SealingContext, digest, verify as verify_sig,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::Identity;
 use crate::store::device::DeviceStore;
@@ -307,12 +310,59 @@ fn recipients(dir: &State, actor: i64, private: bool) -> Vec<(i64, [u8; 32])> {
     out
 }
 
-/// Batches at least this long seal their details in parallel.
-const PARALLEL_FROM: usize = 64;
-
 /// Who signs new entries and seals their details: the signed-in user's
 /// keys (`None` only for a failed sign-in).
 pub(crate) type Signer<'a> = Option<&'a Identity>;
+
+/// Seals details to their readers. Each reader gets one sealing context
+/// per batch (one HPKE encapsulation), through which every entry's detail
+/// is sealed under its own exported key: an import of 10,000 secrets costs
+/// one public-key operation per reader, not one per entry and reader.
+struct Sealer<'a> {
+    me: &'a Identity,
+    vault_id: &'a str,
+    /// The readers of a shared secret's detail, and of a private one's.
+    shared: Vec<(i64, [u8; 32])>,
+    private: Vec<(i64, [u8; 32])>,
+    contexts: HashMap<i64, SealingContext>,
+}
+
+impl<'a> Sealer<'a> {
+    fn new(me: &'a Identity, dir: &State, actor: i64, vault_id: &'a str) -> Self {
+        Self {
+            me,
+            vault_id,
+            shared: recipients(dir, actor, false),
+            private: recipients(dir, actor, true),
+            contexts: HashMap::new(),
+        }
+    }
+
+    fn seal(&mut self, seq: i64, d: &Detail) -> Result<Vec<(i64, Vec<u8>)>> {
+        let plain = encode_detail(d);
+        let readers = if d.private {
+            &self.private
+        } else {
+            &self.shared
+        };
+        let mut out = Vec::with_capacity(readers.len());
+        for &(to, pk) in readers {
+            let unusable =
+                |_| Error::Integrity(format!("the public key of user #{to} is unusable"));
+            let ctx = match self.contexts.entry(to) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    e.insert(self.me.enc.sealing_context_to(&pk).map_err(unusable)?)
+                }
+            };
+            let blob = ctx
+                .seal(&detail_aad(self.vault_id, seq, to), &plain)
+                .map_err(unusable)?;
+            out.push((to, blob));
+        }
+        Ok(out)
+    }
+}
 
 /// Appends `events` in one go (inside the caller's write transaction) and
 /// returns the newest entry's (sequence number, hash) for this device to
@@ -333,47 +383,14 @@ pub(crate) fn append(
         None => (0, [0; 32]),
     };
     check_not_cut(db, device, vault_id, seq)?;
-    // Sealing each detail to its readers is the costly part (a public-key
-    // seal per reader); it does not depend on the chain, so a long batch
-    // (an import) seals on every core, then chains and signs in order.
-    let first = seq + 1;
-    let seal_one = |(i, e): (usize, &Event)| -> Result<Vec<(i64, Vec<u8>)>> {
-        let seq = first + i as i64;
-        match (&e.detail, signer) {
-            (Some(d), Some(me)) => {
-                let plain = encode_detail(d);
-                let mut out = Vec::new();
-                for (to, pk) in recipients(dir, actor, d.private) {
-                    let blob = me
-                        .enc
-                        .seal_from(&pk, &detail_aad(vault_id, seq, to), &plain)
-                        .map_err(|_| {
-                            Error::Integrity(format!("the public key of user #{to} is unusable"))
-                        })?;
-                    out.push((to, blob));
-                }
-                Ok(out)
-            }
-            _ => Ok(Vec::new()),
-        }
-    };
-    let all_sealed: Vec<Vec<(i64, Vec<u8>)>> = if events.len() >= PARALLEL_FROM {
-        use rayon::prelude::*;
-        events
-            .par_iter()
-            .enumerate()
-            .map(seal_one)
-            .collect::<Result<_>>()?
-    } else {
-        events
-            .iter()
-            .enumerate()
-            .map(seal_one)
-            .collect::<Result<_>>()?
-    };
+    let mut sealer = signer.map(|me| Sealer::new(me, dir, actor, vault_id));
     let mut head = None;
-    for (e, sealed) in events.iter().zip(all_sealed) {
+    for e in events {
         seq += 1;
+        let sealed = match (&e.detail, sealer.as_mut()) {
+            (Some(d), Some(sealer)) => sealer.seal(seq, d)?,
+            _ => Vec::new(),
+        };
         let body = Body {
             vault_id: vault_id.to_string(),
             seq,
@@ -522,6 +539,7 @@ pub(crate) fn read(
         })
     };
     let mut out = Vec::new();
+    let mut opener = Opener::new(&my_keys.enc);
     for row in db.audit_rows(filter)? {
         let stored = Stored::from_bytes(&row.entry);
         let authentic = stored.as_ref().is_some_and(|s| {
@@ -549,8 +567,7 @@ pub(crate) fn read(
             .and_then(|s| {
                 let sender = dir.user(s.body.actor).and_then(|u| u.enc_key())?;
                 let (_, blob) = s.body.sealed.iter().find(|(to, _)| *to == me)?;
-                my_keys
-                    .enc
+                opener
                     .open_from(sender, &detail_aad(vault_id, row.seq, me), blob)
                     .ok()
             })

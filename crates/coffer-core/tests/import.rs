@@ -242,3 +242,73 @@ fn dry_run_changes_nothing() {
     assert_eq!(r.created, 1);
     assert_eq!(count(&mut w), before);
 }
+
+/// The Import entries of `key`'s secret (found by the secret's id, as
+/// `coffer audit --secret ID` and the Audit screen find them), as `w`'s
+/// signed-in user reads them.
+fn import_entries(w: &mut World, id: i64) -> Vec<coffer_core::AuditEntry> {
+    w.vault
+        .audit_log(&AuditQuery {
+            secret_id: Some(id),
+            action: Some(AuditAction::Import),
+            ..Default::default()
+        })
+        .expect("audit")
+}
+
+#[test]
+fn every_imported_secret_is_audited_for_each_of_its_readers() {
+    // An import seals all its entries' key names to each reader through
+    // one encapsulation (audit::Sealer); every entry must still name its
+    // own secret for the actor, each admin and the owner, and the private
+    // ones for the actor alone.
+    let mut w = World::new();
+    w.dept("FIN");
+    w.user("ada", Role::Admin, &["FIN"]);
+    w.user("ana", Role::Member, &["FIN"]);
+    w.login_as("ana");
+    let shared = "S1=1\nS2=2\nS3=3\n";
+    w.vault
+        .import(
+            &source(shared),
+            &ImportOptions {
+                departments: depts(&["FIN"]),
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .expect("import shared");
+    w.vault
+        .import(
+            &source("P1=1\nP2=2\n"),
+            &ImportOptions {
+                private: true,
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .expect("import private");
+    let ids: Vec<(String, i64)> = w
+        .vault
+        .list_secrets(&ListQuery::default())
+        .expect("list")
+        .into_iter()
+        .map(|s| (s.key, s.id))
+        .collect();
+    assert_eq!(ids.len(), 5);
+    for reader in ["ana", "owner", "ada"] {
+        w.login_as(reader);
+        for (key, id) in &ids {
+            let found = import_entries(&mut w, *id);
+            assert_eq!(found.len(), 1, "{reader} finds the import of {key}");
+            let e = &found[0];
+            assert!(e.authentic && e.user == "ana" && e.outcome.is_none());
+            let private = key.starts_with('P');
+            let expected = (reader == "ana" || !private).then_some(key.as_str());
+            assert_eq!(e.key.as_deref(), expected, "{reader} reading {key}");
+        }
+    }
+    w.login_as("owner");
+    let checked = w.vault.verify_audit().expect("the chain checks out");
+    assert!(checked.entries >= 5);
+}

@@ -15,7 +15,7 @@ mod kdf;
 mod sign;
 
 pub(crate) use aead::{Aad, SymKey};
-pub(crate) use hpke_wrap::{KeyPair, PUBLIC_KEY_LEN};
+pub(crate) use hpke_wrap::{KeyPair, Opener, PUBLIC_KEY_LEN, SealingContext};
 pub use index::Fingerprint;
 pub(crate) use index::{BlindIndex, IndexKey, key_commitment};
 pub use kdf::KdfParams;
