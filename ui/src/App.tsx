@@ -6,7 +6,7 @@
  * empties the query cache, so the next user starts from nothing.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 
 import { appStatus, lock, onSessionLost, session as fetchSession, signOut, subscribe, toApiError, unlockWithDevice } from "./api";
 import type { AppStatus } from "./bindings/AppStatus";
@@ -18,6 +18,7 @@ import { toast, Toasts } from "./components/toasts";
 import { useActivityTouch } from "./hooks/useActivityTouch";
 import { useShortcut } from "./hooks/useShortcut";
 import { mark } from "./lib/startup";
+import { secretsQuery } from "./queries";
 import { reportImportProgress } from "./lib/importProgress";
 import { sentence } from "./lib/text";
 import { ForcedPasswordChange } from "./screens/ChangePassword";
@@ -37,8 +38,20 @@ function screenFor(session: SessionInfo): Screen {
   return session.user.must_change_password ? { kind: "change-password", session } : { kind: "main", session };
 }
 
-export function App() {
+export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) {
+  const client = useQueryClient();
+  // The status main.tsx asked for before the first render, used once.
+  const early = useRef(firstStatus);
   const [screen, setScreen] = useState<Screen>({ kind: "loading" });
+  // The secrets list is asked for as soon as the session exists, so the
+  // request runs while the main screen renders instead of after it.
+  const enter = useCallback(
+    (session: SessionInfo): Screen => {
+      if (!session.user.must_change_password) void client.prefetchQuery(secretsQuery);
+      return screenFor(session);
+    },
+    [client],
+  );
   const [kdfProfile, setKdfProfile] = useState<KdfProfile | null>(null);
 
   const toUnlock = useCallback(async (notice: string | null) => {
@@ -54,7 +67,9 @@ export function App() {
   const start = useCallback(async () => {
     setScreen({ kind: "loading" });
     try {
-      const status = await appStatus();
+      const pending = early.current;
+      early.current = undefined;
+      const status = await (pending ?? appStatus());
       mark("coffer:status");
       setKdfProfile(status.kdf_profile);
       if (!status.vault_exists) {
@@ -62,7 +77,7 @@ export function App() {
         return;
       }
       if (status.unlocked) {
-        setScreen(screenFor(await fetchSession()));
+        setScreen(enter(await fetchSession()));
         return;
       }
       let notice: string | null = null;
@@ -73,7 +88,7 @@ export function App() {
           const s = await unlockWithDevice(status.remembered_user);
           if (s) {
             mark("coffer:unlocked");
-            setScreen(screenFor(s));
+            setScreen(enter(s));
             return;
           }
         } catch (e) {
@@ -86,7 +101,7 @@ export function App() {
     } catch (e) {
       setScreen({ kind: "fatal", message: sentence(toApiError(e).message) });
     }
-  }, []);
+  }, [enter]);
 
   useEffect(() => {
     void start();
@@ -107,7 +122,6 @@ export function App() {
   }, [start, toUnlock]);
 
   const unlocked = screen.kind === "main" || screen.kind === "change-password";
-  const client = useQueryClient();
   useEffect(() => {
     if (!unlocked) client.clear();
   }, [unlocked, client]);
@@ -130,7 +144,7 @@ export function App() {
 
   const onSession = (s: SessionInfo) => {
     setKdfProfile(s.kdf_profile);
-    setScreen(screenFor(s));
+    setScreen(enter(s));
   };
 
   return (

@@ -2,6 +2,7 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
+import { appStatus } from "./api";
 import { App } from "./App";
 import { createQueryClient } from "./queries";
 import "./styles/theme.css";
@@ -23,10 +24,14 @@ if (!document.getElementById(PRESSABLE_STYLE_ID)) {
 
 const root = document.getElementById("root");
 if (root) {
+  // Asked before React's first render, which it would otherwise wait for.
+  const firstStatus = appStatus();
+  // A failure is App's to show; until it looks, it is not unhandled.
+  firstStatus.catch(() => undefined);
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={createQueryClient()}>
-        <App />
+        <App firstStatus={firstStatus} />
       </QueryClientProvider>
     </StrictMode>,
   );

@@ -45,7 +45,11 @@ export const keys = {
 } as const;
 
 /** Everything the user may see; the table filters in memory. */
-export const useSecrets = () => useQuery({ queryKey: keys.secrets, queryFn: listForTable });
+// Fetched at sign-in, before the table mounts (App.tsx): a list under a
+// second old counts as fresh, so mounting the table does not fetch it again.
+// Returning to the Secrets tab later, or Refresh, still does.
+export const secretsQuery = { queryKey: keys.secrets, queryFn: listForTable, staleTime: 1000 };
+export const useSecrets = () => useQuery(secretsQuery);
 
 async function listForTable() {
   mark("coffer:list-asked");

@@ -10,12 +10,11 @@ import {
   getCoreRowModel,
   useReactTable,
   type OnChangeFn,
-  type Row as TableRow,
   type SortingState,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowDown, ArrowUp, ChevronsUpDown } from "lucide-react";
-import { memo, useEffect, useMemo, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 
 import type { RevealedFieldView } from "../../bindings/RevealedFieldView";
 import type { SecretSummary } from "../../bindings/SecretSummary";
@@ -66,9 +65,7 @@ export function rowHeight(fieldCount: number, revealed: boolean): number {
 }
 
 export interface SecretsTableProps {
-  /** Every secret, sorted: the table's data (changes only on refresh or re-sort). */
-  data: SecretSummary[];
-  /** The ones to show, in the same order: filtering happens outside, per keystroke. */
+  /** The secrets to show, sorted and filtered (both happen outside, in lib/sort.ts and lib/filter.ts). */
   rows: SecretSummary[];
   sorting: SortingState;
   onSortingChange: OnChangeFn<SortingState>;
@@ -81,8 +78,13 @@ export interface SecretsTableProps {
   filterKey: unknown;
 }
 
+// TanStack Table keeps the columns and the sort state; it gets no rows. Its
+// row model would build an object per secret (10,000 at start-up, a tenth
+// of a second of the first paint) only for the rows to hand back the
+// summary they wrap, so the virtualizer renders from the summaries.
+const NO_ROWS: SecretSummary[] = [];
+
 export const SecretsTable = memo(function SecretsTable({
-  data,
   rows,
   sorting,
   onSortingChange,
@@ -93,35 +95,26 @@ export const SecretsTable = memo(function SecretsTable({
   filterKey,
 }: SecretsTableProps) {
   const table = useReactTable({
-    data,
+    data: NO_ROWS,
     columns,
     state: { sorting },
     onSortingChange,
     manualSorting: true,
     getCoreRowModel: getCoreRowModel(),
-    getRowId: (s) => String(s.id),
     enableSortingRemoval: false,
     enableMultiSort: false,
   });
-  // Row objects are built once per data change; a keystroke only picks
-  // which of them to show, so typing never rebuilds 10,000 rows.
-  const { rowsById } = table.getRowModel();
-  const modelRows = useMemo(
-    () => rows.map((s) => rowsById[String(s.id)]).filter((r): r is TableRow<SecretSummary> => r !== undefined),
-    [rows, rowsById],
-  );
-
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: modelRows.length,
+    count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: (i) => {
-      const s = modelRows[i]?.original;
+      const s = rows[i];
       const shown = s ? revealed.get(s.id) : undefined;
       return rowHeight(shown?.length ?? 0, shown !== undefined);
     },
     overscan: 5,
-    getItemKey: (i) => modelRows[i]?.original.id ?? i,
+    getItemKey: (i) => rows[i]?.id ?? i,
     // Without layout (tests, first paint) assume a window-sized viewport.
     initialRect: { width: 1200, height: 800 },
   });
@@ -142,7 +135,7 @@ export const SecretsTable = memo(function SecretsTable({
   }, [revealed.get, virtualizer]);
 
   return (
-    <div className="table" role="table" aria-label="Secrets" aria-rowcount={modelRows.length + 1} data-testid="secrets-table">
+    <div className="table" role="table" aria-label="Secrets" aria-rowcount={rows.length + 1} data-testid="secrets-table">
       <div className="table-scroll" ref={scrollRef}>
         <div role="rowgroup" className="thead">
           {table.getHeaderGroups().map((hg) => (
@@ -179,9 +172,8 @@ export const SecretsTable = memo(function SecretsTable({
         </div>
         <div role="rowgroup" className="tbody" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
-            const row = modelRows[v.index];
-            if (!row) return null;
-            const s = row.original;
+            const s = rows[v.index];
+            if (!s) return null;
             return (
               <div key={v.key} className="vrow" style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
                 <Row s={s} index={v.index} fields={revealed.get(s.id)} now={now} reader={reader} actions={actions} />

@@ -298,7 +298,6 @@ export function SecretsView({
             </div>
           ) : (
             <SecretsTable
-              data={sorted}
               rows={rows}
               sorting={sorting}
               onSortingChange={setSorting}
