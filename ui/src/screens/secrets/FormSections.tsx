@@ -139,6 +139,30 @@ export const FieldsEditor = memo(function FieldsEditor(p: {
   );
 });
 
+/**
+ * The departments a secret (or an import) can go to, with "All departments"
+ * first. Codes already chosen stay choosable even if `choices` lacks them.
+ */
+export function departmentOptions(choices: readonly { code: string; name: string }[], chosen: readonly string[]): Option[] {
+  const o: Option[] = [
+    { id: ALL_DEPARTMENTS, label: "All departments", short: "All departments", testId: "dept-option-all" },
+    ...choices.map((d) => ({
+      id: d.code,
+      label: d.name && d.name !== d.code ? `${d.code} — ${d.name}` : d.code,
+      short: d.code,
+      testId: `dept-option-${d.code}`,
+    })),
+  ];
+  for (const c of chosen) if (!o.some((x) => x.id === c)) o.push({ id: c, label: c, short: c, testId: `dept-option-${c}` });
+  return o;
+}
+
+/** "All departments" excludes the others, and picking a department clears "All". */
+export function pickDepartments(ids: readonly string[], wasAll: boolean): { all: boolean; codes: string[] } {
+  if (ids.includes(ALL_DEPARTMENTS) && !wasAll) return { all: true, codes: [] };
+  return { all: false, codes: ids.filter((i) => i !== ALL_DEPARTMENTS) };
+}
+
 export const ScopeSection = memo(function ScopeSection(p: {
   allDepartments: boolean;
   departments: string[];
@@ -148,25 +172,12 @@ export const ScopeSection = memo(function ScopeSection(p: {
   onDepartments: (all: boolean, codes: string[]) => void;
   onUserScope: (s: UserScope) => void;
 }) {
-  const options = useMemo(() => {
-    const o: Option[] = [
-      { id: ALL_DEPARTMENTS, label: "All departments", short: "All departments", testId: "dept-option-all" },
-      ...p.choices.map((d) => ({
-        id: d.code,
-        label: d.name && d.name !== d.code ? `${d.code} — ${d.name}` : d.code,
-        short: d.code,
-        testId: `dept-option-${d.code}`,
-      })),
-    ];
-    // Codes already on the secret stay choosable even if this user's list lacks them.
-    for (const c of p.departments) if (!o.some((x) => x.id === c)) o.push({ id: c, label: c, short: c, testId: `dept-option-${c}` });
-    return o;
-  }, [p.choices, p.departments]);
+  // Codes already on the secret stay choosable even if this user's list lacks them.
+  const options = useMemo(() => departmentOptions(p.choices, p.departments), [p.choices, p.departments]);
 
   function change(ids: string[]) {
-    // "All departments" excludes the others, and picking a department clears "All".
-    if (ids.includes(ALL_DEPARTMENTS) && !p.allDepartments) p.onDepartments(true, []);
-    else p.onDepartments(false, ids.filter((i) => i !== ALL_DEPARTMENTS));
+    const next = pickDepartments(ids, p.allDepartments);
+    p.onDepartments(next.all, next.codes);
   }
 
   return (

@@ -1,4 +1,4 @@
-/** The Import dialog: preview from the core, per-row replace, progress from events, errors as given. */
+/** The Import dialog: preview from the core, per-row replace, progress from events, errors as given, the CLI's scopes. */
 import { act, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -83,5 +83,50 @@ describe("import dialog", () => {
     await user.click(screen.getByTestId("import-preview"));
     expect(await screen.findByTestId("import-error")).toHaveTextContent("Line 3: expected NAME=value");
     expect(screen.getByTestId("import-submit")).toBeDisabled();
+  });
+
+  it("imports into the departments chosen (several, all, or the primary one by default), privately if asked", async () => {
+    backend.answer({
+      list_departments: () => [
+        { id: 1, code: "FIN", name: "Finance", members: 2 },
+        { id: 2, code: "OPS", name: "Operations", members: 2 },
+        { id: 3, code: "LEGAL", name: "Legal", members: 1 },
+      ],
+    });
+    const member = { ...session, user: { ...session.user, departments: ["FIN", "OPS"] } };
+    const user = userEvent.setup();
+    render(<ImportDialog session={member} onClose={() => {}} />);
+    const scopeOf = (n: number) => {
+      const c = backend.calls("import_preview")[n];
+      return { departments: c?.options.departments, private: c?.options.private };
+    };
+    await user.type(screen.getByTestId("import-path"), "/home/carla/team.env");
+    expect(screen.getByTestId("import-departments")).toHaveTextContent("My primary department (FIN)");
+    await user.click(screen.getByTestId("import-preview"));
+    await screen.findByTestId("import-summary");
+    expect(scopeOf(0)).toEqual({ departments: null, private: false });
+
+    // Two of her own departments; another one is not offered to a member.
+    await user.click(screen.getByTestId("import-departments"));
+    await user.click(await screen.findByTestId("dept-option-FIN"));
+    await user.click(screen.getByTestId("dept-option-OPS"));
+    expect(screen.queryByTestId("dept-option-LEGAL")).toBeNull();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("import-summary")).toBeNull();
+    await user.click(screen.getByTestId("import-preview"));
+    await screen.findByTestId("import-summary");
+    expect(scopeOf(1)).toEqual({ departments: { kind: "departments", codes: ["FIN", "OPS"] }, private: false });
+
+    // "All departments" replaces the others; private is its own choice.
+    await user.click(screen.getByTestId("import-departments"));
+    await user.click(await screen.findByTestId("dept-option-all"));
+    await user.keyboard("{Escape}");
+    expect(screen.getByTestId("import-departments")).toHaveTextContent("All departments");
+    await user.click(screen.getByTestId("import-private"));
+    await user.click(screen.getByTestId("import-preview"));
+    await screen.findByTestId("import-summary");
+    expect(scopeOf(2)).toEqual({ departments: { kind: "all" }, private: true });
+    await user.click(screen.getByTestId("import-submit"));
+    await vi.waitFor(() => expect(backend.calls("import_secrets")[0]?.options).toMatchObject({ departments: { kind: "all" }, private: true }));
   });
 });

@@ -5,7 +5,10 @@
  * Coffer's own commands). First a preview from the core (per entry: key,
  * fields, and what happens: new, or the key already at that scope and
  * skipped or replaced, per row), then the import itself, all or nothing,
- * with a progress bar fed by the core's progress events.
+ * with a progress bar fed by the core's progress events. The scope is the
+ * CLI's: one or more departments (the New secret dialog's picker), all
+ * departments, or none chosen for the importer's primary one; and private
+ * or not. Who may import where is the core's rule.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
@@ -18,12 +21,13 @@ import type { ImportOptions } from "../../bindings/ImportOptions";
 import type { SessionInfo } from "../../bindings/SessionInfo";
 import { AppDialog } from "../../components/AppDialog";
 import type { FormMessage } from "../../components/Banner";
-import { Btn, CheckboxField, PasswordInput, SelectField, TextInput } from "../../components/controls";
+import { Btn, CheckboxField, MultiSelectField, PasswordInput, SelectField, TextInput } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { type ImportProgress, onImportProgress } from "../../lib/importProgress";
 import { isAdmin } from "../../lib/scope";
 import { plural, sentence } from "../../lib/text";
 import { invalidate, keys, useDepartments } from "../../queries";
+import { ALL_DEPARTMENTS, departmentOptions, pickDepartments } from "./FormSections";
 
 const FORMATS: { id: string; label: string }[] = [
   { id: "auto", label: "Detect from the content" },
@@ -48,28 +52,25 @@ export function ImportDialog({ session, onClose }: { session: SessionInfo; onClo
   const [path, setPath] = useState("");
   const [format, setFormat] = useState("auto");
   const [password, setPassword] = useState("");
-  const [scope, setScope] = useState("primary");
+  const [allDepartments, setAllDepartments] = useState(false);
+  const [codes, setCodes] = useState<string[]>([]);
   const [isPrivate, setPrivate] = useState(false);
   const [replace, setReplace] = useState<ReadonlySet<number>>(() => new Set());
   const [progress, setProgress] = useState<ImportProgress | null>(null);
 
   const mine = session.user.departments;
-  const scopes = useMemo(() => {
+  const primary = session.user.primary_department;
+  const scopeOptions = useMemo(() => {
     const all = departments.data ?? [];
-    const allowed = isAdmin(session.user.role) ? all : all.filter((d) => mine.includes(d.code));
-    return [
-      { id: "primary", label: `My primary department${session.user.primary_department ? ` (${session.user.primary_department})` : ""}` },
-      ...allowed.map((d) => ({ id: `dept:${d.code}`, label: `${d.code}: ${d.name}` })),
-      { id: "all", label: "All departments" },
-    ];
-  }, [departments.data, mine, session.user]);
+    return departmentOptions(isAdmin(session.user.role) ? all : all.filter((d) => mine.includes(d.code)), codes);
+  }, [departments.data, mine, session.user.role, codes]);
 
   const options = (dryRun: boolean, items: readonly ImportItem[] = []): ImportOptions => {
     const choices: EntryChoice[] = items
       .filter((i) => i.existing !== null)
       .map((i) => ({ entry: i.entry, on_conflict: replace.has(i.entry) ? "replace" : "skip" }));
     return {
-      departments: scope === "primary" ? null : scope === "all" ? { kind: "all" } : { kind: "departments", codes: [scope.slice("dept:".length)] },
+      departments: allDepartments ? { kind: "all" } : codes.length > 0 ? { kind: "departments", codes } : null,
       private: isPrivate,
       tags: [],
       on_conflict: "skip",
@@ -151,7 +152,20 @@ export function ImportDialog({ session, onClose }: { session: SessionInfo; onClo
         autoComplete="off"
         testId="import-password"
       />
-      <SelectField label="Scope" value={scope} options={scopes} onChange={(v) => (setScope(v), reset())} testId="import-scope" />
+      <MultiSelectField
+        label="Departments"
+        value={allDepartments ? [ALL_DEPARTMENTS] : codes}
+        options={scopeOptions}
+        onChange={(ids) => {
+          const next = pickDepartments(ids, allDepartments);
+          setAllDepartments(next.all);
+          setCodes(next.codes);
+          reset();
+        }}
+        placeholder={primary ? `My primary department (${primary})` : "Choose departments"}
+        description="Every imported secret goes to these departments; none chosen means your primary department."
+        testId="import-departments"
+      />
       <CheckboxField label="Only me (private)" isSelected={isPrivate} onChange={(v) => (setPrivate(v), reset())} testId="import-private" />
       {preview.data && (
         <div className="import-preview" data-testid="import-preview-table">
