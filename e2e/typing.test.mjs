@@ -8,6 +8,8 @@
 // The vault is filled by coffer-core's `populate` example (one process,
 // one unlock), which `cargo test` builds; alone:
 //   cargo build -p coffer-core --example populate
+// COFFER_POPULATE names another build of it (scripts/bench.sh times the
+// release app with the release example).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -20,7 +22,7 @@ import { ARTIFACTS, ROOT, Run, click, shown, textOf, type } from "./harness.mjs"
 
 const OWNER = { user: "tara", password: "Tara-e2e-Typing#2024" };
 const COUNT = 10_000;
-const POPULATE = path.join(ROOT, "target/debug/examples/populate");
+const POPULATE = process.env.COFFER_POPULATE ?? path.join(ROOT, "target/debug/examples/populate");
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

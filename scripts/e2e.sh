@@ -17,8 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-app="$PWD/target/debug/coffer-app"
-cli="$PWD/target/debug/coffer"
+# COFFER_APP / COFFER_CLI point at other builds (scripts/bench.sh: release).
+app="${COFFER_APP:-$PWD/target/debug/coffer-app}"
+cli="${COFFER_CLI:-$PWD/target/debug/coffer}"
 driver="$PWD/.tools/bin/tauri-driver"
 for f in "$app" "$cli"; do
   [ -x "$f" ] || { echo "e2e: $f is missing: build with \`npm run ui:build && cargo build --workspace --features coffer-app/custom-protocol\`" >&2; exit 1; }
@@ -41,6 +42,7 @@ chmod 700 "$session/run"
 env -u COFFER_VAULT -u COFFER_USER -u COFFER_PASSWORD -u WAYLAND_DISPLAY \
   HOME="$session/home" XDG_CONFIG_HOME="$session/config" XDG_DATA_HOME="$session/data" \
   XDG_CACHE_HOME="$session/cache" XDG_RUNTIME_DIR="$session/run" NO_AT_BRIDGE=1 LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+  COFFER_APP="$app" COFFER_CLI="$cli" \
   xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- \
   node --test --test-concurrency=1 --test-reporter=spec "${files[@]}" \
