@@ -8,6 +8,7 @@ mod expiring;
 mod export;
 mod get;
 mod import;
+mod run;
 mod secrets;
 mod usage;
 
@@ -19,6 +20,8 @@ pub enum Outcome {
     Done,
     /// `get` found nothing: exit 1 with empty output.
     NothingFound,
+    /// `run`: the command's own exit status.
+    Exit(u8),
 }
 
 pub fn run(cli: &Cli) -> CliResult<Outcome> {
@@ -55,6 +58,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Audit(a) => audit::audit(g, a),
         Command::Export(a) => export::export(g, a),
         Command::Import(a) => import::import(g, a),
+        Command::Run(a) => return run::run(g, a),
     }
     .map(|()| Outcome::Done)
 }
