@@ -508,3 +508,37 @@ fn bad_input_is_refused_clearly_and_never_echoed() {
     let out = run(&env, &["--env-file", &bad, "--", "true"]);
     assert!(out.fails(2).contains("line 2"), "{}", out.stderr);
 }
+
+#[test]
+fn references_resolve_for_the_caller_and_the_department() {
+    let env = Env::new();
+    env.dept("FIN");
+    env.user("ana", "member", "DEFAULT,FIN");
+    env.add(
+        OWNER,
+        &["KEY", "--value", "for-default-1", "--dept", "DEFAULT"],
+    );
+    env.add(OWNER, &["KEY", "--value", "for-fin-22", "--dept", "FIN"]);
+    let seen = |args: &[&str]| {
+        let mut all = vec!["run", "--no-mask"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--set", "K=KEY", "--", "sh", "-c", "printf %s \"$K\""]);
+        let out = env.run("ana", &all);
+        assert!(!out.stderr.contains("for-"), "{}", out.stderr);
+        (out.code, out.stdout)
+    };
+    // Her primary department is the context, as for `coffer get`.
+    assert_eq!(seen(&[]), (0, "for-default-1".to_string()));
+    assert_eq!(
+        seen(&["--department", "FIN"]),
+        (0, "for-fin-22".to_string())
+    );
+    assert_eq!(seen(&["--department", "fin"]).1, "for-fin-22");
+    // A department she is not in finds nothing: exit 1, nothing run.
+    assert_eq!(seen(&["--department", "NOPE"]), (1, String::new()));
+    assert_eq!(
+        env.get("ana", "KEY", &["--department", "FIN"]).as_deref(),
+        Some("for-fin-22"),
+        "the same answer as get"
+    );
+}
