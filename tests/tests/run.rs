@@ -4,6 +4,8 @@
 
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+// `coffer run` supervises its command with Unix signals and terminals.
+#![cfg(unix)]
 
 mod common;
 

@@ -6,6 +6,7 @@
 //! `coffer run`, `output` and `dates` format.
 
 mod args;
+#[cfg(unix)]
 mod child;
 mod cmd;
 mod dates;

@@ -66,7 +66,9 @@ pub fn locate(program: &OsStr, path: Option<&OsStr>) -> Result<(), CannotRun> {
         };
     }
     let mut found_but_not_executable = false;
-    for dir in std::env::split_paths(path.unwrap_or_default()) {
+    // Without PATH, execvp searches the system's default path.
+    let path = path.unwrap_or(OsStr::new("/bin:/usr/bin"));
+    for dir in std::env::split_paths(path) {
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {

@@ -23,7 +23,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, OwnedFd};
 use std::thread::JoinHandle;
 
-use rustix::process::{Pid, PidfdFlags, Signal};
+use rustix::process::{Pid, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGWINCH};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::{Handle, SignalsInfo};
@@ -59,7 +59,7 @@ impl Catcher {
     /// Forwards what arrives (and arrived already) to the child.
     pub fn forward(self, child: &std::process::Child, resize: Resize) -> Forwarder {
         let pid = Pid::from_child(child);
-        let pidfd = rustix::process::pidfd_open(pid, PidfdFlags::empty()).ok();
+        let target = Target::of(pid);
         let terminal = File::open("/dev/tty").ok();
         // A hung-up terminal can no longer be asked: go by how it was.
         let was_foreground = in_foreground(terminal.as_ref()).unwrap_or(false);
@@ -84,10 +84,7 @@ impl Catcher {
                     continue;
                 };
                 // The child may be gone already: nothing to do then.
-                let _ = match &pidfd {
-                    Some(fd) => rustix::process::pidfd_send_signal(fd, sig),
-                    None => rustix::process::kill_process(pid, sig),
-                };
+                target.send(sig);
             }
         });
         Forwarder {
@@ -104,6 +101,32 @@ impl Forwarder {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The child, by pidfd where the kernel has them (Linux 5.3), else by pid.
+struct Target {
+    pid: Pid,
+    #[cfg(target_os = "linux")]
+    pidfd: Option<OwnedFd>,
+}
+
+impl Target {
+    fn of(pid: Pid) -> Self {
+        Self {
+            pid,
+            #[cfg(target_os = "linux")]
+            pidfd: rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok(),
+        }
+    }
+
+    fn send(&self, sig: Signal) {
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = &self.pidfd {
+            let _ = rustix::process::pidfd_send_signal(fd, sig);
+            return;
+        }
+        let _ = rustix::process::kill_process(self.pid, sig);
     }
 }
 

@@ -8,8 +8,23 @@ mod expiring;
 mod export;
 mod get;
 mod import;
+#[cfg(unix)]
 mod run;
 mod secrets;
+
+/// `coffer run` needs Unix signals, process groups and pseudo-terminals.
+#[cfg(not(unix))]
+mod run {
+    use crate::args::{Global, RunArgs};
+    use crate::cmd::Outcome;
+    use crate::error::{CliError, CliResult};
+
+    pub fn run(_: &Global, _: &RunArgs) -> CliResult<Outcome> {
+        Err(CliError::usage(
+            "coffer run is not available on this system yet: use coffer get",
+        ))
+    }
+}
 mod usage;
 
 use crate::args::{Cli, Command};
