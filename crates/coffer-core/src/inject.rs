@@ -113,6 +113,7 @@ impl Injection {
     pub fn too_short_to_mask(&self) -> Vec<&str> {
         self.variables
             .iter()
+            // Exposed to measure it, never shown.
             .filter(|v| v.secret && !crate::mask::maskable(v.value.expose_secret().as_bytes()))
             .map(|v| v.name.as_str())
             .collect()
@@ -188,6 +189,7 @@ impl Request {
             .map_err(|e| Error::invalid(format!("env file {e}")))?;
         for a in lines {
             let origin = Origin::Line(a.line);
+            // Exposed to tell a reference from a plain value.
             let value = a.value.expose_secret();
             let source = match value.strip_prefix(REFERENCE_PREFIX) {
                 Some(r) => match reference(r, '#', origin) {
@@ -356,6 +358,7 @@ impl Request {
             } else if let Some(why) = refusal(&var.name, &self.allowed) {
                 problems.push(format!("{} ({}): {why}", var.name, origins[i]));
             }
+            // Exposed to check the value can be an environment variable.
             if var.value.expose_secret().contains('\0') {
                 problems.push(format!(
                     "{} ({}): the value contains a NUL byte, which no environment variable can hold",

@@ -96,6 +96,7 @@ pub fn run(g: &Global, a: &RunArgs) -> CliResult<Outcome> {
     let set: Vec<(&str, &OsStr)> = injection
         .variables
         .iter()
+        // Exposed to put the value in the command's environment, as asked.
         .map(|v| (v.name.as_str(), OsStr::new(v.value.expose_secret())))
         .collect();
     if path_may_change {
@@ -125,6 +126,7 @@ pub fn run(g: &Global, a: &RunArgs) -> CliResult<Outcome> {
             Masker::new(
                 injection
                     .secret_values()
+                    // Exposed to search the command's output for it.
                     .map(|v| v.expose_secret().as_bytes()),
             )
         };
