@@ -545,3 +545,26 @@ fn references_resolve_for_the_caller_and_the_department() {
         "the same answer as get"
     );
 }
+
+#[test]
+fn standard_input_goes_to_the_command() {
+    let env = vault();
+    for mask in ["--mask", "--no-mask"] {
+        let out = env
+            .cmd(&[
+                "run",
+                mask,
+                "--set",
+                "T=TOKEN",
+                "--",
+                "sh",
+                "-c",
+                "cat > in.txt",
+            ])
+            .signed_in_as(OWNER)
+            .stdin("line one\nline two\n")
+            .run();
+        out.ok();
+        assert_eq!(read(&env.home().join("in.txt")), "line one\nline two\n");
+    }
+}
