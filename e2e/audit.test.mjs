@@ -104,14 +104,14 @@ describe("the audit screen", () => {
     assert.equal(await textOf(b, "audit-export-path"), file);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const table = parseCsv(readFileSync(file, "utf8"));
-    assert.deepEqual(table[0], ["seq", "time", "user", "action", "secret_id", "key", "field", "subject", "outcome", "authentic"]);
+    assert.deepEqual(table[0], ["seq", "time", "user", "action", "secret_id", "key", "field", "program", "subject", "outcome", "authentic"]);
     const body = table.slice(1);
     assert.deepEqual(
       body.map((r) => Number(r[0])),
       shownRows.map((r) => r.seq),
       "the file's rows are the rows shown",
     );
-    assert.ok(body.every((r) => r[2] === "mia" && r[3] === "get" && r[8] === "ok" && r[9] === "yes"));
+    assert.ok(body.every((r) => r[2] === "mia" && r[3] === "get" && r[9] === "ok" && r[10] === "yes"));
     assert.deepEqual(body.map((r) => r[5]).sort(), ["API_TOKEN", "DB_PASSWORD"]);
   });
 

@@ -104,7 +104,22 @@ pub enum Command {
     Export(ExportArgs),
     /// Import secrets from secrets.json, .env, KeePassXC (CSV or .kdbx) or Bitwarden (JSON or CSV), all or nothing
     Import(ImportArgs),
+    /// Run a command with secrets in its environment, masked in its output
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
 }
+
+const RUN_AFTER_HELP: &str = "\
+Examples:
+  coffer run --env-file .env.coffer -- ./manage.py migrate
+  coffer run --set PGPASSWORD=DB:password --set API_=STRIPE:* -- psql -h db
+
+An env file holds VAR=coffer:KEY and VAR=coffer:KEY#field references (and
+plain VAR=value lines, passed as they are). Every key is resolved as `coffer
+get` resolves it; if any finds nothing, the command does not start (exit 1).
+The command's exit status is coffer's (128 + N when killed by signal N; 127
+command not found; 126 not executable). Masked output is best effort: a
+value the command transforms (base64, URL-encoded) is not recognised.";
 
 #[derive(Args)]
 pub struct InitArgs {
@@ -473,7 +488,7 @@ pub struct AuditArgs {
     /// Only this action (sign-in, sign-in-failed, reveal, copy, get, create, update, restore,
     /// delete, activate, deactivate, usage-add, usage-remove, import, export, user-add,
     /// user-role, user-memberships, user-disable, user-enable, department-add,
-    /// department-rename, device-revoke)
+    /// department-rename, device-revoke, run)
     #[arg(long, value_name = "ACTION")]
     pub action: Option<String>,
     /// Only entries about this secret
@@ -488,6 +503,31 @@ pub struct AuditArgs {
     /// At most this many entries, newest first
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub limit: u32,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// An env file: VAR=coffer:KEY or VAR=coffer:KEY#field references, and plain VAR=value lines
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Set VAR from a secret (repeat): VAR=KEY, VAR=KEY:FIELD, or PREFIX_=KEY:* for every field as PREFIX_FIELD
+    #[arg(long = "set", value_name = "VAR=KEY[:FIELD]")]
+    pub sets: Vec<String>,
+    /// Resolve within this department (you must belong to it)
+    #[arg(long, value_name = "CODE")]
+    pub department: Option<String>,
+    /// Replace the secrets' values in the command's output with <concealed by coffer> [default: when stdout is not a terminal]
+    #[arg(long, overrides_with = "no_mask")]
+    pub mask: bool,
+    /// Pass the command's output on untouched
+    #[arg(long, overrides_with = "mask")]
+    pub no_mask: bool,
+    /// Allow setting this guarded variable (PATH, HOME, SHELL, IFS, ENV, BASH_ENV, LD_*, DYLD_*, XDG_*, LC_*) (repeat)
+    #[arg(long, value_name = "NAME")]
+    pub allow_override: Vec<String>,
+    /// The command and its arguments (after --)
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args)]

@@ -65,6 +65,12 @@ pub fn exit_status(code: ErrorCode) -> u8 {
 
 /// Writes the error to stderr and returns the exit code to end with.
 pub fn report(err: &CliError, json: bool) -> ExitCode {
+    print(err, json);
+    ExitCode::from(exit_status(err.0.code))
+}
+
+/// Writes the error to stderr, as one line.
+pub fn print(err: &CliError, json: bool) {
     // One line, whatever the message holds.
     let body = ApiError {
         message: err.0.message.replace(['\n', '\r'], " "),
@@ -75,7 +81,6 @@ pub fn report(err: &CliError, json: bool) -> ExitCode {
     } else {
         eprintln!("coffer: {}", body.message);
     }
-    ExitCode::from(exit_status(body.code))
 }
 
 /// A warning that does not stop the command.

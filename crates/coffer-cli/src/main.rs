@@ -2,9 +2,12 @@
 //!
 //! main parses, runs one command, and turns the outcome into an exit
 //! status; `args` declares the command line, `session` and `password` sign
-//! the user in, `cmd` holds the commands, `output` and `dates` format.
+//! the user in, `cmd` holds the commands, `child` runs the command of
+//! `coffer run`, `output` and `dates` format.
 
 mod args;
+#[cfg(unix)]
+mod child;
 mod cmd;
 mod dates;
 mod error;
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     match cmd::run(&cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NothingFound) => ExitCode::from(1),
+        Ok(Outcome::Exit(status)) => ExitCode::from(status),
         Err(e) => error::report(&e, cli.global.json),
     }
 }

@@ -1030,12 +1030,14 @@ pub enum AuditAction {
     DepartmentAdd,
     DepartmentRename,
     DeviceRevoke,
+    /// `coffer run` put the secret in a command's environment.
+    Run,
 }
 
 impl AuditAction {
     /// Every action, in a fixed order: an action's place here is its code
     /// in the log, so new actions go at the end.
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::Reveal,
@@ -1059,6 +1061,7 @@ impl AuditAction {
         Self::DepartmentAdd,
         Self::DepartmentRename,
         Self::DeviceRevoke,
+        Self::Run,
     ];
 
     /// The name the CLI takes and prints (`sign-in`, `usage-add`, ...).
@@ -1087,6 +1090,7 @@ impl AuditAction {
             Self::DepartmentAdd => "department-add",
             Self::DepartmentRename => "department-rename",
             Self::DeviceRevoke => "device-revoke",
+            Self::Run => "run",
         }
     }
 
@@ -1122,8 +1126,12 @@ pub struct AuditEntry {
     /// The secret's key, when the reader may know it (the actor, the
     /// admins and the owner; for a private secret, its creator alone).
     pub key: Option<String>,
-    /// The field copied, for a copy of one field.
+    /// The field copied, for a copy of one field (or injected, for a run
+    /// that took one field).
     pub field: Option<String>,
+    /// For a run: the program's file name (never its arguments, which may
+    /// hold secrets), readable by whoever may read the key.
+    pub program: Option<String>,
     /// The user or department an administrative action was about.
     pub subject: Option<String>,
     /// `None` when it went through; otherwise why it was refused.

@@ -33,6 +33,8 @@ use crate::wire::{Reader, Writer};
 const BODY_V1: u8 = b'L';
 const STORED_V1: u8 = b'l';
 const DETAIL_V1: u8 = b'D';
+/// With the program a `run` injected the secret into.
+const DETAIL_V2: u8 = b'E';
 const PURPOSE: &str = "audit-entry";
 
 /// An event to record, as an operation sees it.
@@ -63,6 +65,7 @@ impl Event {
         Self::new(action).secret(id).detail(Detail {
             key: key.to_string(),
             field: None,
+            program: None,
             private,
         })
     }
@@ -73,6 +76,7 @@ impl Event {
         Self::new(action).detail(Detail {
             key: key.to_string(),
             field: None,
+            program: None,
             private: false,
         })
     }
@@ -81,6 +85,14 @@ impl Event {
     pub(crate) fn field(mut self, name: &str) -> Self {
         if let Some(d) = self.detail.as_mut() {
             d.field = Some(name.to_string());
+        }
+        self
+    }
+
+    /// Names the program a `run` injected the secret into.
+    pub(crate) fn program(mut self, name: &str) -> Self {
+        if let Some(d) = self.detail.as_mut() {
+            d.program = Some(name.to_string());
         }
         self
     }
@@ -106,11 +118,13 @@ impl Event {
     }
 }
 
-/// What only some may read: the key name, and a copied field's name.
+/// What only some may read: the key name, a copied field's name, and the
+/// program a `run` was for.
 #[derive(Clone)]
 pub(crate) struct Detail {
     pub key: String,
     pub field: Option<String>,
+    pub program: Option<String>,
     /// The secret is private: sealed to the actor alone.
     pub private: bool,
 }
@@ -262,25 +276,50 @@ fn detail_aad<'a>(vault_id: &'a str, seq: i64, recipient: i64) -> Aad<'a> {
     Aad::new("audit_log", seq, "detail", recipient).with_extra(vault_id.as_bytes())
 }
 
+/// A detail's plaintext: version 1 (key, field) unless it names a program.
 fn encode_detail(d: &Detail) -> zeroize::Zeroizing<Vec<u8>> {
-    let mut w = Writer::new(DETAIL_V1, 16 + d.key.len());
-    w.str(&d.key);
-    match &d.field {
-        Some(f) => w.u8(1).str(f),
-        None => w.u8(0),
+    let version = if d.program.is_some() {
+        DETAIL_V2
+    } else {
+        DETAIL_V1
     };
+    let mut w = Writer::new(version, 16 + d.key.len());
+    w.str(&d.key);
+    let optional = |w: &mut Writer, text: Option<&str>| {
+        match text {
+            Some(text) => w.u8(1).str(text),
+            None => w.u8(0),
+        };
+    };
+    optional(&mut w, d.field.as_deref());
+    if d.program.is_some() {
+        optional(&mut w, d.program.as_deref());
+    }
     w.finish()
 }
 
-fn decode_detail(bytes: &[u8]) -> Option<(String, Option<String>)> {
-    let mut r = Reader::new(bytes, DETAIL_V1)?;
+struct Opened {
+    key: String,
+    field: Option<String>,
+    program: Option<String>,
+}
+
+fn decode_detail(bytes: &[u8]) -> Option<Opened> {
+    let v2 = bytes.first() == Some(&DETAIL_V2);
+    let mut r = Reader::new(bytes, if v2 { DETAIL_V2 } else { DETAIL_V1 })?;
     let key = r.str()?.to_string();
-    let field = match r.u8()? {
-        0 => None,
-        1 => Some(r.str()?.to_string()),
-        _ => return None,
+    let mut optional = || match r.u8()? {
+        0 => Some(None),
+        1 => Some(Some(r.str()?.to_string())),
+        _ => None,
     };
-    r.done((key, field))
+    let field = optional()?;
+    let program = if v2 { optional()? } else { None };
+    r.done(Opened {
+        key,
+        field,
+        program,
+    })
 }
 
 /// Who may read a detail: the actor, and (unless the secret is private)
@@ -578,7 +617,8 @@ pub(crate) fn read(
             }
             _ => name(id),
         });
-        let (key, field) = detail.map_or((None, None), |(k, f)| (Some(k), f));
+        let (key, field, program) =
+            detail.map_or((None, None, None), |d| (Some(d.key), d.field, d.program));
         out.push(AuditEntry {
             seq: row.seq,
             at: row.at,
@@ -587,6 +627,7 @@ pub(crate) fn read(
             secret_id: row.secret,
             key,
             field,
+            program,
             subject,
             outcome: outcome_of(row.outcome).flatten(),
             authentic,
@@ -959,5 +1000,28 @@ mod tests {
             &[super::Event::new(action)],
         )
         .expect("forge");
+    }
+
+    /// Entries written before `run` existed keep their format (version 1);
+    /// a run's detail adds the program (version 2); both open.
+    #[test]
+    fn details_of_both_versions_open() {
+        use super::{DETAIL_V1, DETAIL_V2, Detail, decode_detail, encode_detail};
+        for (program, version) in [(None, DETAIL_V1), (Some("psql"), DETAIL_V2)] {
+            let d = Detail {
+                key: "DB_PASSWORD".into(),
+                field: Some("password".into()),
+                program: program.map(String::from),
+                private: false,
+            };
+            let bytes = encode_detail(&d);
+            assert_eq!(bytes[0], version);
+            let o = decode_detail(&bytes).expect("opens");
+            assert_eq!(
+                (o.key.as_str(), o.field.as_deref(), o.program.as_deref()),
+                ("DB_PASSWORD", Some("password"), program)
+            );
+            assert!(decode_detail(&bytes[..bytes.len() - 1]).is_none());
+        }
     }
 }

@@ -9,7 +9,9 @@
 //!
 //! 1. `crypto` (the only module that touches raw primitives), `error`,
 //!    `time`, `api` (every type that crosses IPC or `--json`), `redact`,
-//!    `dotenv` (a secret as `.env` lines), `private_file` (files only
+//!    `dotenv` (reading and writing `.env` files), `mask` (hiding values
+//!    in a stream of output), `inject` (a command's variables from
+//!    references), `private_file` (files only
 //!    their owner can read), `plain` (the plaintexts
 //!    Coffer encrypts), `wire` and `codec` (their binary encodings).
 //! 2. `store`: every SQL statement, behind the `Store` trait.
@@ -44,10 +46,12 @@ mod export;
 pub mod fuzzing;
 mod history;
 mod import;
+pub mod inject;
 mod keys;
 mod legacy;
 mod listing;
 mod lookup;
+pub mod mask;
 mod plain;
 mod policy;
 pub mod prefs;

@@ -11,6 +11,7 @@ use crate::api::{AuditAction, Candidate, Explanation, SecretValue};
 use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
+use crate::inject::{Injection, Request};
 use crate::policy::{Actor, Use};
 use crate::record::{self, Secret};
 use crate::resolve::{self, Context, Facts, Outcome};
@@ -94,13 +95,20 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
     })
 }
 
+/// The winner of a lookup, opened.
+struct Found {
+    id: i64,
+    private: bool,
+    value: SecretValue,
+}
+
 /// The value of the most specific secret with this key for the signed-in
-/// user, or `None` when nothing matches (SPEC §3).
-pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<SecretValue>> {
+/// user (SPEC §3), without a word in the audit log: the callers record
+/// what the lookup was for.
+fn find(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<Found>> {
     let actor = cx.actor().clone();
     let found = lookup(cx, key, department, &actor)?;
     let Some(w) = found.outcome.winner else {
-        cx.record(Event::asked(AuditAction::Get, key).refused(ErrorCode::NotFound));
         return Ok(None);
     };
     let secret = &found.rows[w];
@@ -109,12 +117,83 @@ pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Op
         .check_use(&h.scope(), &h.state(), Use::Get, cx.now())?;
     let dek = record::require_dek(cx, secret)?;
     let mut fields = record::open_fields(&dek, secret)?.into_revealed();
-    cx.record(Event::about(AuditAction::Get, h.secret_id, key, h.private));
-    Ok(Some(if fields.len() == 1 {
-        SecretValue::Single(fields.remove(0))
-    } else {
-        SecretValue::Fields(fields)
+    Ok(Some(Found {
+        id: h.secret_id,
+        private: h.private,
+        value: if fields.len() == 1 {
+            SecretValue::Single(fields.remove(0))
+        } else {
+            SecretValue::Fields(fields)
+        },
     }))
+}
+
+/// The value of the most specific secret with this key for the signed-in
+/// user, or `None` when nothing matches (SPEC §3).
+pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<SecretValue>> {
+    Ok(match find(cx, key, department)? {
+        Some(f) => {
+            cx.record(Event::about(AuditAction::Get, f.id, key, f.private));
+            Some(f.value)
+        }
+        None => {
+            cx.record(Event::asked(AuditAction::Get, key).refused(ErrorCode::NotFound));
+            None
+        }
+    })
+}
+
+/// Every key of a `run` request looked up by the same rule as `get`, and
+/// the variables built from them. The log gets one `run` entry per secret
+/// injected (its key, the one field taken if so, and the program's name),
+/// only when the command is about to start; when it is not, one refused
+/// entry per key that found nothing. The outer error is the vault's; the
+/// inner one the request's (committed, so its refusals stay recorded).
+pub(crate) fn inject(
+    cx: &mut Cx,
+    request: &Request,
+    department: Option<&str>,
+    program: &str,
+) -> Result<Result<Injection>> {
+    let keys = request.keys();
+    // Per key: the winner's (id, private), and its value.
+    let mut ids = Vec::with_capacity(keys.len());
+    let mut values = Vec::with_capacity(keys.len());
+    for key in &keys {
+        match find(cx, key, department)? {
+            Some(f) => {
+                ids.push(Some((f.id, f.private)));
+                values.push(Some(f.value));
+            }
+            None => {
+                ids.push(None);
+                values.push(None);
+            }
+        }
+    }
+    let injection = request.resolve(&values);
+    match &injection {
+        Ok(_) => {
+            for (key, (id, private)) in keys.iter().zip(&ids).filter_map(|(k, i)| Some((k, (*i)?)))
+            {
+                let mut event = Event::about(AuditAction::Run, id, key, private).program(program);
+                if let Some(field) = request.field_of(key) {
+                    event = event.field(field);
+                }
+                cx.record(event);
+            }
+        }
+        Err(_) => {
+            for key in request.missing_keys(&values) {
+                cx.record(
+                    Event::asked(AuditAction::Run, key)
+                        .program(program)
+                        .refused(ErrorCode::NotFound),
+                );
+            }
+        }
+    }
+    Ok(injection)
 }
 
 /// Every candidate for `key`, which one wins and the rule that decided,

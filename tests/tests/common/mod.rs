@@ -185,6 +185,18 @@ impl Run {
             .env("COFFER_PASSWORD", password_of(user))
     }
 
+    /// Starts it with every stream piped, for tests that talk to it (or
+    /// signal it) while it runs.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.what))
+    }
+
     pub fn run(mut self) -> Out {
         self.cmd
             .stdin(if self.stdin.is_some() {
@@ -279,7 +291,9 @@ impl Env {
             .map(|a| quote(&a))
             .collect();
         let mut cmd = self.command(Path::new("script"));
-        cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+        // `exec`: coffer itself leads the terminal's session and is in its
+        // foreground group, as when a person starts it from a shell.
+        cmd.args(["-qec", &format!("exec {}", line.join(" ")), "/dev/null"]);
         Run {
             cmd,
             stdin: None,

@@ -24,9 +24,15 @@ action: AuditAction | null, secret_id: number | null,
  */
 key: string | null, 
 /**
- * The field copied, for a copy of one field.
+ * The field copied, for a copy of one field (or injected, for a run
+ * that took one field).
  */
 field: string | null, 
+/**
+ * For a run: the program's file name (never its arguments, which may
+ * hold secrets), readable by whoever may read the key.
+ */
+program: string | null, 
 /**
  * The user or department an administrative action was about.
  */

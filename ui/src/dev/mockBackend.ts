@@ -77,6 +77,7 @@ function auditFixture(n: number): AuditEntry[] {
       secret_id: aboutSecret ? (i % 40) + 1 : null,
       key: aboutSecret ? `${(WORDS[i % WORDS.length] ?? "db").toUpperCase()}_${KINDS[i % KINDS.length]}` : null,
       field: action === "copy" ? "value" : null,
+      program: action === "run" ? "psql" : null,
       subject: null,
       outcome: action === "sign-in-failed" ? "auth_failed" : i % 17 === 0 ? "permission_denied" : null,
       authentic: true,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditQuery } from "../bindings/AuditQuery";
-import { auditCsv, csvField, fetchAllAudit, nextAuditPage, NO_FILTER } from "./audit";
+import { auditCsv, csvField, detailOf, fetchAllAudit, nextAuditPage, NO_FILTER } from "./audit";
 
 const entry = (seq: number, p: Partial<AuditEntry> = {}): AuditEntry => ({
   seq,
@@ -12,6 +12,7 @@ const entry = (seq: number, p: Partial<AuditEntry> = {}): AuditEntry => ({
   secret_id: 7,
   key: "DB_PASSWORD",
   field: null,
+  program: null,
   subject: null,
   outcome: null,
   authentic: true,
@@ -41,10 +42,19 @@ describe("auditCsv", () => {
   it("writes a quoted header and one line per entry, marking damaged entries", () => {
     const csv = auditCsv([entry(2, { key: "=cmd|' /C calc'!A0", outcome: "permission_denied" }), entry(1, { action: null, authentic: false, secret_id: null, key: null })]);
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe('"seq","time","user","action","secret_id","key","field","subject","outcome","authentic"');
+    expect(lines[0]).toBe('"seq","time","user","action","secret_id","key","field","program","subject","outcome","authentic"');
     expect(lines[1]).toBe('"2","2026-01-02T03:04:05.000Z","ana","reveal","7","\'=cmd|\' /C calc\'!A0","","","permission_denied","yes"');
-    expect(lines[2]).toBe('"1","2026-01-02T03:04:05.000Z","ana","unknown","","","","","ok","DAMAGED"');
+    expect(lines[2]).toBe('"1","2026-01-02T03:04:05.000Z","ana","unknown","","","","","","ok","DAMAGED"');
     expect(lines[3]).toBe("");
+  });
+});
+
+describe("detailOf", () => {
+  it("names the field, the program of a run, or the subject", () => {
+    expect(detailOf(entry(1, { action: "copy", field: "value" }))).toBe("field value");
+    expect(detailOf(entry(1, { action: "run", field: "password", program: "psql" }))).toBe("field password, program psql");
+    expect(detailOf(entry(1, { action: "run", program: "psql" }))).toBe("program psql");
+    expect(detailOf(entry(1, { action: "user-add", secret_id: null, key: null, subject: "bruno" }))).toBe("bruno");
   });
 });
 

@@ -30,6 +30,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "department-add": "Department added",
   "department-rename": "Department renamed",
   "device-revoke": "Device revoked",
+  run: "Injected (coffer run)",
 };
 
 export const AUDIT_ACTIONS = Object.keys(ACTION_LABELS) as AuditAction[];
@@ -79,10 +80,13 @@ export function actionLabel(a: AuditAction | null): string {
   return a === null ? "Unknown (damaged)" : ACTION_LABELS[a];
 }
 
-/** The detail column: the field copied, or the user or department acted on. */
+/** The detail column: the field copied (or injected), the program a run was for, or the user or department acted on. */
 export function detailOf(e: AuditEntry): string {
-  if (e.field !== null) return `field ${e.field}`;
-  return e.subject ?? "";
+  const parts: string[] = [];
+  if (e.field !== null) parts.push(`field ${e.field}`);
+  if (e.program !== null) parts.push(`program ${e.program}`);
+  if (parts.length === 0 && e.subject !== null) parts.push(e.subject);
+  return parts.join(", ");
 }
 
 /**
@@ -96,7 +100,7 @@ export function csvField(value: string | number | null): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-export const CSV_HEADER = ["seq", "time", "user", "action", "secret_id", "key", "field", "subject", "outcome", "authentic"];
+export const CSV_HEADER = ["seq", "time", "user", "action", "secret_id", "key", "field", "program", "subject", "outcome", "authentic"];
 
 /** The export: a header line, then one line per entry (times in ISO 8601 UTC), CRLF-separated. */
 export function auditCsv(entries: readonly AuditEntry[]): string {
@@ -111,6 +115,7 @@ export function auditCsv(entries: readonly AuditEntry[]): string {
         e.secret_id,
         e.key,
         e.field,
+        e.program,
         e.subject,
         e.outcome ?? "ok",
         e.authentic ? "yes" : "DAMAGED",

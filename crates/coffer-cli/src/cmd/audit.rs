@@ -72,11 +72,15 @@ fn row(e: &AuditEntry) -> Vec<String> {
         (None, Some(key)) => clean(key),
         (None, None) => String::new(),
     };
-    let detail = match (&e.field, &e.subject) {
+    let mut detail = match (&e.field, &e.subject) {
         (Some(f), _) => format!("field {}", clean(f)),
         (None, Some(s)) => clean(s),
         (None, None) => String::new(),
     };
+    if let Some(p) = &e.program {
+        let sep = if detail.is_empty() { "" } else { ", " };
+        detail = format!("{detail}{sep}program {}", clean(p));
+    }
     let outcome = match (e.authentic, e.outcome) {
         (false, _) => "DAMAGED".to_string(),
         (true, None) => "ok".to_string(),

@@ -8,7 +8,23 @@ mod expiring;
 mod export;
 mod get;
 mod import;
+#[cfg(unix)]
+mod run;
 mod secrets;
+
+/// `coffer run` needs Unix signals, process groups and pseudo-terminals.
+#[cfg(not(unix))]
+mod run {
+    use crate::args::{Global, RunArgs};
+    use crate::cmd::Outcome;
+    use crate::error::{CliError, CliResult};
+
+    pub fn run(_: &Global, _: &RunArgs) -> CliResult<Outcome> {
+        Err(CliError::usage(
+            "coffer run is not available on this system yet: use coffer get",
+        ))
+    }
+}
 mod usage;
 
 use crate::args::{Cli, Command};
@@ -19,6 +35,8 @@ pub enum Outcome {
     Done,
     /// `get` found nothing: exit 1 with empty output.
     NothingFound,
+    /// `run`: the command's own exit status.
+    Exit(u8),
 }
 
 pub fn run(cli: &Cli) -> CliResult<Outcome> {
@@ -55,6 +73,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Audit(a) => audit::audit(g, a),
         Command::Export(a) => export::export(g, a),
         Command::Import(a) => import::import(g, a),
+        Command::Run(a) => return run::run(g, a),
     }
     .map(|()| Outcome::Done)
 }

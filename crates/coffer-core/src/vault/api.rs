@@ -16,6 +16,7 @@ use crate::api::{
 use crate::audit::{self, Event};
 use crate::device::{self, CredentialStore};
 use crate::error::{Error, Result};
+use crate::inject::{Injection, Request};
 use crate::trust::{self, fingerprint};
 use crate::users::Enrollment;
 use crate::{account, expiry, export, history, import, lookup, secrets, usages, users, validate};
@@ -261,6 +262,20 @@ impl Vault {
         validate::secret_key(key)?;
         let out = self.audited_read(|cx| lookup::get(cx, key, department));
         self.refused(out, Event::asked(AuditAction::Get, key))
+    }
+
+    /// The variables of a `run` request for the signed-in user, every key
+    /// resolved as [`Self::get_secret`] does (SPEC §3), in one transaction.
+    /// `program` is the command's file name, for the audit log (never its
+    /// arguments). Fails, naming every problem, when any reference found
+    /// nothing (`NotFound`) or is ambiguous or refused (`InvalidInput`).
+    pub fn inject(
+        &mut self,
+        request: &Request,
+        department: Option<&str>,
+        program: &str,
+    ) -> Result<Injection> {
+        self.audited_read(|cx| lookup::inject(cx, request, department, program))?
     }
 
     /// Every candidate for `key`, which one wins and the rule that decided,

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 
@@ -61,7 +62,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>> {
     for (i, (key, member)) in doc.0.into_iter().enumerate() {
         let number = i as u32 + 1;
         let entry = match member {
-            Member::Value(v) => single(number, None, &key, v)?,
+            Member::Value(v) => single(number, None, &key, SecretString::from(v))?,
             Member::Fields(fields) => {
                 let mut b = Builder::new(number, None);
                 if fields.0.is_empty() {

@@ -232,10 +232,14 @@ impl Builder {
 
 /// A single-value entry (`.env`, a string in `secrets.json`): the key as
 /// written, one field named `value`.
-pub(crate) fn single(number: u32, line: Option<u32>, key: &str, value: String) -> Result<Entry> {
+pub(crate) fn single(
+    number: u32,
+    line: Option<u32>,
+    key: &str,
+    value: SecretString,
+) -> Result<Entry> {
     let at = place(number, line);
     validate::secret_key(key).map_err(|e| bad(&at, e))?;
-    let value = SecretString::from(value);
     validate::field_value(&value).map_err(|e| bad(&at, e))?;
     Ok(Entry {
         number,
