@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::access::{self, Labels, scope_of};
-use crate::api::{AuditAction, Candidate, Explanation, SecretValue};
+use crate::api::{AuditAction, Candidate, Explanation, SecretId, SecretValue};
 use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
@@ -97,6 +97,15 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
 /// The value of the most specific secret with this key for the signed-in
 /// user, or `None` when nothing matches (SPEC §3).
 pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<SecretValue>> {
+    Ok(get_with_id(cx, key, department)?.map(|(_, value)| value))
+}
+
+/// [`get`], with the id of the secret that answered.
+pub(crate) fn get_with_id(
+    cx: &mut Cx,
+    key: &str,
+    department: Option<&str>,
+) -> Result<Option<(SecretId, SecretValue)>> {
     let actor = cx.actor().clone();
     let found = lookup(cx, key, department, &actor)?;
     let Some(w) = found.outcome.winner else {
@@ -110,11 +119,12 @@ pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Op
     let dek = record::require_dek(cx, secret)?;
     let mut fields = record::open_fields(&dek, secret)?.into_revealed();
     cx.record(Event::about(AuditAction::Get, h.secret_id, key, h.private));
-    Ok(Some(if fields.len() == 1 {
+    let value = if fields.len() == 1 {
         SecretValue::Single(fields.remove(0))
     } else {
         SecretValue::Fields(fields)
-    }))
+    };
+    Ok(Some((h.secret_id, value)))
 }
 
 /// Every candidate for `key`, which one wins and the rule that decided,
