@@ -207,3 +207,30 @@ def test_bad_arguments(crew):
             v.create("BAD", {"a": "1"}, plain=["b"])
         with pytest.raises(TypeError):
             v.delete(3.5)
+
+
+def test_errors_mirror_the_cli(crew):
+    """The same refusal from the CLI (`--json`) and from Python: the same
+    code, and the exception's exit_code is the CLI's exit status."""
+    import json
+
+    with open_as(crew, OWNER) as owner:
+        owner_fin = owner.info("OWNER_FIN").id
+    cases = [
+        ("mia", None, ["rm", str(owner_fin)], lambda v: v.delete(owner_fin)),
+        ("mia", None, ["show", "999999"], lambda v: v.info(999999)),
+        ("mia", None, ["add", "BAD", "--value", "x", "--dept", "OPS"],
+         lambda v: v.create("BAD", "x", departments="OPS")),
+        ("mia", "wrong-password-5", ["list"], None),
+    ]
+    for user, password, args, call in cases:
+        out = crew.run(user, "--json", *args, password=password, check=False)
+        body = json.loads(out.stderr.strip().splitlines()[-1])["error"]
+        with pytest.raises(coffer.CofferError) as e:
+            if call is None:
+                coffer.open(vault=crew.vault, user=user, password=password)
+            else:
+                with open_as(crew, user) as v:
+                    call(v)
+        assert (e.value.code, e.value.exit_code) == (body["code"], out.returncode), args
+        assert e.value.message == body["message"], args

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import getpass
+import os
 import sys
 import warnings
 from dataclasses import dataclass, field as _field
@@ -214,13 +215,15 @@ def _sign_in(vault, user, password, password_file, prompt: bool):
         if why is not None:
             if e.device_error is not None:
                 raise e.device_error from None
-            raise NoCredentials(
+            err = NoCredentials(
                 f"no password for {name}: set COFFER_PASSWORD (or pass password= or "
                 f"password_file=), or remember this device once with "
                 f"`coffer login --user {name} --remember`; coffer does not prompt "
                 f"because {why}",
                 code=e.code,
-            ) from None
+            )
+            err.user, err.vault = e.user, e.vault
+            raise err from None
         print(
             f"coffer: no COFFER_PASSWORD, password file or remembered device for {name}: "
             f"asking on this terminal (set COFFER_PASSWORD, or run "
@@ -232,11 +235,11 @@ def _sign_in(vault, user, password, password_file, prompt: bool):
 
 
 def open(
-    vault: Union[str, "Any", None] = None,
+    vault: Union[str, "os.PathLike[str]", None] = None,
     user: Optional[str] = None,
     *,
     password: Optional[str] = None,
-    password_file: Union[str, "Any", None] = None,
+    password_file: Union[str, "os.PathLike[str]", None] = None,
     prompt: bool = True,
 ) -> "Vault":
     """Opens the vault and signs in, for many calls; use it as a context
@@ -267,10 +270,10 @@ def get_secret(
     department_code: Optional[str] = None,
     *,
     field: Optional[str] = None,
-    vault: Union[str, "Any", None] = None,
+    vault: Union[str, "os.PathLike[str]", None] = None,
     user: Optional[str] = None,
     password: Optional[str] = None,
-    password_file: Union[str, "Any", None] = None,
+    password_file: Union[str, "os.PathLike[str]", None] = None,
     prompt: bool = True,
 ) -> Union[str, Dict[str, str], None]:
     """The value of the most specific secret ``key`` for you (SPEC §3): a
