@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-test}"
 SECONDS=0
-venv="${COFFER_PY_VENV:-target/py-venv}"
+venv="$(realpath -m "${COFFER_PY_VENV:-target/py-venv}")"
 # maturin: builds the wheel; pytest, pytest-asyncio: the suite and its
 # coroutine tests.
 tools=(maturin==1.16.0 pytest==9.2.0 pytest-asyncio==1.5.0)
@@ -37,7 +37,7 @@ fi
 features=()
 [ -n "${COFFER_PY_FEATURES:-}" ] && features=(--features "$COFFER_PY_FEATURES")
 # `maturin develop` installs into the active virtual environment.
-export VIRTUAL_ENV="$PWD/$venv"
+export VIRTUAL_ENV="$venv"
 
 case "$mode" in
   test)
