@@ -202,3 +202,21 @@ def test_missing_vault_is_an_error_not_a_new_vault(tmp_path):
         coffer.open(vault=tmp_path / "nothing-here.db", user="bruno", password="x")
     assert "coffer init" in str(e.value)
     assert not (tmp_path / "nothing-here.db").exists()
+
+
+def test_repeated_wrong_passwords_lock_with_a_wait(tmp_path):
+    from conftest import make_home
+
+    home = make_home(tmp_path)
+    home.user("eve", "member", "DEFAULT")
+    errors = []
+    for _ in range(5):
+        with pytest.raises(coffer.CofferError) as e:
+            coffer.open(vault=home.vault, user="eve", password="not-eves-password-4")
+        errors.append(e.value)
+    kinds = [type(e) for e in errors]
+    # Three free attempts, then a wait: the fifth comes too soon.
+    assert kinds[:4] == [coffer.AuthenticationFailed] * 4 and kinds[4] is coffer.VaultLocked
+    assert errors[3].retry_after and errors[4].retry_after
+    assert (errors[4].exit_code, errors[4].code) == (3, "locked")
+    assert all("not-eves-password-4" not in str(e) for e in errors)
