@@ -9,6 +9,10 @@
 # - 1,000 separate `coffer add` processes, vs `pass insert` and
 #   `keepassxc-cli add` (peers: 100 runs, scaled to 1,000);
 # - password unlock (calibrated Argon2id) with `coffer get`;
+# - Python: `get_secret` calls per second on an open `coffer.Vault` (device
+#   key, same vault and key as `coffer get`), and a one-shot
+#   `coffer.get_secret` (sign-in included), in the release build of
+#   crates/coffer-py (scripts/python.sh release);
 # - keystroke-to-repaint in the app's search box with 10,000 secrets
 #   (e2e/typing.test.mjs: the optimised app through WebDriver under Xvfb);
 # - the app's start to the painted table with 10,000 secrets and a
@@ -22,6 +26,7 @@ for tool in hyperfine pass gpg keepassxc-cli gnome-keyring-daemon dbus-run-sessi
 done
 cargo build --quiet --release -p coffer-cli
 cargo build --quiet --release -p coffer-core --example populate
+scripts/python.sh release
 out_dir="$PWD/target/bench"
 mkdir -p "$out_dir"
 work="$(mktemp -d)"
@@ -53,6 +58,29 @@ hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/get.md" --e
   -n "coffer get (device key, 10k secrets)" "$C get BENCH_04242" \
   -n "pass show" "pass show bench/KEY_42" \
   -n "keepassxc-cli show" "printf 'kdbx-pass\n' | keepassxc-cli show -q -s -a password $WORK/bench.kdbx KEY_7"
+# Python on an open vault: many calls, one sign-in (the device key).
+"$PY" - "$OUT/python.json" <<'PY'
+import json, statistics, sys, time
+import coffer
+key = "BENCH_04242"
+with coffer.open() as v:
+    assert v.get_secret(key) is not None
+    for _ in range(200):
+        v.get_secret(key)
+    rates = []
+    for _ in range(7):
+        n, start = 2000, time.perf_counter()
+        for _ in range(n):
+            v.get_secret(key)
+        rates.append(n / (time.perf_counter() - start))
+shots = []
+for _ in range(15):
+    start = time.perf_counter()
+    coffer.get_secret(key)
+    shots.append((time.perf_counter() - start) * 1000)
+json.dump({"calls_per_second": statistics.median(rates), "rates": rates,
+           "one_shot_ms": statistics.median(shots)}, open(sys.argv[1], "w"))
+PY
 hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/list.md" --export-json "$OUT/list.json" \
   -n "coffer list --search (10k secrets)" "$C list --search 'number 424'"
 COFFER_PASSWORD=bench-owner-password hyperfine --style basic --warmup 1 --runs 10 --export-markdown "$OUT/unlock.md" --export-json "$OUT/unlock.json" \
@@ -88,7 +116,7 @@ INSIDE
 
 env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/data" \
   XDG_CONFIG_HOME="$work/config" GNUPGHOME="$work/home/.gnupg" PASSWORD_STORE_DIR="$work/home/.password-store" \
-  COFFER_VAULT="$work/data/vault.db" ROOT="$PWD" WORK="$work" OUT="$out_dir" \
+  COFFER_VAULT="$work/data/vault.db" ROOT="$PWD" WORK="$work" OUT="$out_dir" PY="$PWD/target/py-venv/bin/python" \
   dbus-run-session -- bash "$work/inside.sh"
 
 # Typing in the app's search box, 10,000 secrets: the median keystroke-to-repaint,
@@ -134,6 +162,11 @@ import json, sys
 for f in ("get", "list", "unlock", "import"):
     for r in json.load(open(f"{sys.argv[1]}/{f}.json"))["results"]:
         print(f"- {r['command']}: {r['median'] * 1000:.1f}")
+p = json.load(open(f"{sys.argv[1]}/python.json"))
+get = json.load(open(f"{sys.argv[1]}/get.json"))["results"][0]["median"]
+print(f"- Python get_secret on an open coffer.Vault (device key, 10k secrets): {p['calls_per_second']:,.0f} calls/s"
+      f" ({1e6 / p['calls_per_second']:.0f} us a call; `coffer get`: {1 / get:,.0f} calls/s at {get * 1000:.1f} ms);"
+      f" one-shot coffer.get_secret, sign-in included: {p['one_shot_ms']:.1f}")
 try:
     t = json.load(open(f"{sys.argv[1]}/typing.json"))
     print(f"- app search, keystroke to repaint ({t['secrets']} secrets, release build): {t['repaint_median_ms']:.1f}"

@@ -4,7 +4,8 @@
 # again: each step checks first and does nothing when already done.
 #
 #   scripts/setup.sh build   # what `npm start` needs
-#   scripts/setup.sh test    # plus Xvfb, WebKitWebDriver, gnome-keyring, tauri-driver
+#   scripts/setup.sh test    # plus Xvfb, WebKitWebDriver, gnome-keyring, tauri-driver,
+#                            # and python3-venv/-dev for the Python package
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ mode="${1:-build}"
 build_packages=(build-essential pkg-config curl wget file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libxdo-dev libdbus-1-dev)
 test_packages=(xvfb xauth webkit2gtk-driver imagemagick x11-apps gnome-keyring dbus dbus-x11 libsecret-tools
-  keyutils xclip python3-dbusmock keepassxc)
+  keyutils xclip python3-dbusmock keepassxc python3-venv python3-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

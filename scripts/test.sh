@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: set up what is missing, then run every check and test:
 # formatting, lints, UI type check and unit tests, generated bindings,
-# Rust unit/integration/CLI/keyring/command-layer tests, and the
-# end-to-end tests of the real app through WebDriver under Xvfb.
+# Rust unit/integration/CLI/keyring/command-layer tests, the Python
+# package's pytest suite, and the end-to-end tests of the real app through
+# WebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -34,5 +35,9 @@ step "Build the app and the CLI" cargo build --workspace "${features[@]}"
 # No display and no session bus: tests that need either start their own.
 step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
   cargo test --workspace "${features[@]}"
+# The extension builds in the same target dir with coffer-core's features
+# from above (so the core is not compiled again), against the CLI just built.
+step "Python package (maturin, pytest)" env COFFER_PY_FEATURES=coffer-core/fuzzing \
+  COFFER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/coffer" scripts/python.sh test
 step "End-to-end tests of the real app (WebDriver, Xvfb)" scripts/e2e.sh
 printf '\n\033[1;32mAll tests passed.\033[0m\n' >&2

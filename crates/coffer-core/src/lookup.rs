@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::access::{self, Labels, scope_of};
-use crate::api::{AuditAction, Candidate, Explanation, SecretValue};
+use crate::api::{AuditAction, Candidate, Explanation, SecretId, SecretValue};
 use crate::audit::Event;
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
@@ -131,10 +131,19 @@ fn find(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<Found
 /// The value of the most specific secret with this key for the signed-in
 /// user, or `None` when nothing matches (SPEC §3).
 pub(crate) fn get(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<SecretValue>> {
+    Ok(get_with_id(cx, key, department)?.map(|(_, value)| value))
+}
+
+/// [`get`], with the id of the secret that answered.
+pub(crate) fn get_with_id(
+    cx: &mut Cx,
+    key: &str,
+    department: Option<&str>,
+) -> Result<Option<(SecretId, SecretValue)>> {
     Ok(match find(cx, key, department)? {
         Some(f) => {
             cx.record(Event::about(AuditAction::Get, f.id, key, f.private));
-            Some(f.value)
+            Some((f.id, f.value))
         }
         None => {
             cx.record(Event::asked(AuditAction::Get, key).refused(ErrorCode::NotFound));

@@ -278,6 +278,24 @@ impl Vault {
         self.audited_read(|cx| lookup::inject(cx, request, department, program))?
     }
 
+    /// [`Vault::get_secret`] with the metadata of the secret that answered,
+    /// read in the same transaction (for front ends that show which secret
+    /// a value came from, such as the Python package's `Vault.get`).
+    pub fn get_secret_with_summary(
+        &mut self,
+        key: &str,
+        department: Option<&str>,
+    ) -> Result<Option<(SecretSummary, SecretValue)>> {
+        validate::secret_key(key)?;
+        let out = self.audited_read(|cx| {
+            let Some((id, value)) = lookup::get_with_id(cx, key, department)? else {
+                return Ok(None);
+            };
+            Ok(Some((secrets::summary(cx, id)?, value)))
+        });
+        self.refused(out, Event::asked(AuditAction::Get, key))
+    }
+
     /// Every candidate for `key`, which one wins and the rule that decided,
     /// for the signed-in user or (admins) for `as_user`. Never values.
     pub fn explain(
