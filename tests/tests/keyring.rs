@@ -351,3 +351,40 @@ fn devices_are_listed_and_signed_out_from_another_machine() {
         "this machine stays signed in"
     );
 }
+
+#[test]
+fn passwd_on_a_terminal_asks_whether_to_sign_out_the_other_devices() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "v"]);
+    let (service_a, service_b) = (SecretService::start(), SecretService::start());
+    let home_b = tempfile::tempdir().expect("home b");
+    let b = other_machine(&env, home_b.path(), &service_b);
+    env.cmd(&["login", "--user", OWNER, "--remember"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &service_a.address)
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .ok();
+    b(&["login", "--user", OWNER, "--remember"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .ok();
+    let passwd = |answer: &str, old: &str, new: &str| {
+        env.in_terminal(&["passwd"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &service_a.address)
+            .env("COFFER_USER", OWNER)
+            .stdin(format!("{old}\n{new}\n{new}\n{answer}\n"))
+            .run()
+    };
+    // "n": the other machine stays signed in.
+    let kept = passwd("n", OWNER_PW, "owner-password-2");
+    assert!(
+        kept.ok().contains("other remembered devices"),
+        "{}",
+        kept.stdout
+    );
+    assert_eq!(b(&["get", "K"]).run().ok(), "v\n");
+    // Enter takes the default, which signs them out.
+    let out = passwd("", "owner-password-2", "owner-password-3");
+    assert!(out.ok().contains("signed out"), "{}", out.stdout);
+    b(&["get", "K"]).run().fails(4);
+}

@@ -55,7 +55,8 @@ fn a_restored_older_vault_is_refused_until_its_fingerprint_is_confirmed() {
             .stderr_json()["error"]["code"],
         "rollback"
     );
-    // A wrong code keeps it refused; the right one trusts it again.
+    // A wrong code changes nothing: the device still remembers what it saw,
+    // and the old copy is still refused.
     let wrong = env
         .cmd(&["trust", "reset", "--expect", "AAAA-BBBB-CCCC-DDDD-EEEE"])
         .run();
@@ -64,8 +65,56 @@ fn a_restored_older_vault_is_refused_until_its_fingerprint_is_confirmed() {
         "{}",
         wrong.stderr
     );
-    env.cmd(&["trust", "reset", "--expect", &fp.to_lowercase()])
-        .run()
-        .ok();
+    assert!(env.run(OWNER, &["get", "K"]).fails(5).contains("older"));
+    // The right code alone does not accept an older copy of the same vault
+    // (the fingerprint names the vault, not its age): it says what is lost.
+    let older = env
+        .cmd(&["trust", "reset", "--expect", &fp.to_lowercase()])
+        .run();
+    let msg = older.fails(5);
+    assert!(
+        msg.contains("older copy") && msg.contains("--accept-older"),
+        "{msg}"
+    );
+    assert!(env.run(OWNER, &["get", "K"]).fails(5).contains("older"));
+    // Both, and it is trusted again.
+    env.cmd(&[
+        "trust",
+        "reset",
+        "--expect",
+        &fp.to_lowercase(),
+        "--accept-older",
+    ])
+    .run()
+    .ok();
     assert_eq!(env.get(OWNER, "K", &[]).as_deref(), Some("old"));
+}
+
+#[test]
+fn a_replaced_vault_is_trusted_with_its_own_code_without_accept_older() {
+    let env = Env::new();
+    env.add(OWNER, &["K", "--value", "first"]);
+    let old_fp = fingerprint(&env.cmd(&["status", "--json"]).run());
+    // Another vault at the same place: its own root, its own code.
+    std::fs::remove_file(&env.vault).expect("remove");
+    let other = Env::new();
+    other.add(OWNER, &["K", "--value", "second"]);
+    std::fs::copy(&other.vault, &env.vault).expect("replace");
+    let refused = env.run(OWNER, &["get", "K"]);
+    assert!(
+        refused.fails(5).contains("trust reset"),
+        "{}",
+        refused.stderr
+    );
+    // The first vault's code does not fit the second.
+    let wrong = env.cmd(&["trust", "reset", "--expect", &old_fp]).run();
+    assert!(wrong.fails(5).contains("not the one given"));
+    assert!(
+        env.run(OWNER, &["get", "K"])
+            .fails(5)
+            .contains("trust reset")
+    );
+    let fp = fingerprint(&other.cmd(&["status", "--json"]).run());
+    env.cmd(&["trust", "reset", "--expect", &fp]).run().ok();
+    assert_eq!(env.get(OWNER, "K", &[]).as_deref(), Some("second"));
 }

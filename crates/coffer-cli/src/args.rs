@@ -156,9 +156,13 @@ pub struct LoginArgs {
 pub struct PasswdArgs {
     #[command(flatten)]
     pub password: NewPasswordArgs,
-    /// Also sign out every other device remembered for you
-    #[arg(long)]
+    /// Also sign out every other device remembered for you (asked on a
+    /// terminal when neither this nor --keep-other-devices is given)
+    #[arg(long, conflicts_with = "keep_other_devices")]
     pub sign_out_other_devices: bool,
+    /// Keep the other remembered devices signed in, without asking
+    #[arg(long)]
+    pub keep_other_devices: bool,
 }
 
 #[derive(Subcommand)]
@@ -182,6 +186,10 @@ pub enum TrustCommand {
         /// the vault is trusted again only if it matches
         #[arg(long, value_name = "CODE")]
         expect: String,
+        /// Trust it even though it is an older copy of the vault this device
+        /// saw (a backup restored on purpose): changes since are gone
+        #[arg(long)]
+        accept_older: bool,
     },
 }
 

@@ -7,7 +7,7 @@
 //! redirected fails fast with a message instead of hanging on a prompt.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 
 use coffer_core::{ExposeSecret, SecretString};
@@ -89,6 +89,41 @@ pub fn prompt(question: &str) -> CliResult<Option<SecretString>> {
     let answer = rpassword::prompt_password(question)
         .map_err(|e| CliError::usage(format!("cannot read from the terminal: {}", e.kind())))?;
     Ok(Some(SecretString::from(answer)))
+}
+
+/// Asks a yes-or-no question on the terminal; `None` when nobody can
+/// answer. An empty answer is `default`.
+pub fn ask_yes_no(question: &str, default: bool) -> CliResult<Option<bool>> {
+    if !can_prompt() {
+        return Ok(None);
+    }
+    let cannot =
+        |e: std::io::Error| CliError::usage(format!("cannot use the terminal: {}", e.kind()));
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(cannot)?;
+    let hint = if default { "[Y/n]" } else { "[y/N]" };
+    loop {
+        write!(tty, "{question} {hint} ").map_err(cannot)?;
+        tty.flush().map_err(cannot)?;
+        let mut answer = String::new();
+        let read = std::io::BufReader::new(&tty)
+            .take(256)
+            .read_line(&mut answer)
+            .map_err(cannot)?;
+        if read == 0 {
+            // The terminal closed: nobody answered.
+            return Ok(None);
+        }
+        match answer.trim().to_lowercase().as_str() {
+            "" => return Ok(Some(default)),
+            "y" | "yes" => return Ok(Some(true)),
+            "n" | "no" => return Ok(Some(false)),
+            _ => writeln!(tty, "Please answer y or n.").map_err(cannot)?,
+        }
+    }
 }
 
 /// Asks for a new password twice; `None` when nobody can answer.

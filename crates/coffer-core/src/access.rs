@@ -43,7 +43,7 @@ pub(crate) fn visible(cx: &mut Cx, id: SecretId) -> Result<Secret> {
     if !cx.actor().can_see(&secret.header.scope()) {
         return Err(Error::secret_not_found());
     }
-    cx.fresh(id, secret.header.revision)?;
+    cx.fresh(&secret.header)?;
     Ok(secret)
 }
 

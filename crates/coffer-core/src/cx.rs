@@ -15,8 +15,9 @@ use crate::crypto::{Hash, SymKey};
 use crate::error::{Error, Result};
 use crate::keys::{Identity, KeyCache, Sender};
 use crate::policy::Actor;
+use crate::seal::header::Header;
 use crate::store::Store;
-use crate::store::device::{DELETED, DeviceStore, Seen};
+use crate::store::device::{DELETED, DeviceStore, Known, Seen};
 use crate::trust;
 use crate::trust::log::{Change, Entry, apply, check_change};
 use crate::trust::state::{KeyRef, Scope, State};
@@ -214,40 +215,52 @@ impl<'a> Cx<'a> {
 
     // --- this device's memory --------------------------------------------------
 
-    /// Checks a secret's revision against this device's memory and
-    /// remembers it: an older revision than one seen is a rollback.
-    pub(crate) fn fresh(&mut self, id: i64, revision: i64) -> Result<()> {
-        let known = self.device.revisions(&self.before.config.vault_id, &[id])?;
-        if known.get(&id).is_some_and(|k| *k > revision) {
-            return Err(Error::secret_rollback(id));
+    /// Checks a secret's header against this device's memory and remembers
+    /// it: an older revision than one seen is a rollback, and a header that
+    /// changes what the device saw in a way no writer may (see
+    /// [`against_memory`]) is damaged.
+    pub(crate) fn fresh(&mut self, h: &Header) -> Result<()> {
+        let id = h.secret_id;
+        let known = self.device.memory(&self.before.config.vault_id, &[id])?;
+        match against_memory(&self.before, known.get(&id), h) {
+            Some(Lapse::Rollback) => return Err(Error::secret_rollback(id)),
+            Some(Lapse::Changed) => return Err(Error::secret_integrity(id)),
+            None => {}
         }
-        self.saw(id, revision);
+        self.saw(h);
         Ok(())
     }
 
-    /// Remembers a revision this transaction wrote (or read and checked).
-    pub(crate) fn saw(&mut self, id: i64, revision: i64) {
+    /// Remembers a header this transaction wrote (or read and checked).
+    pub(crate) fn saw(&mut self, h: &Header) {
         self.seen.push(Seen {
-            id,
-            revision,
+            id: h.secret_id,
+            revision: h.revision,
             verified: None,
+            facts: Some((h.creator, h.active)),
         });
     }
 
-    /// Remembers a revision whose header signature this device verified
-    /// (`stamp`: the digest of header and signature), so it need not be
-    /// verified again while unchanged.
-    pub(crate) fn saw_verified(&mut self, id: i64, revision: i64, stamp: Hash) {
+    /// Remembers a header whose signature this device verified (`stamp`:
+    /// the digest of header and signature), so it need not be verified
+    /// again while unchanged.
+    pub(crate) fn saw_verified(&mut self, h: &Header, stamp: Hash) {
         self.seen.push(Seen {
-            id,
-            revision,
+            id: h.secret_id,
+            revision: h.revision,
             verified: Some(stamp),
+            facts: Some((h.creator, h.active)),
         });
     }
 
     /// Remembers that this device deleted a secret: it must not come back.
     pub(crate) fn deleted(&mut self, id: i64) {
-        self.saw(id, DELETED);
+        self.seen.push(Seen {
+            id,
+            revision: DELETED,
+            verified: None,
+            facts: None,
+        });
     }
 
     /// What this device should remember once the transaction commits.
@@ -257,4 +270,35 @@ impl<'a> Cx<'a> {
             seen: self.seen,
         }
     }
+}
+
+/// Why what this device remembers of a secret refuses a header of it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Lapse {
+    /// An older revision than one seen: an old copy put back.
+    Rollback,
+    /// A change no writer may make, which only someone who writes the file
+    /// (and holds a signing key) can have made: another creator (a member
+    /// claiming someone else's secret as hers), or a deactivated secret
+    /// turned back on by someone other than an admin.
+    Changed,
+}
+
+/// Checks header `h` against what this device remembers of its secret.
+/// The signed header says who may have written it (`seal::writer_allowed`),
+/// but not what it was before; this is where a device that saw the earlier
+/// state holds the writer to it.
+pub(crate) fn against_memory(dir: &State, known: Option<&Known>, h: &Header) -> Option<Lapse> {
+    let k = known?;
+    if k.revision > h.revision {
+        return Some(Lapse::Rollback);
+    }
+    if k.creator.is_some_and(|c| c != h.creator) {
+        return Some(Lapse::Changed);
+    }
+    let by_admin = dir.user(h.signer).is_some_and(|u| u.role.is_admin());
+    if k.active == Some(false) && h.active && !by_admin {
+        return Some(Lapse::Changed);
+    }
+    None
 }

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::crypto::{Hash, SymKey};
-use crate::cx::Cx;
+use crate::cx::{Cx, against_memory};
 use crate::error::Result;
 use crate::plain::Meta;
 use crate::record;
@@ -192,9 +192,9 @@ pub(crate) fn check(cx: &mut Cx, cache: &mut ListCache, indices: &[usize]) -> Re
             let e = &entries[i];
             let stamp = seal::stamp(&e.stored);
             let known = memory.get(&e.id);
-            let verified_before = stamp.is_some() && known.and_then(|k| k.1) == stamp;
+            let verified_before = stamp.is_some() && known.and_then(|k| k.verified) == stamp;
             let ok = record::check(&dir, &e.stored, verified_before)
-                .is_ok_and(|h| known.is_none_or(|k| k.0 <= h.revision));
+                .is_ok_and(|h| against_memory(&dir, known, &h).is_none());
             (i, ok, stamp)
         })
         .collect();
@@ -204,9 +204,12 @@ pub(crate) fn check(cx: &mut Cx, cache: &mut ListCache, indices: &[usize]) -> Re
         if ok {
             e.check = Check::Passed;
             if let Some(h) = &e.header
-                && memory.get(&e.id) != Some(&(h.revision, stamp))
+                && memory.get(&e.id).is_none_or(|k| {
+                    (k.revision, k.verified, k.creator, k.active)
+                        != (h.revision, stamp, Some(h.creator), Some(h.active))
+                })
             {
-                news.push((e.id, h.revision, stamp));
+                news.push((h.clone(), stamp));
             }
         } else {
             e.check = Check::Failed;
@@ -214,10 +217,10 @@ pub(crate) fn check(cx: &mut Cx, cache: &mut ListCache, indices: &[usize]) -> Re
             e.hint = record::hint_of(db, e.id, &e.hint)?;
         }
     }
-    for (id, rev, stamp) in news {
+    for (h, stamp) in news {
         match stamp {
-            Some(s) => cx.saw_verified(id, rev, s),
-            None => cx.saw(id, rev),
+            Some(s) => cx.saw_verified(&h, s),
+            None => cx.saw(&h),
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! altered to change the outcome is caught, not silently skipped), then
 //! ranked by `resolve`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::access::{self, Labels, scope_of};
 use crate::api::{AuditAction, Candidate, Explanation, SecretId, SecretValue};
@@ -38,7 +38,8 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
     if own {
         scopes.push(Scope::Personal(cx.actor().id));
     }
-    let mut ids = BTreeSet::new();
+    // Each candidate with the keys whose blind index named it.
+    let mut ids: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     for scope in scopes {
         let Some(kref) = dir.current_key(scope) else {
             continue;
@@ -47,15 +48,23 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
             continue;
         };
         let blind = seal::blind(scope_key, key);
-        ids.extend(db.secrets_by_blind(kref.id, &blind)?);
+        for id in db.secrets_by_blind(kref.id, &blind)? {
+            ids.entry(id).or_default().insert(kref.id);
+        }
     }
     let mut rows = Vec::new();
-    for id in ids {
+    for (id, named_by) in ids {
         let secret = match access::visible(cx, id) {
             Ok(s) => s,
             Err(e) if e.code() == ErrorCode::NotFound => continue,
             Err(e) => return Err(e),
         };
+        // A blind index row under a key the signed header does not wrap
+        // under was not written with the secret: the secret is not in that
+        // scope, whatever the row says, so it is no candidate through it.
+        if !named_by.iter().any(|k| secret.header.wraps.contains(k)) {
+            continue;
+        }
         if secret.header.private && !own {
             continue;
         }

@@ -196,7 +196,7 @@ fn rotate_secret(cx: &mut Cx, id: i64, old_ids: &[i64]) -> Result<()> {
     };
     let before = cx.before();
     let secret = record::verify(&before, &row)?;
-    cx.fresh(id, secret.header.revision)?;
+    cx.fresh(&secret.header)?;
     let mut dek = None;
     for &key_id in &secret.header.wraps {
         let key = match cx.loaded_key(key_id) {
@@ -261,7 +261,7 @@ pub(crate) fn reattest(cx: &mut Cx, user: i64) -> Result<()> {
         if secret.header.private || secret.header.signer != user {
             continue;
         }
-        cx.fresh(id, secret.header.revision)?;
+        cx.fresh(&secret.header)?;
         record::resign(cx, &secret.header)?;
     }
     // The usages they signed, of secrets that check out.

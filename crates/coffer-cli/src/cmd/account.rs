@@ -158,13 +158,28 @@ pub fn passwd(g: &Global, a: &PasswdArgs) -> CliResult<()> {
                 "no new password: pass --new-password-stdin or run from a terminal to be asked",
             )
         })?;
-    vault.change_password_with(&current, &new, a.sign_out_other_devices, Some(&OsKeyring))?;
+    // Asked on a terminal when other devices are remembered and neither
+    // flag says; a script that says nothing keeps them.
+    let sign_out = if a.sign_out_other_devices {
+        true
+    } else if a.keep_other_devices || a.password.new_password_stdin {
+        false
+    } else if vault.devices()?.iter().any(|d| !d.current) {
+        password::ask_yes_no(
+            "Sign out your other remembered devices too (do, if one may be lost or seen by others)?",
+            true,
+        )?
+        .unwrap_or(false)
+    } else {
+        false
+    };
+    vault.change_password_with(&current, &new, sign_out, Some(&OsKeyring))?;
     if g.json {
         output::json(&json!({
             "user": info.user.username, "changed": true,
-            "signed_out_other_devices": a.sign_out_other_devices,
+            "signed_out_other_devices": sign_out,
         }))
-    } else if a.sign_out_other_devices {
+    } else if sign_out {
         line(format!(
             "Password changed for {}; every other remembered device is signed out.",
             info.user.username
@@ -211,7 +226,8 @@ pub fn device(g: &Global, c: &DeviceCommand) -> CliResult<()> {
                 output::json(&json!({ "revoked": id }))
             } else {
                 line(format!(
-                    "Device {id} is signed out. If it was lost with its keyring unlocked, change your password too."
+                    "Device {id} is signed out. This holds while whoever has that device cannot also write \
+                     the vault file (docs/SECURITY.md, \"Devices\")."
                 ))
             }
         }
@@ -219,34 +235,20 @@ pub fn device(g: &Global, c: &DeviceCommand) -> CliResult<()> {
 }
 
 pub fn trust(g: &Global, c: &TrustCommand) -> CliResult<()> {
-    let TrustCommand::Reset { expect } = c;
+    let TrustCommand::Reset {
+        expect,
+        accept_older,
+    } = c;
     let mut vault = session::open(g)?;
-    vault.reset_trust()?;
-    let found = vault.fingerprint()?;
-    let wanted = expect.trim().to_uppercase();
-    match found {
-        Some(fp) if fp == wanted => {
-            if g.json {
-                output::json(&json!({ "fingerprint": fp, "trusted": true }))
-            } else {
-                line(format!(
-                    "This device trusts the vault again; its fingerprint is {fp}."
-                ))
-            }
-        }
-        Some(_) => {
-            // Nothing stays pinned to a vault that is not the one confirmed.
-            vault.reset_trust()?;
-            Err(CliError::new(
-                ErrorCode::Rollback,
-                "the vault's fingerprint is not the one given: this device does not trust it \
-                 (check the code with the vault's owner)",
-            ))
-        }
-        None => Err(CliError::new(
-            ErrorCode::AuthFailed,
-            "this vault has not been upgraded yet: its owner must sign in first",
-        )),
+    // The core checks the code (and an older copy) before forgetting
+    // anything: a wrong code leaves this device's memory as it was.
+    let fp = vault.reset_trust(expect, *accept_older)?;
+    if g.json {
+        output::json(&json!({ "fingerprint": fp, "trusted": true }))
+    } else {
+        line(format!(
+            "This device trusts the vault again; its fingerprint is {fp}."
+        ))
     }
 }
 

@@ -430,3 +430,47 @@ fn a_format_1_copy_put_back_is_refused_by_a_device_that_saw_format_2() {
         ErrorCode::Rollback
     );
 }
+
+/// `trust reset` with a wrong code forgets nothing (the device still
+/// refuses the rolled-back directory), and the right code alone does not
+/// accept an older copy of the same vault: the fingerprint names the vault,
+/// not its age, so an older copy needs the user to say so.
+#[test]
+fn trust_reset_checks_before_it_forgets() {
+    let lab = Lab::new();
+    let before = lab.directory().epoch;
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let pinned = olga.fingerprint().expect("fp").expect("signed");
+    olga.set_role("ada", Role::Member).expect("demote");
+    drop(olga);
+    lab.raw()
+        .execute("DELETE FROM directory_log WHERE epoch > ?1", [before])
+        .expect("truncate");
+    let unlock =
+        |v: &mut Vault| v.unlock_with_password(OWNER, &SecretString::from(password_of(OWNER)));
+    assert_eq!(
+        code(unlock(&mut lab.open("olga-laptop"))),
+        ErrorCode::Rollback
+    );
+    let mut v = lab.open("olga-laptop");
+    assert_eq!(
+        code(v.reset_trust("AAAA-BBBB-CCCC-DDDD-EEEE", true)),
+        ErrorCode::Rollback
+    );
+    assert_eq!(code(unlock(&mut v)), ErrorCode::Rollback, "still refused");
+    let older = v.reset_trust(&pinned, false);
+    assert_eq!(code(older), ErrorCode::Rollback);
+    assert_eq!(code(unlock(&mut v)), ErrorCode::Rollback, "still refused");
+    // Said on purpose: trusted again, at the older directory.
+    assert_eq!(
+        v.reset_trust(&pinned.to_lowercase(), true).expect("reset"),
+        pinned
+    );
+    unlock(&mut v).expect("trusted again");
+    assert_eq!(v.directory().expect("dir").expect("signed").epoch, before);
+    // The vault as it is (not older) needs no such word.
+    let lab = Lab::new();
+    let mut v = lab.as_user("olga-laptop", OWNER);
+    let fp = v.fingerprint().expect("fp").expect("signed");
+    assert_eq!(v.reset_trust(&fp, false).expect("reset"), fp);
+}

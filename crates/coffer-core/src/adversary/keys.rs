@@ -273,3 +273,108 @@ fn narrowing_a_scope_replaces_the_data_key() {
     }
     assert_eq!(get(&mut max, "SHARED"), Ok(None), "max is out of scope now");
 }
+
+/// The data key `user` reaches for secret `id` now (what a holder keeps).
+fn data_key_of(lab: &Lab, user: &str, id: i64) -> SymKey {
+    lab.as_user(&format!("{user}-laptop"), user)
+        .read(|cx| {
+            let s = crate::access::visible(cx, id)?;
+            let dek = crate::record::require_dek(cx, &s)?;
+            Ok(SymKey::from_bytes(*dek.expose_bytes()))
+        })
+        .expect("the data key")
+}
+
+/// Whether anything a former holder kept (a data key, a scope key) opens
+/// the secret as it is stored now.
+fn opens_now(lab: &Lab, id: i64, old_dek: &SymKey, old_scope_key: &SymKey) -> bool {
+    let raw = lab.raw();
+    let (header, fields): (Vec<u8>, Vec<u8>) = raw
+        .query_row(
+            "SELECT header, fields FROM secrets WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    let h = crate::seal::header::Header::decode(&header).expect("header");
+    let aad = crate::crypto::Aad::new("secrets", id, "fields", h.dek_gen);
+    if old_dek.open(&aad, &fields).is_ok() {
+        return true;
+    }
+    let mut stmt = raw
+        .prepare("SELECT key_id, wrapped FROM secret_wraps WHERE secret_id = ?1")
+        .expect("prep");
+    let wraps: Vec<(i64, Vec<u8>)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("wraps")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    wraps.iter().any(|(key_id, wrapped)| {
+        crate::seal::unwrap_dek(old_scope_key, &h, *key_id, wrapped).is_ok()
+    })
+}
+
+#[test]
+fn making_a_secret_private_replaces_the_data_key() {
+    let lab = Lab::new();
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    let id = mia
+        .create_secret(secret(
+            "MIA_SHARED",
+            "shared-once",
+            scope(Some(&["FIN"]), false),
+        ))
+        .expect("create");
+    // eve (FIN) keeps the data key and the FIN key.
+    let old_dek = data_key_of(&lab, "eve", id);
+    let (_, fin_key) = lab.scope_key("eve", Scope::Dept(dept_id(&lab.directory(), "FIN")));
+    assert!(
+        opens_now(&lab, id, &old_dek, &fin_key),
+        "the test's keys work before"
+    );
+    mia.update_secret(
+        id,
+        SecretUpdate {
+            users: Some(scope(Some(&["FIN"]), true).users),
+            fields: super::value_update("mine-alone"),
+            ..Default::default()
+        },
+    )
+    .expect("make private");
+    assert!(
+        !opens_now(&lab, id, &old_dek, &fin_key),
+        "nothing eve kept opens it"
+    );
+    let mut eve = lab.as_user("eve-laptop", "eve");
+    assert_eq!(get(&mut eve, "MIA_SHARED"), Ok(None));
+    assert_eq!(get(&mut mia, "MIA_SHARED"), Ok(Some("mine-alone".into())));
+}
+
+#[test]
+fn demoting_an_admin_replaces_the_keys_she_held_as_admin() {
+    let lab = Lab::new();
+    let id = lab.secret_id("OPS_KEY");
+    // ada (admin, in FIN only) holds OPS's key as an admin, and keeps it.
+    let old_dek = data_key_of(&lab, "ada", id);
+    let (_, ops_key) = lab.scope_key("ada", Scope::Dept(dept_id(&lab.directory(), "OPS")));
+    assert!(
+        opens_now(&lab, id, &old_dek, &ops_key),
+        "the test's keys work before"
+    );
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    olga.set_role("ada", Role::Member).expect("demote");
+    olga.update_secret(
+        id,
+        SecretUpdate {
+            fields: super::value_update("after-demotion"),
+            ..Default::default()
+        },
+    )
+    .expect("new value");
+    assert!(
+        !opens_now(&lab, id, &old_dek, &ops_key),
+        "nothing ada kept opens it"
+    );
+    let mut max = lab.as_user("max-laptop", "max");
+    assert_eq!(get(&mut max, "OPS_KEY"), Ok(Some("after-demotion".into())));
+}

@@ -276,3 +276,197 @@ fn blind_indexes_are_per_scope() {
         Ok(Some("ops-payroll".into()))
     );
 }
+
+fn stored_header(lab: &Lab, id: i64) -> Header {
+    let b: Vec<u8> = lab
+        .raw()
+        .query_row("SELECT header FROM secrets WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("header");
+    Header::decode(&b).expect("decode")
+}
+
+/// eve (a FIN member who writes the file) names herself the creator of an
+/// admin's write-only FIN secret, swaps its value and makes it revealable.
+/// Her header is one a member may sign for a secret of her own, so a device
+/// that never saw the secret takes it for hers (what it shows, creator
+/// eve, says so; docs/SECURITY.md, trust on first use); every device that
+/// saw it knows its creator and refuses it.
+#[test]
+fn a_member_cannot_take_over_someone_elses_secret() {
+    let lab = Lab::new();
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let mut wo = secret("WO_FIN", "never-shown", scope(Some(&["FIN"]), false));
+    wo.reveal = crate::api::Reveal::Never;
+    let id = olga.create_secret(wo).expect("write-only");
+    drop(olga);
+    // mia's laptop has used it before.
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    assert_eq!(get(&mut mia, "WO_FIN"), Ok(Some("never-shown".into())));
+    let eve = lab.identity("eve");
+    let eve_id = user_id(&lab.directory(), "eve");
+    let (h, dek, _, _) = open_as(&lab, "eve", id);
+    let fields = Fields(vec![("value".into(), SecretString::from("eve-chose-this"))]);
+    let blob = dek.seal(
+        &Aad::new("secrets", id, "fields", h.dek_gen),
+        &codec::encode_fields(&fields),
+    );
+    let mut forged = h.clone();
+    forged.fields_hash = blob_hash("fields", &blob);
+    forged.reveal = crate::api::Reveal::Allowed;
+    forged.revision += 1;
+    forged.signer = eve_id;
+    forged.creator = eve_id;
+    forged.updated_by = eve_id;
+    rewrite(&lab, &forged, &eve.sign, Some(blob));
+    assert_eq!(get(&mut mia, "WO_FIN"), Err(ErrorCode::Integrity));
+    assert_eq!(code(mia.reveal(id)), ErrorCode::Integrity);
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    assert_eq!(get(&mut olga, "WO_FIN"), Err(ErrorCode::Integrity));
+    let listed = olga
+        .list_secrets(&ListQuery::default())
+        .expect("the rest of the list");
+    assert!(
+        listed.iter().any(|s| s.id == id && s.damaged),
+        "shown damaged in the list"
+    );
+    // Even at the same revision (a header re-signed in place).
+    forged.revision -= 1;
+    rewrite(&lab, &forged, &eve.sign, None);
+    assert_eq!(get(&mut mia, "WO_FIN"), Err(ErrorCode::Integrity));
+}
+
+/// eve (FIN) turns a deactivated OPS secret back on without being able to
+/// decrypt it: she adds FIN to its departments, so she is "in scope", and
+/// names herself its creator. A member scopes only to her own departments,
+/// so no device accepts it, whether or not it saw the secret before.
+#[test]
+fn a_member_cannot_turn_on_another_departments_secret() {
+    let lab = Lab::new();
+    let id = lab.secret_id("OPS_KEY");
+    lab.as_user("olga-laptop", OWNER)
+        .set_active(id, false)
+        .expect("deactivate");
+    let eve = lab.identity("eve");
+    let dir = lab.directory();
+    let eve_id = user_id(&dir, "eve");
+    let mut forged = stored_header(&lab, id);
+    forged.depts.push(dept_id(&dir, "FIN"));
+    forged.depts.sort();
+    forged.active = true;
+    forged.expires_at = None;
+    forged.revision += 1;
+    forged.creator = eve_id;
+    forged.signer = eve_id;
+    forged.updated_by = eve_id;
+    rewrite(&lab, &forged, &eve.sign, None);
+    for device in ["max-laptop", "max-new-laptop"] {
+        let mut max = lab.as_user(device, "max");
+        assert_eq!(
+            get(&mut max, "OPS_KEY"),
+            Err(ErrorCode::Integrity),
+            "{device}"
+        );
+    }
+}
+
+/// mia created a shared secret; an admin deactivated it (only admins turn
+/// secrets on and off). mia, who writes the file, signs it active again.
+/// A device that saw it deactivated refuses that; one that never did is
+/// where a rollback is undetectable too (docs/SECURITY.md).
+#[test]
+fn a_member_cannot_undo_a_deactivation_a_device_saw() {
+    let lab = Lab::new();
+    let id = lab
+        .as_user("mia-laptop", "mia")
+        .create_secret(secret(
+            "MIA_SHARED",
+            "old-rotated",
+            scope(Some(&["FIN"]), false),
+        ))
+        .expect("create");
+    lab.as_user("olga-laptop", OWNER)
+        .set_active(id, false)
+        .expect("deactivate");
+    let mut eve = lab.as_user("eve-laptop", "eve");
+    assert_eq!(get(&mut eve, "MIA_SHARED"), Ok(None), "deactivated");
+    let mia = lab.identity("mia");
+    let mia_id = user_id(&lab.directory(), "mia");
+    let mut forged = stored_header(&lab, id);
+    forged.active = true;
+    forged.revision += 1;
+    forged.signer = mia_id;
+    forged.updated_by = mia_id;
+    rewrite(&lab, &forged, &mia.sign, None);
+    assert_eq!(get(&mut eve, "MIA_SHARED"), Err(ErrorCode::Integrity));
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    assert_eq!(get(&mut olga, "MIA_SHARED"), Err(ErrorCode::Integrity));
+    // An admin turning it back on is a change a device accepts.
+    let lab = Lab::new();
+    let id = lab.secret_id("FIN_DB");
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    olga.set_active(id, false).expect("deactivate");
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    assert_eq!(get(&mut mia, "FIN_DB"), Ok(None));
+    olga.set_active(id, true).expect("activate");
+    assert!(get(&mut mia, "FIN_DB").expect("readable").is_some());
+}
+
+/// eve (FIN) carries her FIN secret into OPS's retrieval: she wraps its
+/// data key under the all-users key she holds, adds a blind index there,
+/// and signs a header that names OPS too. A member scopes only to her own
+/// departments, and a data key counts only under its header's own scope
+/// keys; a blind index row alone does not make a candidate.
+#[test]
+fn a_member_cannot_push_her_secret_into_another_department() {
+    let lab = Lab::new();
+    let id = lab
+        .as_user("eve-laptop", "eve")
+        .create_secret(secret(
+            "EVERYONE",
+            "eve-for-ops",
+            scope(Some(&["FIN"]), false),
+        ))
+        .expect("eve's FIN secret");
+    let eve = lab.identity("eve");
+    let dir = lab.directory();
+    let eve_id = user_id(&dir, "eve");
+    let (h, dek, _, _) = open_as(&lab, "eve", id);
+    let (all_id, all_key) = lab.scope_key("eve", Scope::All);
+    let wrapped = crate::seal::wrap_dek(&all_key, id, h.dek_gen, all_id, &dek);
+    let blind = crate::seal::blind(&all_key, "EVERYONE");
+    lab.raw()
+        .execute(
+            "INSERT INTO secret_wraps (secret_id, key_id, wrapped, blind) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![id, all_id, wrapped, blind.to_vec()],
+        )
+        .expect("wrap under the all-users key");
+    let mut max = lab.as_user("max-laptop", "max");
+    // The extra row alone changes nothing: olga's value for everyone.
+    assert_eq!(get(&mut max, "EVERYONE"), Ok(Some("everyone-value".into())));
+    // Her header naming OPS, or only the extra wrap, is refused.
+    let mut forged = h.clone();
+    forged.wraps.push(all_id);
+    forged.wraps.sort();
+    forged.revision += 1;
+    forged.signer = eve_id;
+    rewrite(&lab, &forged, &eve.sign, None);
+    assert_eq!(get(&mut max, "EVERYONE"), Ok(Some("everyone-value".into())));
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    assert_eq!(
+        get(&mut mia, "EVERYONE"),
+        Err(ErrorCode::Integrity),
+        "the FIN row is damaged"
+    );
+    forged.depts.push(dept_id(&dir, "OPS"));
+    forged.depts.sort();
+    forged.revision += 1;
+    rewrite(&lab, &forged, &eve.sign, None);
+    assert_eq!(get(&mut max, "EVERYONE"), Ok(Some("everyone-value".into())));
+    let mut max_new = lab.as_user("max-new-laptop", "max");
+    assert_eq!(
+        get(&mut max_new, "EVERYONE"),
+        Ok(Some("everyone-value".into()))
+    );
+}

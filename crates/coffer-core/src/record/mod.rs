@@ -381,7 +381,7 @@ pub(crate) fn write(
         signature: signature.as_slice(),
         signer: cx.actor().id,
     })?;
-    cx.saw(id, header.revision);
+    cx.saw(&header);
     Ok(header)
 }
 
@@ -457,6 +457,6 @@ pub(crate) fn resign(cx: &mut Cx, h: &Header) -> Result<Header> {
     let signature = cx.identity()?.sign.sign(PURPOSE, &body);
     cx.db()
         .set_secret_header(h.secret_id, &body, signature.as_slice(), cx.actor().id)?;
-    cx.saw(h.secret_id, next.revision);
+    cx.saw(&next);
     Ok(next)
 }

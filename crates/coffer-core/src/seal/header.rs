@@ -13,7 +13,7 @@
 use crate::api::{Reveal, Role, Timestamp};
 use crate::crypto::{Hash, digest, verify};
 use crate::policy::ScopeFacts;
-use crate::trust::state::State;
+use crate::trust::state::{Scope, State};
 use crate::wire::{Reader, Writer};
 
 const HEADER_V1: u8 = b'H';
@@ -178,16 +178,20 @@ pub(crate) fn verify_header(
 
 /// Whether the header's signer may have written it, under `dir`:
 /// - a disabled signer (or one without keys) signs nothing;
+/// - its data key is wrapped only under the current keys of its own scope
+///   (so a header cannot carry a secret into a scope it does not name);
 /// - a private secret is its creator's alone, and must stay readable by
 ///   them (one of their departments, or all);
 /// - admins and the owner write any shared secret;
-/// - a member writes only a shared secret they created and are in scope
-///   of, and only active (only admins deactivate, or make a secret inactive).
+/// - a member writes only a shared secret they created, scoped to all
+///   departments or only to departments they are in (as `policy` lets
+///   them create it), and only active (only admins deactivate, or make a
+///   secret inactive).
 pub(crate) fn writer_allowed(dir: &State, h: &Header) -> bool {
     let Some(signer) = dir.user(h.signer) else {
         return false;
     };
-    if !signer.is_active() {
+    if !signer.is_active() || !wraps_fit_scope(dir, h) {
         return false;
     }
     let in_scope = (h.all_depts || h.depts.iter().any(|d| signer.depts.contains(d)))
@@ -197,6 +201,27 @@ pub(crate) fn writer_allowed(dir: &State, h: &Header) -> bool {
     }
     match signer.role {
         Role::Owner | Role::Admin => true,
-        Role::Member => h.creator == signer.id && in_scope && h.active,
+        Role::Member => {
+            let own_depts = h.all_depts || h.depts.iter().all(|d| signer.depts.contains(d));
+            h.creator == signer.id && in_scope && own_depts && h.active
+        }
     }
+}
+
+/// Every key the header wraps its data key under is the current key of a
+/// scope the header names: the creator's personal key for a private
+/// secret, the all-users key for all departments, else its departments'.
+fn wraps_fit_scope(dir: &State, h: &Header) -> bool {
+    let scopes: Vec<Scope> = if h.private {
+        vec![Scope::Personal(h.creator)]
+    } else if h.all_depts {
+        vec![Scope::All]
+    } else {
+        h.depts.iter().map(|d| Scope::Dept(*d)).collect()
+    };
+    h.wraps.iter().all(|w| {
+        scopes
+            .iter()
+            .any(|s| dir.current_key(*s).is_some_and(|k| k.id == *w))
+    })
 }

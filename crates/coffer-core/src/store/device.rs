@@ -66,6 +66,14 @@ const MIGRATIONS: &[M<'static>] = &[
         hash     BLOB NOT NULL
      );",
     ),
+    // Who created each secret and whether it was active, as last seen: a
+    // later header that names another creator, or that a member signed to
+    // turn a deactivated secret back on, is refused (a member who writes
+    // the file cannot take over a secret or undo a deactivation).
+    M::up(
+        "ALTER TABLE revisions ADD COLUMN creator INTEGER;
+         ALTER TABLE revisions ADD COLUMN active INTEGER;",
+    ),
 ];
 
 /// A revision that marks a secret this device deleted: it must not come
@@ -79,6 +87,30 @@ pub(crate) struct Seen {
     pub id: i64,
     pub revision: i64,
     pub verified: Option<Hash>,
+    /// The header's creator and active flag (`None`: a deletion mark).
+    pub facts: Option<(i64, bool)>,
+}
+
+/// What this device remembers of a secret.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Known {
+    pub revision: i64,
+    /// The digest of the header and signature last verified at `revision`.
+    pub verified: Option<Hash>,
+    /// Its creator and active flag as last seen (`None` if remembered by an
+    /// older build, which did not keep them).
+    pub creator: Option<i64>,
+    pub active: Option<bool>,
+}
+
+fn known(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Known> {
+    let verified: Option<Vec<u8>> = r.get(at + 1)?;
+    Ok(Known {
+        revision: r.get(at)?,
+        verified: verified.and_then(|v| v.try_into().ok()),
+        creator: r.get(at + 2)?,
+        active: r.get(at + 3)?,
+    })
 }
 
 /// The folder for this device's memory: `COFFER_STATE_DIR` if set, else the
@@ -258,72 +290,39 @@ impl DeviceStore {
         run().map_err(|e| self.err(e))
     }
 
-    /// The highest revision seen of each of these secrets.
-    pub(crate) fn revisions(&self, vault_id: &str, ids: &[i64]) -> Result<HashMap<i64, i64>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT revision FROM revisions WHERE vault_id = ?1 AND secret_id = ?2")
-            .map_err(|e| self.err(e))?;
-        let mut out = HashMap::new();
-        for &id in ids {
-            let rev: Option<i64> = stmt
-                .query_row(params![vault_id, id], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))?;
-            if let Some(rev) = rev {
-                out.insert(id, rev);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The highest revision seen of each of these secrets, and the digest
-    /// of its verified header and signature.
-    pub(crate) fn memory(
-        &self,
-        vault_id: &str,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, (i64, Option<Hash>)>> {
+    /// What this device remembers of each of these secrets.
+    pub(crate) fn memory(&self, vault_id: &str, ids: &[i64]) -> Result<HashMap<i64, Known>> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT revision, verified FROM revisions WHERE vault_id = ?1 AND secret_id = ?2",
+                "SELECT revision, verified, creator, active FROM revisions
+                  WHERE vault_id = ?1 AND secret_id = ?2",
             )
             .map_err(|e| self.err(e))?;
         let mut out = HashMap::new();
         for &id in ids {
-            let row: Option<(i64, Option<Vec<u8>>)> = stmt
-                .query_row(params![vault_id, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            let row = stmt
+                .query_row(params![vault_id, id], |r| known(r, 0))
                 .optional()
                 .map_err(|e| self.err(e))?;
-            if let Some((rev, verified)) = row {
-                out.insert(id, (rev, verified.and_then(|v| v.try_into().ok())));
+            if let Some(k) = row {
+                out.insert(id, k);
             }
         }
         Ok(out)
     }
 
-    /// The highest revision seen of every secret of a vault, and the
-    /// digest of its verified header and signature.
-    pub(crate) fn all_revisions(
-        &self,
-        vault_id: &str,
-    ) -> Result<HashMap<i64, (i64, Option<Hash>)>> {
+    /// What this device remembers of every secret of a vault.
+    pub(crate) fn all_revisions(&self, vault_id: &str) -> Result<HashMap<i64, Known>> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT secret_id, revision, verified FROM revisions WHERE vault_id = ?1",
+                "SELECT secret_id, revision, verified, creator, active FROM revisions WHERE vault_id = ?1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([vault_id], |r| {
-                let verified: Option<Vec<u8>> = r.get(2)?;
-                Ok((
-                    r.get(0)?,
-                    (r.get(1)?, verified.and_then(|v| v.try_into().ok())),
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<i64, (i64, Option<Hash>)>>>())
+            .query_map([vault_id], |r| Ok((r.get(0)?, known(r, 1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<i64, Known>>>())
             .map_err(|e| self.err(e))?;
         Ok(rows)
     }
@@ -337,12 +336,15 @@ impl DeviceStore {
             let tx = self.conn.unchecked_transaction()?;
             {
                 let mut stmt = tx.prepare_cached(
-                    "INSERT INTO revisions (vault_id, secret_id, revision, verified) VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO revisions (vault_id, secret_id, revision, verified, creator, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (vault_id, secret_id) DO UPDATE
                         SET revision = excluded.revision,
                             verified = ifnull(excluded.verified,
                                               CASE WHEN excluded.revision = revisions.revision
-                                                   THEN revisions.verified END)
+                                                   THEN revisions.verified END),
+                            creator = ifnull(excluded.creator, revisions.creator),
+                            active = ifnull(excluded.active, revisions.active)
                       WHERE excluded.revision > revisions.revision
                          OR (excluded.revision = revisions.revision AND excluded.verified IS NOT NULL
                              AND excluded.verified IS NOT revisions.verified)",
@@ -352,7 +354,9 @@ impl DeviceStore {
                         vault_id,
                         s.id,
                         s.revision,
-                        s.verified.map(|h| h.to_vec())
+                        s.verified.map(|h| h.to_vec()),
+                        s.facts.map(|f| f.0),
+                        s.facts.map(|f| f.1)
                     ])?;
                 }
             }
@@ -436,7 +440,9 @@ mod tests {
             id,
             revision,
             verified: None,
+            facts: Some((4, true)),
         };
+        let rv = |k: &Known| (k.revision, k.verified);
         store
             .record_revisions("v", &[seen(1, 3), seen(2, 1)])
             .expect("record");
@@ -453,25 +459,54 @@ mod tests {
             )
             .expect("record");
         assert_eq!(
-            store.all_revisions("v").expect("read")[&2],
+            rv(&store.all_revisions("v").expect("read")[&2]),
             (5, Some([9; 32]))
         );
         store.record_revisions("v", &[seen(2, 1)]).expect("record");
         assert_eq!(
-            store.all_revisions("v").expect("read")[&2],
+            rv(&store.all_revisions("v").expect("read")[&2]),
             (5, Some([9; 32])),
             "never goes down"
         );
-        let revs = store.revisions("v", &[1, 2, 3]).expect("read");
+        let revs = store.memory("v", &[1, 2, 3]).expect("read");
         assert_eq!(
-            (revs.get(&1), revs.get(&2), revs.get(&3)),
-            (Some(&3), Some(&5), None)
+            (
+                revs.get(&1).map(|k| k.revision),
+                revs.get(&2).map(|k| k.revision),
+                revs.get(&3)
+            ),
+            (Some(3), Some(5), None)
         );
-        store.record_revisions("v", &[seen(2, 6)]).expect("record");
+        store
+            .record_revisions(
+                "v",
+                &[Seen {
+                    facts: Some((4, false)),
+                    ..seen(2, 6)
+                }],
+            )
+            .expect("record");
+        let k = store.all_revisions("v").expect("read")[&2];
+        assert_eq!(rv(&k), (6, None), "a new revision is not verified yet");
         assert_eq!(
-            store.all_revisions("v").expect("read")[&2],
-            (6, None),
-            "a new revision is not verified yet"
+            (k.creator, k.active),
+            (Some(4), Some(false)),
+            "the newest facts"
+        );
+        // A deletion mark keeps the facts last seen.
+        store
+            .record_revisions(
+                "v",
+                &[Seen {
+                    facts: None,
+                    ..seen(2, DELETED)
+                }],
+            )
+            .expect("record");
+        let k = store.all_revisions("v").expect("read")[&2];
+        assert_eq!(
+            (k.revision, k.creator, k.active),
+            (DELETED, Some(4), Some(false))
         );
         assert_eq!(store.all_revisions("other").expect("read").len(), 0);
         store.record_failure("v", 7, 100).expect("fail");
@@ -481,6 +516,13 @@ mod tests {
         assert_eq!(store.failures("v", 7).expect("read"), (0, None));
         // A second handle (another process) sees the same memory.
         let again = DeviceStore::open(dir.path()).expect("open");
-        assert_eq!(again.revisions("v", &[2]).expect("read").get(&2), Some(&6));
+        assert_eq!(
+            again
+                .memory("v", &[2])
+                .expect("read")
+                .get(&2)
+                .map(|k| k.revision),
+            Some(DELETED)
+        );
     }
 }

@@ -14,7 +14,7 @@ pub(crate) mod state;
 use std::sync::Arc;
 
 use crate::api::Timestamp;
-use crate::crypto::SignKey;
+use crate::crypto::{Hash, SignKey};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::device::{Checkpoint, DeviceStore};
@@ -52,14 +52,6 @@ fn damaged(epoch: i64, why: &str) -> Error {
     Error::Integrity(format!(
         "the vault's directory (entry {epoch}: {why}); nothing in it can be trusted until it is restored"
     ))
-}
-
-/// The vault id the latest entry claims (unverified), for forgetting it.
-pub(crate) fn claimed_vault_id(db: &dyn Store) -> Result<Option<String>> {
-    Ok(db
-        .log_latest()?
-        .and_then(|(_, bytes)| SignedEntry::from_bytes(&bytes))
-        .map(|s| s.entry.vault_id))
 }
 
 /// The verified directory of the vault at `location`, using and advancing
@@ -153,6 +145,20 @@ pub(crate) fn load(
         }
     }
 
+    let state = replay(db, start, top, &top_hash)?;
+    if let Some((c, _)) = &checkpoint
+        && c.genesis != state.genesis
+    {
+        return Err(root_changed());
+    }
+    remember(device, &state)?;
+    device.set_location(location, &vault_id)?;
+    Ok(Some(Arc::new(state)))
+}
+
+/// Verifies the log from `start` (a state verified before, or nothing:
+/// the first entry) to its newest entry, `top` with hash `top_hash`.
+fn replay(db: &dyn Store, start: Option<State>, top: i64, top_hash: &Hash) -> Result<State> {
     let from = start.as_ref().map_or(0, |s| s.epoch);
     let rows = db.log_since(from)?;
     let mut state = start;
@@ -165,17 +171,46 @@ pub(crate) fn load(
         state = Some(next);
     }
     let state = state.ok_or_else(|| damaged(0, "empty"))?;
-    if state.epoch != top || state.head != top_hash {
+    if state.epoch != top || state.head != *top_hash {
         return Err(damaged(top, "the log has a gap"));
     }
-    if let Some((c, _)) = &checkpoint
-        && c.genesis != state.genesis
+    Ok(state)
+}
+
+/// What a device would trust if it forgot this vault: the directory
+/// verified from its first entry, with nothing this device remembers, and
+/// how it compares with what the device saw. Changes nothing.
+pub(crate) struct Unpinned {
+    pub state: State,
+    /// The newest directory change this device has seen, when the vault is
+    /// the same (same first entry) but its log does not run through that
+    /// change: a restored backup, or a rolled-back copy.
+    pub older_than_seen: Option<i64>,
+}
+
+pub(crate) fn unpinned(db: &dyn Store, device: &DeviceStore) -> Result<Option<Unpinned>> {
+    let Some((top, top_bytes)) = db.log_latest()? else {
+        return Ok(None);
+    };
+    let state = replay(db, None, top, &entry_hash(&top_bytes))?;
+    // The same vault (same first entry) whose log does not run through the
+    // change this device saw last: an older copy, or another branch.
+    let mut older_than_seen = None;
+    if let Some(c) = device.checkpoint(&state.config.vault_id)?
+        && c.genesis == state.genesis
     {
-        return Err(root_changed());
+        let continues = c.epoch <= state.epoch
+            && db
+                .log_entry(c.epoch)?
+                .is_some_and(|b| entry_hash(&b) == c.head);
+        if !continues {
+            older_than_seen = Some(c.epoch);
+        }
     }
-    remember(device, &state)?;
-    device.set_location(location, &vault_id)?;
-    Ok(Some(Arc::new(state)))
+    Ok(Some(Unpinned {
+        state,
+        older_than_seen,
+    }))
 }
 
 /// Signs a vault's first directory entry (its root of trust) with the

@@ -76,15 +76,48 @@ impl Vault {
 
     /// Forgets what this device remembers of this vault (its pinned root,
     /// directory and secret revisions), after its owner confirmed out of
-    /// band that a replaced or restored vault is the right one.
-    pub fn reset_trust(&mut self) -> Result<()> {
+    /// band that a replaced or restored vault is the right one: only if the
+    /// vault in the file, verified from its first directory entry, has the
+    /// fingerprint `expect`, and, when it is an older copy of the vault
+    /// this device saw (a restored backup, or a rollback), only if
+    /// `accept_older` says so. Otherwise nothing is forgotten. Returns the
+    /// fingerprint now trusted.
+    pub fn reset_trust(&mut self, expect: &str, accept_older: bool) -> Result<String> {
+        let Some(found) = trust::unpinned(&self.conn, &self.device)? else {
+            return Err(Error::AuthFailed(
+                "this vault has not been upgraded yet: its owner must sign in first".into(),
+            ));
+        };
+        let fp = fingerprint(&found.state);
+        let normal = |c: &str| {
+            c.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_uppercase()
+        };
+        if normal(&fp) != normal(expect) {
+            return Err(Error::Rollback(
+                "the vault's fingerprint is not the one given: this device still does not trust it, \
+                 and remembers what it did (check the code with the vault's owner)"
+                    .into(),
+            ));
+        }
+        if let Some(seen) = found.older_than_seen
+            && !accept_older
+        {
+            return Err(Error::Rollback(format!(
+                "this is the right vault, but an older copy of it: its directory ends at change {}, and \
+                 this device has seen change {seen}, which this copy lacks; whoever can write the file \
+                 may have put it back. If a backup was restored on purpose, confirm with \
+                 --accept-older (secrets changed since the backup are lost from this copy)",
+                found.state.epoch
+            )));
+        }
         self.lock();
         self.dir = None;
         self.device.forget(&self.meta_id, Some(&self.location))?;
-        if let Some(id) = trust::claimed_vault_id(&self.conn)? {
-            self.device.forget(&id, None)?;
-        }
-        Ok(())
+        self.device.forget(&found.state.config.vault_id, None)?;
+        Ok(fp)
     }
 
     // --- signing in and out ---------------------------------------------------
