@@ -1,5 +1,6 @@
 //! The property behind re-keying: random sequences of membership changes,
-//! scope changes and new values, with the file as it is after each step.
+//! promotions and demotions, scope changes (to departments, all, or
+//! private) and new values, with the file as it is after each step.
 //! Whatever a user ever held (every scope key and data key they could open
 //! at any step up to now) never opens a value written while they were not
 //! entitled to it.
@@ -25,6 +26,8 @@ enum Op {
     Leave(usize, usize),
     Write(usize),
     Rescope(usize, u8),
+    /// Makes a user an admin (true) or a member again (false).
+    Role(usize, bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -32,17 +35,19 @@ fn op() -> impl Strategy<Value = Op> {
         (0..USERS.len(), 0..DEPTS.len()).prop_map(|(u, d)| Op::Join(u, d)),
         (0..USERS.len(), 0..DEPTS.len()).prop_map(|(u, d)| Op::Leave(u, d)),
         (0..SECRETS).prop_map(Op::Write),
-        (0..SECRETS, 0u8..4).prop_map(|(s, c)| Op::Rescope(s, c)),
+        (0..SECRETS, 0u8..5).prop_map(|(s, c)| Op::Rescope(s, c)),
+        (0..USERS.len(), any::<bool>()).prop_map(|(u, admin)| Op::Role(u, admin)),
     ]
 }
 
-/// Scope choice: D1, D2, both, all departments.
+/// Scope choice: D1, D2, both, all departments, private (the owner's).
 fn scope_of(choice: u8) -> Scope {
-    match choice % 4 {
+    match choice % 5 {
         0 => scope(Some(&["D1"]), false),
         1 => scope(Some(&["D2"]), false),
         2 => scope(Some(&["D1", "D2"]), false),
-        _ => scope(None, false),
+        3 => scope(None, false),
+        _ => scope(Some(&["D1"]), true),
     }
 }
 
@@ -71,6 +76,7 @@ struct World {
     owner: Vault,
     ids: [Option<i64>; SECRETS],
     memberships: Vec<BTreeSet<usize>>,
+    admins: BTreeSet<usize>,
 }
 
 impl World {
@@ -125,6 +131,7 @@ impl World {
             owner,
             ids: [None; SECRETS],
             memberships: vec![[0].into(); USERS.len()],
+            admins: BTreeSet::new(),
         }
     }
 
@@ -187,7 +194,9 @@ impl World {
             .iter()
             .filter(|u| {
                 let user = dir.user_named(u).expect("user");
-                let scopes: Vec<KeyScope> = if header.all_depts {
+                let scopes: Vec<KeyScope> = if header.private {
+                    vec![KeyScope::Personal(header.creator)]
+                } else if header.all_depts {
                     vec![KeyScope::All]
                 } else {
                     header.depts.iter().map(|d| KeyScope::Dept(*d)).collect()
@@ -262,6 +271,20 @@ impl World {
                 };
                 Some(id)
             }
+            Op::Role(u, admin) => {
+                let changed = if admin {
+                    self.admins.insert(u)
+                } else {
+                    self.admins.remove(&u)
+                };
+                if !changed {
+                    return None;
+                }
+                self.owner
+                    .set_role(USERS[u], if admin { Role::Admin } else { Role::Member })
+                    .expect("role");
+                None
+            }
             Op::Rescope(s, c) => {
                 let id = self.ids[s]?;
                 self.owner
@@ -299,10 +322,10 @@ fn opens(ring: &Ring, w: &Written) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     #[test]
-    fn a_removed_holder_never_opens_what_is_written_after(ops in proptest::collection::vec(op(), 3..10)) {
+    fn a_removed_holder_never_opens_what_is_written_after(ops in proptest::collection::vec(op(), 3..12)) {
         let mut w = World::new();
         let mut rings: Vec<Ring> = USERS.iter().map(|_| Ring::default()).collect();
         for (u, ring) in USERS.iter().zip(rings.iter_mut()) {
