@@ -47,7 +47,7 @@ fn scope_of(choice: u8) -> Scope {
         1 => scope(Some(&["D2"]), false),
         2 => scope(Some(&["D1", "D2"]), false),
         3 => scope(None, false),
-        _ => scope(Some(&["D1"]), true),
+        _ => scope(None, true),
     }
 }
 

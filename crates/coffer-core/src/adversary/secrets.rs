@@ -152,19 +152,13 @@ fn a_member_cannot_reactivate_or_rewrite_a_secret_she_can_decrypt() {
     assert_eq!(code(mia.reveal(id)), ErrorCode::Integrity);
 }
 
-#[test]
-fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
-    let lab = Lab::new();
-    let mut olga = lab.as_user("olga-laptop", OWNER);
-    let mut wo = secret("WO_FIN", "never-shown", scope(Some(&["FIN"]), false));
-    wo.reveal = crate::api::Reveal::Never;
-    let id = olga.create_secret(wo).expect("write-only");
-    drop(olga);
+/// eve's forgery of secret `id`: "eve-chose-this" sealed under its data
+/// key (which she holds), and the next revision of its header naming that
+/// blob, revealable, signed by eve; with her identity, to sign it.
+fn eve_swaps_the_value(lab: &Lab, id: i64) -> (Identity, Header, Vec<u8>) {
     let eve = lab.identity("eve");
     let eve_id = user_id(&lab.directory(), "eve");
-    let (h, dek, _meta, _) = open_as(&lab, "eve", id);
-    // A new value sealed under the data key, the header naming it, reveal
-    // allowed, signed by eve (not its creator, not an admin).
+    let (h, dek, _, _) = open_as(lab, "eve", id);
     let fields = Fields(vec![("value".into(), SecretString::from("eve-chose-this"))]);
     let blob = dek.seal(
         &Aad::new("secrets", id, "fields", h.dek_gen),
@@ -175,6 +169,20 @@ fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
     forged.reveal = crate::api::Reveal::Allowed;
     forged.revision += 1;
     forged.signer = eve_id;
+    (eve, forged, blob)
+}
+
+#[test]
+fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
+    let lab = Lab::new();
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let mut wo = secret("WO_FIN", "never-shown", scope(Some(&["FIN"]), false));
+    wo.reveal = crate::api::Reveal::Never;
+    let id = olga.create_secret(wo).expect("write-only");
+    drop(olga);
+    // A new value sealed under the data key, the header naming it, reveal
+    // allowed, signed by eve (not its creator, not an admin).
+    let (eve, forged, blob) = eve_swaps_the_value(&lab, id);
     rewrite(&lab, &forged, &eve.sign, Some(blob.clone()));
     let mut mia = lab.as_user("mia-laptop", "mia");
     assert_eq!(
@@ -304,21 +312,9 @@ fn a_member_cannot_take_over_someone_elses_secret() {
     // mia's laptop has used it before.
     let mut mia = lab.as_user("mia-laptop", "mia");
     assert_eq!(get(&mut mia, "WO_FIN"), Ok(Some("never-shown".into())));
-    let eve = lab.identity("eve");
-    let eve_id = user_id(&lab.directory(), "eve");
-    let (h, dek, _, _) = open_as(&lab, "eve", id);
-    let fields = Fields(vec![("value".into(), SecretString::from("eve-chose-this"))]);
-    let blob = dek.seal(
-        &Aad::new("secrets", id, "fields", h.dek_gen),
-        &codec::encode_fields(&fields),
-    );
-    let mut forged = h.clone();
-    forged.fields_hash = blob_hash("fields", &blob);
-    forged.reveal = crate::api::Reveal::Allowed;
-    forged.revision += 1;
-    forged.signer = eve_id;
-    forged.creator = eve_id;
-    forged.updated_by = eve_id;
+    let (eve, mut forged, blob) = eve_swaps_the_value(&lab, id);
+    forged.creator = forged.signer;
+    forged.updated_by = forged.signer;
     rewrite(&lab, &forged, &eve.sign, Some(blob));
     assert_eq!(get(&mut mia, "WO_FIN"), Err(ErrorCode::Integrity));
     assert_eq!(code(mia.reveal(id)), ErrorCode::Integrity);
