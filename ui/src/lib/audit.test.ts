@@ -43,7 +43,7 @@ describe("auditCsv", () => {
     const csv = auditCsv([entry(2, { key: "=cmd|' /C calc'!A0", outcome: "permission_denied" }), entry(1, { action: null, authentic: false, secret_id: null, key: null })]);
     const lines = csv.split("\r\n");
     expect(lines[0]).toBe('"seq","time","user","action","secret_id","key","field","program","subject","outcome","authentic"');
-    expect(lines[1]).toBe('"2","2026-01-02T03:04:05.000Z","ana","reveal","7","\'=cmd|\' /C calc\'!A0","","","permission_denied","yes"');
+    expect(lines[1]).toBe('"2","2026-01-02T03:04:05.000Z","ana","reveal","7","\'=cmd|\' /C calc\'!A0","","","","permission_denied","yes"');
     expect(lines[2]).toBe('"1","2026-01-02T03:04:05.000Z","ana","unknown","","","","","","ok","DAMAGED"');
     expect(lines[3]).toBe("");
   });
