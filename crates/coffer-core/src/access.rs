@@ -52,11 +52,15 @@ pub(crate) fn editable(cx: &mut Cx, id: SecretId) -> Result<Secret> {
     let secret = visible(cx, id)?;
     let scope = secret.header.scope();
     if !cx.actor().can_edit(&scope) {
-        return Err(Error::denied(if cx.actor().in_scope(&scope) {
-            "only its creator and admins can change this secret"
-        } else {
-            "only its creator (while in its scope) and admins can change this secret"
-        }));
+        return Err(Error::denied(
+            if cx.actor().in_scope(&scope) && scope.creator == cx.actor().id {
+                "this secret also names departments you are not in, so only an admin can change it"
+            } else if cx.actor().in_scope(&scope) {
+                "only its creator and admins can change this secret"
+            } else {
+                "only its creator (while in its scope) and admins can change this secret"
+            },
+        ));
     }
     Ok(secret)
 }

@@ -71,10 +71,16 @@ impl Actor {
         self.in_scope(s) || (self.is_admin() && !s.private)
     }
 
-    /// Edit and delete: the creator while in scope; admins and owner for
-    /// every secret they can see (private secrets stay their creator's).
+    /// Edit and delete: the creator while in scope, and (for a shared
+    /// secret) while it names only departments they are in, or all: the
+    /// scopes a member may write, as readers check a header's signer
+    /// (`seal::header::writer_allowed`), so a member's edit never makes a
+    /// header nobody accepts; admins and owner for every secret they can
+    /// see (private secrets stay their creator's).
     pub(crate) fn can_edit(&self, s: &ScopeFacts) -> bool {
-        (s.creator == self.id && self.in_scope(s)) || (self.is_admin() && !s.private)
+        let own_depts = s.private || s.all_depts || s.depts.iter().all(|d| self.depts.contains(d));
+        (s.creator == self.id && self.in_scope(s) && (self.is_admin() || own_depts))
+            || (self.is_admin() && !s.private)
     }
 
     /// Activate and deactivate: admins and owner only.
@@ -222,6 +228,33 @@ mod tests {
         assert!(!ana.in_scope(&other));
         assert!(ana.in_scope(&everyone));
         assert!(!ana.in_scope(&private_of_2));
+    }
+
+    #[test]
+    fn a_member_edits_her_secret_only_while_it_names_only_her_departments() {
+        let member = actor(2, Role::Member, &[10]);
+        let mine = |depts: &'static [i64]| ScopeFacts {
+            creator: 2,
+            private: false,
+            all_depts: false,
+            depts,
+        };
+        assert!(member.can_edit(&mine(&[10])));
+        // Another department added by an admin, or one she has left.
+        assert!(!member.can_edit(&mine(&[10, 11])));
+        assert!(member.in_scope(&mine(&[10, 11])), "she still reads it");
+        let all = ScopeFacts {
+            all_depts: true,
+            depts: &[],
+            ..mine(&[])
+        };
+        assert!(member.can_edit(&all));
+        let private = ScopeFacts {
+            private: true,
+            ..mine(&[10, 11])
+        };
+        assert!(member.can_edit(&private), "a private secret is hers alone");
+        assert!(actor(1, Role::Admin, &[10]).can_edit(&mine(&[10, 11])));
     }
 
     #[test]

@@ -466,3 +466,55 @@ fn a_member_cannot_push_her_secret_into_another_department() {
         Ok(Some("everyone-value".into()))
     );
 }
+
+/// The other side of the member rule: a member whose secret names a
+/// department she is not in (she left it, or an admin added it) may no
+/// longer change it, so an ordinary edit never writes a header readers
+/// refuse; the secret stays readable for everyone in its scope.
+#[test]
+fn a_members_edit_never_damages_a_secret_wider_than_her_departments() {
+    let lab = Lab::new();
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let both = |depts: &[&str]| MembershipUpdate {
+        departments: depts.iter().map(|d| d.to_string()).collect(),
+        primary_department: Some("FIN".into()),
+    };
+    olga.set_memberships("mia", both(&["FIN", "OPS"]))
+        .expect("mia in OPS too");
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    let id = mia
+        .create_secret(secret(
+            "MIA_BOTH",
+            "v1",
+            scope(Some(&["FIN", "OPS"]), false),
+        ))
+        .expect("create in both");
+    olga.set_memberships("mia", both(&["FIN"]))
+        .expect("mia leaves OPS");
+    let mut mia = lab.as_user("mia-laptop", "mia");
+    let refused = mia.update_secret(
+        id,
+        SecretUpdate {
+            fields: super::value_update("v2"),
+            ..Default::default()
+        },
+    );
+    assert_eq!(code(refused), ErrorCode::PermissionDenied);
+    assert_eq!(get(&mut mia, "MIA_BOTH"), Ok(Some("v1".into())));
+    let mut max = lab.as_user("max-laptop", "max");
+    assert_eq!(
+        get(&mut max, "MIA_BOTH"),
+        Ok(Some("v1".into())),
+        "not damaged"
+    );
+    // An admin still can.
+    olga.update_secret(
+        id,
+        SecretUpdate {
+            fields: super::value_update("v2"),
+            ..Default::default()
+        },
+    )
+    .expect("admin edit");
+    assert_eq!(get(&mut max, "MIA_BOTH"), Ok(Some("v2".into())));
+}
