@@ -347,7 +347,9 @@ impl DeviceStore {
                             active = ifnull(excluded.active, revisions.active)
                       WHERE excluded.revision > revisions.revision
                          OR (excluded.revision = revisions.revision AND excluded.verified IS NOT NULL
-                             AND excluded.verified IS NOT revisions.verified)",
+                             AND excluded.verified IS NOT revisions.verified)
+                         OR (excluded.revision = revisions.revision AND excluded.creator IS NOT NULL
+                             AND revisions.creator IS NULL)",
                 )?;
                 for s in seen {
                     stmt.execute(params![
@@ -493,6 +495,18 @@ mod tests {
             (Some(4), Some(false)),
             "the newest facts"
         );
+        // A row an older build remembered (no facts) gets them at the same
+        // revision, so the list does not record it again on every start.
+        store
+            .conn
+            .execute(
+                "UPDATE revisions SET creator = NULL, active = NULL WHERE secret_id = 1",
+                [],
+            )
+            .expect("as an older build left it");
+        store.record_revisions("v", &[seen(1, 3)]).expect("record");
+        let k = store.all_revisions("v").expect("read")[&1];
+        assert_eq!((k.revision, k.creator, k.active), (3, Some(4), Some(true)));
         // A deletion mark keeps the facts last seen.
         store
             .record_revisions(
