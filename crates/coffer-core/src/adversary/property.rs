@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use crate::api::{MembershipUpdate, SecretUpdate};
 use crate::crypto::{Aad, SymKey};
 use crate::seal::header::Header;
-use crate::trust::state::{Scope as KeyScope, State};
+use crate::trust::state::State;
 
 use super::*;
 
@@ -194,14 +194,9 @@ impl World {
             .iter()
             .filter(|u| {
                 let user = dir.user_named(u).expect("user");
-                let scopes: Vec<KeyScope> = if header.private {
-                    vec![KeyScope::Personal(header.creator)]
-                } else if header.all_depts {
-                    vec![KeyScope::All]
-                } else {
-                    header.depts.iter().map(|d| KeyScope::Dept(*d)).collect()
-                };
-                scopes.iter().any(|s| dir.entitled(user, *s))
+                crate::seal::header::key_scopes(&header.scope())
+                    .iter()
+                    .any(|s| dir.entitled(user, *s))
             })
             .map(|u| u.to_string())
             .collect();

@@ -27,7 +27,7 @@ use crate::seal::{
     header::{Header, PURPOSE, blob_hash, verify_header},
 };
 use crate::store::{Hint, SecretColumns, SecretRow, Store, WrapRow};
-use crate::trust::state::{Scope, State};
+use crate::trust::state::State;
 
 pub(crate) use history::HISTORY_KEPT;
 
@@ -200,17 +200,6 @@ impl Draft {
         }
     }
 
-    /// The scope keys this secret's data key is wrapped under.
-    fn wrap_scopes(&self) -> Vec<Scope> {
-        if self.private {
-            vec![Scope::Personal(self.creator)]
-        } else if self.all_depts {
-            vec![Scope::All]
-        } else {
-            self.depts.iter().map(|d| Scope::Dept(*d)).collect()
-        }
-    }
-
     /// Canonical scope, unique per key: `u<creator>|...` for private
     /// secrets, `u*|...`; then `*` or the sorted department ids.
     fn scope_sig(&self) -> String {
@@ -281,7 +270,7 @@ pub(crate) fn write(
     };
     // The scope keys to wrap under, current now.
     let mut wrap_ids = Vec::new();
-    for scope in draft.wrap_scopes() {
+    for scope in seal::header::key_scopes(&draft.scope()) {
         wrap_ids.push(cx.current_key(scope)?.0.id);
     }
     let primary = wrap_ids.first().copied();

@@ -208,17 +208,24 @@ pub(crate) fn writer_allowed(dir: &State, h: &Header) -> bool {
     }
 }
 
-/// Every key the header wraps its data key under is the current key of a
-/// scope the header names: the creator's personal key for a private
-/// secret, the all-users key for all departments, else its departments'.
-fn wraps_fit_scope(dir: &State, h: &Header) -> bool {
-    let scopes: Vec<Scope> = if h.private {
-        vec![Scope::Personal(h.creator)]
-    } else if h.all_depts {
+/// The scopes whose keys a secret's data key is wrapped under: its
+/// creator's personal key for a private secret, the all-users key for all
+/// departments, else its departments' keys. Writers wrap by it
+/// (`record`), readers check headers against it.
+pub(crate) fn key_scopes(s: &ScopeFacts) -> Vec<Scope> {
+    if s.private {
+        vec![Scope::Personal(s.creator)]
+    } else if s.all_depts {
         vec![Scope::All]
     } else {
-        h.depts.iter().map(|d| Scope::Dept(*d)).collect()
-    };
+        s.depts.iter().map(|d| Scope::Dept(*d)).collect()
+    }
+}
+
+/// Every key the header wraps its data key under is the current key of a
+/// scope the header names ([`key_scopes`]).
+fn wraps_fit_scope(dir: &State, h: &Header) -> bool {
+    let scopes = key_scopes(&h.scope());
     h.wraps.iter().all(|w| {
         scopes
             .iter()
