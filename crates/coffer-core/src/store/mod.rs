@@ -1,7 +1,8 @@
 //! The storage: every SQL statement Coffer runs on a vault is here, behind
 //! one interface, [`Store`]. It deals in rows and blobs; nothing above it
-//! writes SQL. SQLite (a file, `sqlite`) is the one backend today; the
-//! PostgreSQL one will implement the same trait.
+//! writes SQL. SQLite (a file, `sqlite`) and PostgreSQL (a team's server,
+//! `pg`) implement it; [`Backend`] opens either and runs transactions, so
+//! nothing above this module knows which one a vault is on.
 //!
 //! Nothing returned here is trusted: every row is untrusted input, checked
 //! by the layers above (signatures, commitments, associated data). Rows are
@@ -10,18 +11,149 @@
 
 pub(crate) mod device;
 pub(crate) mod legacy;
+pub(crate) mod pg;
 pub(crate) mod sqlite;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::api::{Role, Timestamp};
 use crate::crypto::KdfParams;
 use crate::error::Result;
 use crate::plain::Scope;
 
-pub(crate) use sqlite::{create, open};
+/// An open vault's storage: a file on this machine, or a database server.
+pub(crate) enum Backend {
+    File(Connection),
+    Server(Box<pg::PgStore>),
+}
+
+/// Where a vault lives, from what the user passed: a `postgres://` URL
+/// names a server, anything else a file.
+fn is_server(location: &Path) -> Option<&str> {
+    location.to_str().filter(|s| pg::is_url(s))
+}
+
+/// Creates a new, empty vault (a file that must not exist yet, or the
+/// tables in a database that holds no vault).
+pub(crate) fn create(location: &Path) -> Result<Backend> {
+    match is_server(location) {
+        Some(url) => Ok(Backend::Server(Box::new(pg::PgStore::create(
+            pg::Target::parse(url)?,
+        )?))),
+        None => Ok(Backend::File(sqlite::create(location)?)),
+    }
+}
+
+/// Opens an existing vault.
+pub(crate) fn open(location: &Path) -> Result<Backend> {
+    match is_server(location) {
+        Some(url) => Ok(Backend::Server(Box::new(pg::PgStore::open(
+            pg::Target::parse(url)?,
+        )?))),
+        None => Ok(Backend::File(sqlite::open(location)?)),
+    }
+}
+
+impl Backend {
+    /// The storage outside any transaction.
+    pub(crate) fn store(&self) -> &dyn Store {
+        match self {
+            Self::File(c) => c,
+            Self::Server(s) => &**s,
+        }
+    }
+
+    /// Starts a transaction; a write takes the vault's write lock first,
+    /// so writers from every process run one after the other.
+    pub(crate) fn begin(&mut self, write: bool) -> Result<Tx<'_>> {
+        match self {
+            Self::File(c) => Ok(Tx::File(c.transaction_with_behavior(if write {
+                TransactionBehavior::Immediate
+            } else {
+                TransactionBehavior::Deferred
+            })?)),
+            Self::Server(s) => {
+                s.begin(write)?;
+                Ok(Tx::Server(ServerTx {
+                    store: s,
+                    open: true,
+                }))
+            }
+        }
+    }
+
+    /// How this device names the vault's location in its memory: the
+    /// file's canonical path, or the server URL without password.
+    pub(crate) fn location(&self, path: &Path) -> String {
+        match self {
+            Self::File(_) => std::fs::canonicalize(path)
+                .unwrap_or_else(|_| path.to_path_buf())
+                .to_string_lossy()
+                .into_owned(),
+            Self::Server(s) => s.target().display().to_string(),
+        }
+    }
+
+    /// Removes what a failed `create` left behind.
+    pub(crate) fn discard(self, path: &Path) {
+        match self {
+            Self::File(conn) => {
+                drop(conn);
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+                }
+            }
+            Self::Server(s) => s.drop_vault(),
+        }
+    }
+}
+
+/// An open transaction; dropped without `commit`, it rolls back.
+pub(crate) enum Tx<'a> {
+    File(rusqlite::Transaction<'a>),
+    Server(ServerTx<'a>),
+}
+
+pub(crate) struct ServerTx<'a> {
+    store: &'a pg::PgStore,
+    open: bool,
+}
+
+impl Drop for ServerTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.store.rollback();
+        }
+    }
+}
+
+impl Tx<'_> {
+    pub(crate) fn store(&self) -> &dyn Store {
+        match self {
+            Self::File(tx) => &**tx,
+            Self::Server(tx) => tx.store,
+        }
+    }
+
+    pub(crate) fn commit(self) -> Result<()> {
+        match self {
+            Self::File(tx) => Ok(tx.commit()?),
+            Self::Server(mut tx) => {
+                tx.open = false;
+                let out = tx.store.commit();
+                if out.is_err() {
+                    tx.store.rollback();
+                }
+                out
+            }
+        }
+    }
+}
 
 /// `vault_meta` as stored (unverified): id, KDF profile and parameters.
 pub(crate) struct MetaRow {

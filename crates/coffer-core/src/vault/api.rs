@@ -83,7 +83,7 @@ impl Vault {
     /// `accept_older` says so. Otherwise nothing is forgotten. Returns the
     /// fingerprint now trusted.
     pub fn reset_trust(&mut self, expect: &str, accept_older: bool) -> Result<String> {
-        let Some(found) = trust::unpinned(&self.conn, &self.device)? else {
+        let Some(found) = trust::unpinned(self.conn.store(), &self.device)? else {
             return Err(Error::AuthFailed(
                 "this vault has not been upgraded yet: its owner must sign in first".into(),
             ));

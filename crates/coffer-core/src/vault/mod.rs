@@ -18,7 +18,6 @@ mod upgrade;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{Connection, TransactionBehavior};
 use secrecy::SecretString;
 
 use crate::account::PasswordLock;
@@ -76,7 +75,7 @@ struct Session {
 }
 
 pub struct Vault {
-    conn: Connection,
+    conn: store::Backend,
     path: PathBuf,
     /// Where this device saw the vault (its canonical path).
     location: String,
@@ -121,13 +120,6 @@ impl Mode {
         during_password_change: false,
         maintain: false,
     };
-}
-
-fn location_of(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn device_store(opts: &VaultOptions) -> Result<DeviceStore> {
@@ -253,20 +245,27 @@ impl Vault {
         let mut conn = store::create(path)?;
         let vault_id = random_id();
         let made = (|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = conn.begin(true)?;
             let config = Config {
                 vault_id: vault_id.clone(),
                 kdf_profile: profile,
                 kdf,
             };
-            let out = genesis(&*tx, config, &opts, &display, &lock, Identity::generate())?;
+            let out = genesis(
+                tx.store(),
+                config,
+                &opts,
+                &display,
+                &lock,
+                Identity::generate(),
+            )?;
             tx.commit()?;
             Ok::<_, Error>(out)
         })();
         match made {
             Ok((keys, state)) => {
                 let state = Arc::new(state);
-                let location = location_of(path);
+                let location = conn.location(path);
                 // A new vault at this path replaces whatever this device
                 // knew to be there.
                 device.forget(&vault_id, Some(&location))?;
@@ -290,12 +289,7 @@ impl Vault {
                 })
             }
             Err(e) => {
-                drop(conn);
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.as_os_str().to_owned();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(PathBuf::from(p));
-                }
+                conn.discard(path);
                 Err(e)
             }
         }
@@ -304,16 +298,16 @@ impl Vault {
     fn open_at(path: &Path, opts: &VaultOptions) -> Result<Self> {
         let conn = store::open(path)?;
         let device = device_store(opts)?;
-        let meta = conn.meta()?;
+        let meta = conn.store().meta()?;
         let meta_profile = if meta.kdf_profile == "standard" {
             KdfProfile::Standard
         } else {
             KdfProfile::InsecureTest
         };
         Ok(Self {
+            location: conn.location(path),
             conn,
             path: path.to_path_buf(),
-            location: location_of(path),
             device,
             dir: None,
             meta_id: meta.vault_id,
@@ -326,7 +320,7 @@ impl Vault {
 
     /// The storage, outside any transaction (for what needs no session).
     pub(crate) fn store(&self) -> &dyn Store {
-        &self.conn
+        self.conn.store()
     }
 
     pub(crate) fn meta_kdf(&self) -> KdfParams {
@@ -336,7 +330,12 @@ impl Vault {
     /// Verifies the directory (outside any session). `None` for a vault of
     /// format 1 that its owner has not upgraded yet.
     pub(crate) fn directory(&mut self) -> Result<Option<Arc<State>>> {
-        let dir = trust::load(&self.conn, &self.device, &self.location, self.dir.as_ref())?;
+        let dir = trust::load(
+            self.conn.store(),
+            &self.device,
+            &self.location,
+            self.dir.as_ref(),
+        )?;
         if let Some(d) = &dir {
             self.dir = Some(Arc::clone(d));
         }
@@ -460,13 +459,8 @@ impl Vault {
     ) -> Result<T> {
         let Session { keys, .. } = self.session.as_mut().ok_or_else(not_signed_in)?;
         let epoch = self.write_epoch;
-        let behavior = if mode.write {
-            TransactionBehavior::Immediate
-        } else {
-            TransactionBehavior::Deferred
-        };
-        let tx = self.conn.transaction_with_behavior(behavior)?;
-        let db: &dyn Store = &*tx;
+        let tx = self.conn.begin(mode.write)?;
+        let db: &dyn Store = tx.store();
         let mut outcome = None;
         let mut audit_head = None;
         let result = (|| {
@@ -525,7 +519,7 @@ impl Vault {
             outcome = Some(cx.outcome());
             Ok(out)
         })();
-        let committed = result.and_then(|v| tx.commit().map(|()| v).map_err(Error::from));
+        let committed = result.and_then(|v| tx.commit().map(|()| v));
         match committed {
             Ok(v) => {
                 keys.commit();
@@ -602,11 +596,17 @@ impl Vault {
         user: i64,
         code: crate::ErrorCode,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin(true)?;
         let event = Event::new(AuditAction::SignInFailed).refused(code);
-        let head = audit::append(&*tx, dir, &self.device, user, None, now_ms(), &[event])?;
+        let head = audit::append(
+            tx.store(),
+            dir,
+            &self.device,
+            user,
+            None,
+            now_ms(),
+            &[event],
+        )?;
         tx.commit()?;
         if let Some(head) = head {
             audit::remember(&self.device, &dir.config.vault_id, head)?;
