@@ -5,7 +5,8 @@
 #
 #   scripts/setup.sh build   # what `npm start` needs
 #   scripts/setup.sh test    # plus Xvfb, WebKitWebDriver, gnome-keyring, tauri-driver,
-#                            # and python3-venv/-dev for the Python package
+#                            # python3-venv/-dev for the Python package, and PostgreSQL 15
+#                            # (server and pg_virtualenv) for the team-vault tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,7 @@ mode="${1:-build}"
 build_packages=(build-essential pkg-config curl wget file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev
   libayatana-appindicator3-dev libssl-dev libxdo-dev libdbus-1-dev)
 test_packages=(xvfb xauth webkit2gtk-driver imagemagick x11-apps gnome-keyring dbus dbus-x11 libsecret-tools
-  keyutils xclip python3-dbusmock keepassxc python3-venv python3-dev)
+  keyutils xclip python3-dbusmock keepassxc python3-venv python3-dev postgresql-15 postgresql-client-15)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -2,7 +2,8 @@
 # `npm test`: set up what is missing, then run every check and test:
 # formatting, lints, UI type check and unit tests, generated bindings,
 # Rust unit/integration/CLI/keyring/command-layer tests, the Python
-# package's pytest suite, and the end-to-end tests of the real app through
+# package's pytest suite, the same core and CLI suites on a PostgreSQL
+# vault, and the end-to-end tests of the real app through
 # WebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,13 @@ step "Build the app and the CLI" cargo build --workspace "${features[@]}"
 # No display and no session bus: tests that need either start their own.
 step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
   cargo test --workspace "${features[@]}"
+# The same suites on a team vault: a throw-away PostgreSQL 15 cluster
+# (pg_virtualenv; fsync off, it lives for this run only), one database per
+# test. The test binaries are the ones just built.
+pg_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server)
+step "Rust tests on PostgreSQL (a throw-away cluster)" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
+  pg_virtualenv -v 15 -o fsync=off env COFFER_TEST_BACKEND=postgres \
+  cargo test --workspace "${features[@]}" "${pg_suites[@]}"
 # The extension builds in the same target dir with coffer-core's features
 # from above (so the core is not compiled again), against the CLI just built.
 step "Python package (maturin, pytest)" env COFFER_PY_FEATURES=coffer-core/fuzzing \

@@ -262,3 +262,56 @@ pub fn get(v: &mut Vault, key: &str, dept: Option<&str>) -> Option<String> {
         ),
     }
 }
+
+/// Writes a secret whose key, field name, value, tag, description and
+/// usage are distinct marker words, a private secret, and an update (so
+/// history rows exist too): whatever holds the vault must not show any of
+/// them. Returns the markers.
+pub fn plant_canaries(w: &mut World) -> [&'static str; 7] {
+    use coffer_core::NewUsage;
+    w.dept("FIN");
+    w.user("mia", Role::Member, &["FIN"]);
+    let canaries = [
+        "CanaryKeyQ7",
+        "CanaryValueZ3",
+        "CanaryFieldW9",
+        "CanaryTagK2",
+        "CanaryDescV5",
+        "CanaryUsageN4",
+        "CanaryPrivX8",
+    ];
+    let mut s = secret(canaries[0], "", scope(Some(&["FIN"]), false));
+    s.fields = vec![
+        FieldInput::set(canaries[2], canaries[1]),
+        FieldInput::set("password", canaries[1]),
+    ];
+    s.tags = vec![canaries[3].into()];
+    s.description = format!("about {}", canaries[4]);
+    let id = w.vault.create_secret(s).expect("create");
+    w.vault
+        .add_usage(
+            id,
+            NewUsage {
+                name: canaries[5].into(),
+                kind: "pipeline".into(),
+                field: None,
+            },
+        )
+        .expect("usage");
+    w.login_as("mia");
+    w.vault
+        .create_secret(secret(canaries[6], canaries[6], scope(None, true)))
+        .expect("private");
+    // Updates push history rows too.
+    w.login_as("owner");
+    w.vault
+        .update_secret(
+            id,
+            coffer_core::SecretUpdate {
+                description: Some("v2".into()),
+                ..Default::default()
+            },
+        )
+        .expect("update");
+    canaries
+}
