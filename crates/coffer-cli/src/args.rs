@@ -69,6 +69,9 @@ pub enum Command {
     /// What this device remembers of the vault (its root of trust)
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Whole vaults: copy one between a file and a PostgreSQL server
+    #[command(subcommand)]
+    Vault(VaultCommand),
     /// Departments
     #[command(subcommand)]
     Dept(DeptCommand),
@@ -190,6 +193,24 @@ pub enum TrustCommand {
         /// saw (a backup restored on purpose): changes since are gone
         #[arg(long)]
         accept_older: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VaultCommand {
+    /// Copy a vault to a new file or an empty PostgreSQL database, all or
+    /// nothing, and check the copy (same rows, same verified fingerprint).
+    /// From a file to postgres://USER@HOST[:PORT]/DB is how a team starts;
+    /// from a server to a file is a backup. Needs no password: only
+    /// ciphertext and signed records are copied.
+    Copy {
+        /// The vault to copy (a file path or a postgres:// URL)
+        #[arg(value_name = "FROM")]
+        from: PathBuf,
+        /// Where the copy goes: a file that does not exist yet, or a
+        /// database holding no vault
+        #[arg(value_name = "TO")]
+        to: PathBuf,
     },
 }
 

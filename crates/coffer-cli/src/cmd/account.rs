@@ -5,7 +5,7 @@ use coffer_core::{ErrorCode, InitOptions, KdfChoice, KdfProfile, OsKeyring, Vaul
 use serde_json::json;
 
 use crate::args::{
-    DeviceCommand, Global, InitArgs, LoginArgs, LogoutArgs, PasswdArgs, TrustCommand,
+    DeviceCommand, Global, InitArgs, LoginArgs, LogoutArgs, PasswdArgs, TrustCommand, VaultCommand,
 };
 use crate::dates;
 use crate::error::{CliError, CliResult, warn};
@@ -248,6 +248,28 @@ pub fn trust(g: &Global, c: &TrustCommand) -> CliResult<()> {
     } else {
         line(format!(
             "This device trusts the vault again; its fingerprint is {fp}."
+        ))
+    }
+}
+
+pub fn vault(g: &Global, c: &VaultCommand) -> CliResult<()> {
+    let VaultCommand::Copy { from, to } = c;
+    let report = Vault::copy(from, to, &coffer_core::VaultOptions::default())?;
+    if g.json {
+        output::json(&json!({
+            "vault_id": report.vault_id,
+            "rows": report.rows,
+            "fingerprint": report.fingerprint,
+            "to": to.display().to_string(),
+        }))
+    } else {
+        line(format!(
+            "Copied the vault to {} ({} rows) and checked the copy: its fingerprint is {}, as before.\n\
+             Both are now the same vault: work in one of them only (a change made in one is not in the other, \
+             and a device that used both refuses the one behind as rolled back). Keep a backup for restoring.",
+            to.display(),
+            report.rows,
+            report.fingerprint
         ))
     }
 }

@@ -49,6 +49,7 @@ pub fn run(cli: &Cli) -> CliResult<Outcome> {
         Command::Status => account::status(g),
         Command::Device(c) => account::device(g, c),
         Command::Trust(c) => account::trust(g, c),
+        Command::Vault(c) => account::vault(g, c),
         Command::Dept(c) => directory::dept(g, c),
         Command::User(c) => directory::user(g, c),
         Command::Add(a) => secrets::add(g, a),

@@ -9,6 +9,7 @@
 //! read leniently, so a column of the wrong type makes that row fail its
 //! check instead of failing the whole query.
 
+pub(crate) mod copy;
 pub(crate) mod device;
 pub(crate) mod legacy;
 pub(crate) mod pg;
@@ -443,6 +444,14 @@ pub(crate) trait Store {
     /// Deletes a user's devices but `keep`.
     fn delete_devices_of(&self, user: i64, keep: Option<i64>) -> Result<()>;
     fn devices(&self, user: i64) -> Result<Vec<DeviceRow>>;
+
+    // --- copying a whole vault (see `copy`) ------------------------------------
+    /// Every row of a table (the columns named), in primary-key order.
+    fn table_rows(&self, table: &str, columns: &[&str]) -> Result<Vec<Vec<copy::Cell>>>;
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<copy::Cell>]) -> Result<()>;
+    /// The highest id a table has handed out (ids are never reused).
+    fn id_watermark(&self, table: &str) -> Result<i64>;
+    fn set_id_watermark(&self, table: &str, n: i64) -> Result<()>;
 
     /// The SQLite connection, for reading a vault of format 1 (only ever a
     /// file).

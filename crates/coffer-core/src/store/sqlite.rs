@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use std::collections::BTreeSet;
 
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 
+use super::copy::{self, Cell};
 use super::{
     AuditFilter, AuditRow, DeviceRow, Hint, LockRow, MetaRow, SecretColumns, SecretRow, Store,
     UsageRow, VersionRow, WrapRow,
@@ -1031,6 +1033,95 @@ impl Store for Connection {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    fn table_rows(&self, table: &str, columns: &[&str]) -> Result<Vec<Vec<Cell>>> {
+        let mut stmt = self.prepare(&copy::select_sql(table, columns))?;
+        let rows = stmt
+            .query_map([], |r| {
+                (0..columns.len())
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            ValueRef::Null => Cell::Null,
+                            ValueRef::Integer(v) => Cell::Int(v),
+                            ValueRef::Real(v) => Cell::Text(v.to_string()),
+                            ValueRef::Text(t) => {
+                                Cell::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                            ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Cell>]) -> Result<()> {
+        // Format 1's directory MAC: not used by format 2, but NOT NULL.
+        let (extra_col, extra_val) = if table == "users" {
+            (", record_mac", ", x''")
+        } else {
+            ("", "")
+        };
+        let marks = (1..=columns.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO {table} ({}{extra_col}) VALUES ({marks}{extra_val})",
+            columns.join(", ")
+        );
+        let mut stmt = self.prepare(&sql)?;
+        for row in rows {
+            let values = row.iter().map(|c| match c {
+                Cell::Null => Value::Null,
+                Cell::Int(v) => Value::Integer(*v),
+                Cell::Text(t) => Value::Text(t.clone()),
+                Cell::Bytes(b) => Value::Blob(b.clone()),
+            });
+            stmt.execute(rusqlite::params_from_iter(values))?;
+        }
+        Ok(())
+    }
+
+    fn id_watermark(&self, table: &str) -> Result<i64> {
+        let max: i64 = self.query_row(
+            &format!("SELECT ifnull(max(id), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
+        let seq: i64 = self
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok(max.max(seq))
+    }
+
+    fn set_id_watermark(&self, table: &str, n: i64) -> Result<()> {
+        // Only AUTOINCREMENT tables keep a watermark in the file.
+        let autoincrement: bool = self.query_row(
+            "SELECT instr(sql, 'AUTOINCREMENT') > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if autoincrement {
+            let changed = self.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?2) WHERE name = ?1",
+                params![table, n],
+            )?;
+            if changed == 0 {
+                self.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+                    params![table, n],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     fn format1(&self) -> Option<&Connection> {

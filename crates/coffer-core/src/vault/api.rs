@@ -49,6 +49,12 @@ impl Vault {
         Self::open_at(path, opts)
     }
 
+    /// Copies a vault to a new file or an empty PostgreSQL database, all
+    /// or nothing, and checks the copy (see [`CopyReport`]).
+    pub fn copy(from: &Path, to: &Path, opts: &VaultOptions) -> Result<super::CopyReport> {
+        super::copy(from, to, opts)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

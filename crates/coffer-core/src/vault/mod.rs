@@ -59,6 +59,89 @@ pub struct InitOptions {
     pub kdf: KdfChoice,
 }
 
+/// What [`Vault::copy`] did.
+#[derive(Debug, Clone)]
+pub struct CopyReport {
+    pub vault_id: String,
+    /// Rows copied, over every table.
+    pub rows: u64,
+    /// The root-of-trust fingerprint both copies verified to.
+    pub fingerprint: String,
+}
+
+/// Copies the vault at `from` into `to` (a new file, or a database that
+/// holds no vault), all or nothing: every row in one transaction, read
+/// back and compared, then both opened as vaults and their directories
+/// verified to the same fingerprint. A failed copy leaves nothing at `to`.
+/// Needs no sign-in: only ciphertext and signed records are copied.
+pub(crate) fn copy(from: &Path, to: &Path, opts: &VaultOptions) -> Result<CopyReport> {
+    if store::pg::is_url(&from.to_string_lossy()) == store::pg::is_url(&to.to_string_lossy())
+        && location_key(from) == location_key(to)
+    {
+        return Err(Error::InvalidInput(
+            "the copy must go somewhere else than the vault it copies".into(),
+        ));
+    }
+    let mut src = store::open(from)?;
+    if src.store().log_top()? == 0 {
+        return Err(Error::InvalidInput(
+            "this vault must be upgraded by its owner (by signing in) before it can be copied"
+                .into(),
+        ));
+    }
+    let mut dst = store::create(to)?;
+    let copied = (|| {
+        let read = src.begin(false)?;
+        let write = dst.begin(true)?;
+        let copied = store::copy::copy_rows(read.store(), write.store())?;
+        write.commit()?;
+        drop(read);
+        if store::copy::digest(dst.store())? != copied.digest {
+            return Err(Error::Integrity(
+                "the copy did not read back as it was written".into(),
+            ));
+        }
+        Ok(copied)
+    })();
+    let copied = match copied {
+        Ok(c) => c,
+        Err(e) => {
+            dst.discard(to);
+            return Err(e);
+        }
+    };
+    drop(src);
+    let check = (|| {
+        let mut a = Vault::open_at(from, opts)?;
+        let mut b = Vault::open_at(to, opts)?;
+        let (fa, fb) = (a.fingerprint()?, b.fingerprint()?);
+        match (fa, fb) {
+            (Some(fa), Some(fb)) if fa == fb && a.id() == b.id() => Ok((b.id().to_string(), fb)),
+            _ => Err(Error::Integrity(
+                "the copy does not verify to the vault it was copied from".into(),
+            )),
+        }
+    })();
+    match check {
+        Ok((vault_id, fingerprint)) => Ok(CopyReport {
+            vault_id,
+            rows: copied.rows,
+            fingerprint,
+        }),
+        Err(e) => {
+            dst.discard(to);
+            Err(e)
+        }
+    }
+}
+
+fn location_key(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Where this device keeps its memory of vaults (see `store::device`).
 #[derive(Debug, Clone, Default)]
 pub struct VaultOptions {

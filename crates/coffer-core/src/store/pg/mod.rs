@@ -20,9 +20,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Row, Statement};
 
+use super::copy::{self, Cell as Val};
 use super::{
     AuditFilter, AuditRow, DeviceRow, Hint, LockRow, MetaRow, SecretColumns, SecretRow, Store,
     UsageRow, VersionRow, WrapRow,
@@ -181,6 +182,23 @@ fn audit_from(r: &Row) -> AuditRow {
         outcome: int(r, 5).unwrap_or(0),
         subject: int(r, 6),
         entry: blob(r, 7).unwrap_or_default(),
+    }
+}
+
+/// A copied value as a parameter of the destination column's type.
+fn cell_param(c: &Val, ty: &Type) -> Box<dyn ToSql + Sync> {
+    match (c, ty) {
+        (Val::Null, t) if *t == Type::BOOL => Box::new(None::<bool>),
+        (Val::Null, t) if *t == Type::BYTEA => Box::new(None::<Vec<u8>>),
+        (Val::Null, t) if *t == Type::TEXT => Box::new(None::<String>),
+        (Val::Null, t) if *t == Type::INT2 => Box::new(None::<i16>),
+        (Val::Null, _) => Box::new(None::<i64>),
+        (Val::Int(v), t) if *t == Type::BOOL => Box::new(*v != 0),
+        (Val::Int(v), t) if *t == Type::INT2 => Box::new(i16::try_from(*v).unwrap_or(i16::MAX)),
+        (Val::Int(v), t) if *t == Type::INT4 => Box::new(i32::try_from(*v).unwrap_or(i32::MAX)),
+        (Val::Int(v), _) => Box::new(*v),
+        (Val::Text(t), _) => Box::new(t.clone()),
+        (Val::Bytes(b), _) => Box::new(b.clone()),
     }
 }
 
@@ -1221,6 +1239,87 @@ impl Store for PgStore {
                 created_at: int(r, 2).unwrap_or(0),
             })
             .collect())
+    }
+
+    fn table_rows(&self, table: &str, columns: &[&str]) -> Result<Vec<Vec<Val>>> {
+        let rows = self.rows(&copy::select_sql(table, columns), &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (0..columns.len())
+                    .map(|i| {
+                        let ty = r.columns().get(i).map(|c| c.type_().clone());
+                        match ty {
+                            Some(Type::BOOL) => {
+                                flag(r, i).map_or(Val::Null, |b| Val::Int(b.into()))
+                            }
+                            Some(Type::INT2) => r
+                                .try_get::<_, Option<i16>>(i)
+                                .ok()
+                                .flatten()
+                                .map_or(Val::Null, |v| Val::Int(v.into())),
+                            Some(Type::INT4) => r
+                                .try_get::<_, Option<i32>>(i)
+                                .ok()
+                                .flatten()
+                                .map_or(Val::Null, |v| Val::Int(v.into())),
+                            Some(Type::INT8) => int(r, i).map_or(Val::Null, Val::Int),
+                            Some(Type::BYTEA) => blob(r, i).map_or(Val::Null, Val::Bytes),
+                            _ => text(r, i).map_or(Val::Null, Val::Text),
+                        }
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Val>]) -> Result<()> {
+        let marks = (1..=columns.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO {table} ({}) OVERRIDING SYSTEM VALUE VALUES ({marks})",
+            columns.join(", ")
+        );
+        self.changed.set(true);
+        let mut client = self.client.borrow_mut();
+        let stmt = client.prepare(&sql).map_err(|e| db_error(&e))?;
+        let types = stmt.params().to_vec();
+        for row in rows {
+            let values: Vec<Box<dyn ToSql + Sync>> = row
+                .iter()
+                .zip(&types)
+                .map(|(c, ty)| cell_param(c, ty))
+                .collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
+            client.execute(&stmt, &refs).map_err(|e| db_error(&e))?;
+        }
+        Ok(())
+    }
+
+    fn id_watermark(&self, table: &str) -> Result<i64> {
+        let max = self
+            .one(&format!("SELECT coalesce(max(id), 0) FROM {table}"), &[])?
+            .and_then(|r| int(&r, 0))
+            .unwrap_or(0);
+        let seq = self
+            .one(
+                &format!(
+                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {table}_id_seq"
+                ),
+                &[],
+            )?
+            .and_then(|r| int(&r, 0))
+            .unwrap_or(0);
+        Ok(max.max(seq))
+    }
+
+    fn set_id_watermark(&self, table: &str, n: i64) -> Result<()> {
+        if n > 0 {
+            self.rows(&format!("SELECT setval('{table}_id_seq', $1, true)"), &[&n])?;
+        }
+        Ok(())
     }
 
     fn format1(&self) -> Option<&rusqlite::Connection> {
