@@ -99,7 +99,9 @@ pub use store::device::default_state_dir;
 pub fn detect_import_format(bytes: &[u8]) -> ImportFormat {
     import::parse::sniff(bytes)
 }
-pub use vault::{CopyReport, InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs};
+pub use vault::{
+    ChangeWatch, CopyReport, InitOptions, KdfChoice, Vault, VaultOptions, sign_in_delay_secs,
+};
 
 /// A random password for a new user's first sign-in: 20 characters from an
 /// alphabet without look-alikes (about 115 bits).

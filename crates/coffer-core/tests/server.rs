@@ -88,3 +88,39 @@ fn a_teammates_change_moves_the_change_counter_that_open_apps_watch() {
         .expect("n");
     assert_eq!(still, after, "a get (audited) is not a change to the table");
 }
+
+#[test]
+fn an_open_watch_hears_a_teammates_change_within_a_second() {
+    use std::time::{Duration, Instant};
+    let w = World::new();
+    let watch = w.vault.watch().expect("watch");
+    if !on_postgres() {
+        assert!(watch.is_none(), "a file has no server to listen to");
+        assert!(!w.vault.is_on_server());
+        return;
+    }
+    assert!(w.vault.is_on_server());
+    let mut watch = watch.expect("a server vault can be watched");
+    assert!(
+        !watch.wait(Duration::from_millis(200)).expect("wait"),
+        "nothing changed yet"
+    );
+    let mut other = w.open();
+    other
+        .unlock_with_password("owner", &coffer_core::SecretString::from(PW))
+        .expect("sign in");
+    // An audited read is no change to announce.
+    assert_eq!(get(&mut other, "MISSING", None), None);
+    assert!(!watch.wait(Duration::from_millis(200)).expect("wait"));
+    let start = Instant::now();
+    other
+        .create_secret(secret("LIVE", "v", scope(None, false)))
+        .expect("create");
+    assert!(
+        watch.wait(Duration::from_secs(1)).expect("wait"),
+        "the change was announced"
+    );
+    assert!(start.elapsed() < Duration::from_secs(1));
+    // Announcements already taken are not heard twice.
+    assert!(!watch.wait(Duration::from_millis(200)).expect("wait"));
+}

@@ -98,6 +98,15 @@ impl Backend {
         }
     }
 
+    /// A way to hear other clients' changes as they commit (a server
+    /// only: `None` for a file).
+    pub(crate) fn listen(&self) -> Result<Option<pg::Listener>> {
+        match self {
+            Self::File(_) => Ok(None),
+            Self::Server(s) => Ok(Some(pg::Listener::new(s.target())?)),
+        }
+    }
+
     /// Removes what a failed `create` left behind.
     pub(crate) fn discard(self, path: &Path) {
         match self {

@@ -55,6 +55,23 @@ impl Vault {
         super::copy(from, to, opts)
     }
 
+    /// A watch on teammates' changes, for a vault on a server (`None` for
+    /// a file). It has its own connection: waiting on it never blocks
+    /// this handle.
+    pub fn watch(&self) -> Result<Option<super::ChangeWatch>> {
+        Ok(self.conn.listen()?.map(super::ChangeWatch))
+    }
+
+    /// Whether the vault lives on a database server.
+    pub fn is_on_server(&self) -> bool {
+        matches!(self.conn, crate::store::Backend::Server(_))
+    }
+
+    /// Whether a location names a vault on a server (`postgres://`).
+    pub fn is_server_location(location: &Path) -> bool {
+        crate::store::pg::is_url(&location.to_string_lossy())
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -59,6 +59,26 @@ pub struct InitOptions {
     pub kdf: KdfChoice,
 }
 
+/// Hears teammates' changes to a vault on a server as they commit (see
+/// [`Vault::watch`]).
+pub struct ChangeWatch(store::pg::Listener);
+
+impl std::fmt::Debug for ChangeWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangeWatch")
+    }
+}
+
+impl ChangeWatch {
+    /// Blocks up to `timeout`; `true` when someone committed a change to
+    /// the vault's secrets, users or departments (changes that arrived
+    /// together count once). An error means the connection was lost: ask
+    /// [`Vault::watch`] for a new watch.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> Result<bool> {
+        self.0.wait(timeout)
+    }
+}
+
 /// What [`Vault::copy`] did.
 #[derive(Debug, Clone)]
 pub struct CopyReport {

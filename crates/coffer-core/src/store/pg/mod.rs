@@ -205,6 +205,39 @@ fn cell_param(c: &Val, ty: &Type) -> Box<dyn ToSql + Sync> {
 const USAGE_COLUMNS: &str = "id, secret_id, sealed, created_by, created_at, signer_id, signature";
 const AUDIT_COLUMNS: &str = "seq, at, actor_id, action, secret_id, outcome, subject, entry";
 
+/// A second connection that hears other clients' commits
+/// (`LISTEN coffer_changes`).
+pub(crate) struct Listener {
+    client: Client,
+}
+
+impl Listener {
+    pub(crate) fn new(target: &Target) -> Result<Self> {
+        let mut client = target.connect()?;
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .map_err(|e| db_error(&e))?;
+        Ok(Self { client })
+    }
+
+    /// Waits up to `timeout`; true if a change was announced (all those
+    /// waiting are taken at once).
+    pub(crate) fn wait(&mut self, timeout: std::time::Duration) -> Result<bool> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = self.client.notifications();
+        let first = notes
+            .timeout_iter(timeout)
+            .next()
+            .map_err(|e| db_error(&e))?;
+        if first.is_none() {
+            return Ok(false);
+        }
+        // Take whatever else is already waiting.
+        while notes.iter().next().map_err(|e| db_error(&e))?.is_some() {}
+        Ok(true)
+    }
+}
+
 impl PgStore {
     /// Opens an existing vault, refusing a database without one or made
     /// by a newer version, and upgrading an older schema.
