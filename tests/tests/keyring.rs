@@ -144,6 +144,23 @@ impl SecretService {
     }
 }
 
+impl SecretService {
+    /// Whether the keyring holds an entry of this service.
+    fn keyring_has(&self, service: &str) -> bool {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", service])
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("run secret-tool");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .any(|l| l.starts_with("attribute.service"))
+    }
+}
+
 impl Drop for SecretService {
     fn drop(&mut self) {
         for child in [&mut self.keyring, &mut self.dbus] {
@@ -387,4 +404,111 @@ fn passwd_on_a_terminal_asks_whether_to_sign_out_the_other_devices() {
     let out = passwd("", "owner-password-2", "owner-password-3");
     assert!(out.ok().contains("signed out"), "{}", out.stdout);
     b(&["get", "K"]).run().fails(4);
+}
+
+/// A throw-away database on the test server (`COFFER_TEST_BACKEND=postgres`
+/// runs, with libpq's PG* variables set by pg_virtualenv).
+fn server_database() -> Option<(String, String)> {
+    if std::env::var("COFFER_TEST_BACKEND").ok().as_deref() != Some("postgres") {
+        return None;
+    }
+    let name = format!("coffer_kr{}", std::process::id());
+    let out = Command::new("psql")
+        .args(["-qAtX", "-d", "postgres", "-c"])
+        .arg(format!("DROP DATABASE IF EXISTS {name}"))
+        .args(["-c", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let url = format!(
+        "postgres://{}@{}:{}/{name}",
+        var("PGUSER", "postgres"),
+        var("PGHOST", "localhost"),
+        var("PGPORT", "5432")
+    );
+    Some((url, var("PGPASSWORD", "")))
+}
+
+#[test]
+fn a_database_password_in_the_keyring_opens_a_team_vault() {
+    let Some((url, db_password)) = server_database() else {
+        return; // needs the test server: see scripts/test.sh
+    };
+    assert!(!db_password.is_empty(), "pg_virtualenv sets PGPASSWORD");
+    let env = Env::empty();
+    let service = SecretService::start();
+    let bus = |args: &[&str]| {
+        env.cmd(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+            .env_remove("PGPASSWORD")
+    };
+    // Without a password from anywhere, the server refuses, clearly.
+    let refused = bus(&["--vault", &url, "list"]).run();
+    let line = refused.fails(5);
+    assert!(line.contains("database password"), "{line}");
+    // A wrong password is checked against the server and not kept.
+    let wrong = bus(&["vault", "password", &url, "--stdin"])
+        .stdin("not-the-password\n")
+        .run();
+    assert_ne!(wrong.code, 0, "{}", wrong.stdout);
+    assert!(!wrong.stderr.contains("not-the-password"));
+    assert!(
+        !service.keyring_has("coffer-postgres"),
+        "nothing was stored"
+    );
+    let saved = bus(&["vault", "password", &url, "--stdin"])
+        .stdin(format!("{db_password}\n"))
+        .run();
+    assert!(saved.ok().contains("accepted"), "{}", saved.stdout);
+    assert!(service.keyring_has("coffer-postgres"));
+    // Now the vault works with no PGPASSWORD and no ~/.pgpass.
+    bus(&[
+        "--vault",
+        &url,
+        "init",
+        "--owner",
+        OWNER,
+        "--insecure-test-kdf",
+        "--new-password-stdin",
+    ])
+    .stdin(format!("{OWNER_PW}\n"))
+    .run()
+    .ok();
+    bus(&[
+        "--vault",
+        &url,
+        "--user",
+        OWNER,
+        "add",
+        "TEAM",
+        "--value",
+        "on the server",
+    ])
+    .env("COFFER_PASSWORD", OWNER_PW)
+    .run()
+    .id();
+    let got = bus(&["--vault", &url, "--user", OWNER, "get", "TEAM"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run();
+    assert_eq!(got.ok(), "on the server\n");
+    let forgot = bus(&["vault", "password", &url, "--forget"]).run();
+    assert!(forgot.ok().contains("no longer"), "{}", forgot.stdout);
+    assert!(!service.keyring_has("coffer-postgres"));
+    bus(&["--vault", &url, "--user", OWNER, "get", "TEAM"])
+        .env("COFFER_PASSWORD", OWNER_PW)
+        .run()
+        .fails(5)
+        .contains("database password");
+    let _ = Command::new("psql")
+        .args(["-qAtX", "-d", "postgres", "-c"])
+        .arg(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            url.rsplit('/').next().unwrap_or_default()
+        ))
+        .output();
 }

@@ -212,6 +212,20 @@ pub enum VaultCommand {
         #[arg(value_name = "TO")]
         to: PathBuf,
     },
+    /// Keep the database password of a server vault in the OS keyring
+    /// (checked against the server first), or forget it with --forget.
+    /// PGPASSWORD and ~/.pgpass are used before the keyring.
+    Password {
+        /// The vault's postgres://USER@HOST[:PORT]/DB URL
+        #[arg(value_name = "URL")]
+        url: PathBuf,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        stdin: bool,
+        /// Remove the stored password instead
+        #[arg(long, conflicts_with = "stdin")]
+        forget: bool,
+    },
 }
 
 #[derive(Args)]

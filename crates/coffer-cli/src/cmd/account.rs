@@ -253,7 +253,12 @@ pub fn trust(g: &Global, c: &TrustCommand) -> CliResult<()> {
 }
 
 pub fn vault(g: &Global, c: &VaultCommand) -> CliResult<()> {
-    let VaultCommand::Copy { from, to } = c;
+    let (from, to) = match c {
+        VaultCommand::Copy { from, to } => (from, to),
+        VaultCommand::Password { url, stdin, forget } => {
+            return server_password(g, url, *stdin, *forget);
+        }
+    };
     let report = Vault::copy(from, to, &coffer_core::VaultOptions::default())?;
     if g.json {
         output::json(&json!({
@@ -270,6 +275,36 @@ pub fn vault(g: &Global, c: &VaultCommand) -> CliResult<()> {
             to.display(),
             report.rows,
             report.fingerprint
+        ))
+    }
+}
+
+fn server_password(g: &Global, url: &std::path::Path, stdin: bool, forget: bool) -> CliResult<()> {
+    if forget {
+        let had = Vault::forget_server_password(url)?;
+        return if g.json {
+            output::json(&json!({ "forgotten": had }))
+        } else if had {
+            line("The database password is no longer kept in the keyring.")
+        } else {
+            line("The keyring held no database password for this vault.")
+        };
+    }
+    let pw = if stdin {
+        password::stdin_password()?
+    } else {
+        password::prompt("Database password: ")?.ok_or_else(|| {
+            CliError::usage(
+                "no terminal to ask on: pass --stdin and the password on standard input",
+            )
+        })?
+    };
+    let name = Vault::save_server_password(url, &pw)?;
+    if g.json {
+        output::json(&json!({ "saved": true, "vault": name }))
+    } else {
+        line(format!(
+            "The server accepted it; the keyring keeps the database password for {name}."
         ))
     }
 }

@@ -62,6 +62,32 @@ impl Vault {
         Ok(self.conn.listen()?.map(super::ChangeWatch))
     }
 
+    /// Keeps the database password of a server vault in the OS keyring,
+    /// after checking that the server accepts it (nothing is stored
+    /// otherwise). Returns the vault's URL as Coffer names it.
+    pub fn save_server_password(location: &Path, password: &SecretString) -> Result<String> {
+        use secrecy::ExposeSecret;
+        crate::store::pg::connect::save_password(
+            &Self::server_url(location)?,
+            password.expose_secret(),
+        )
+    }
+
+    /// Forgets a server vault's database password kept in the keyring.
+    pub fn forget_server_password(location: &Path) -> Result<bool> {
+        crate::store::pg::connect::forget_password(&Self::server_url(location)?)
+    }
+
+    fn server_url(location: &Path) -> Result<String> {
+        let url = location.to_string_lossy().into_owned();
+        if !crate::store::pg::is_url(&url) {
+            return Err(Error::InvalidInput(
+                "only a vault on a server has a database password: pass its postgres:// URL".into(),
+            ));
+        }
+        Ok(url)
+    }
+
     /// Whether the vault lives on a database server.
     pub fn is_on_server(&self) -> bool {
         matches!(self.conn, crate::store::Backend::Server(_))

@@ -208,8 +208,13 @@ impl Target {
     /// Connects, finding the password where libpq would (then the
     /// keyring) if the server asks for one.
     pub(crate) fn connect(&self) -> Result<Client> {
+        self.connect_with(self.password())
+    }
+
+    /// Connects with this password (or none).
+    pub(crate) fn connect_with(&self, password: Option<String>) -> Result<Client> {
         let mut config = self.config.clone();
-        if let Some(pw) = self.password() {
+        if let Some(pw) = password {
             config.password(pw);
         }
         let out = match self.tls {
@@ -267,7 +272,7 @@ impl Target {
             let code = db.code().code();
             return match code {
                 "28P01" | "28000" => Error::Io(format!(
-                    "the server refused the database login for {what}: check PGPASSWORD, ~/.pgpass or the keyring entry (service {KEYRING_SERVICE})"
+                    "the server refused the database login for {what}: check PGPASSWORD, ~/.pgpass or the password kept by `coffer vault password`"
                 )),
                 "3D000" => Error::not_found(format!(
                     "the database of {what} does not exist: create it on the server first"
@@ -277,15 +282,26 @@ impl Target {
                 )),
             };
         }
-        let text = e.to_string();
+        // The driver's words for what went wrong, with their causes (no
+        // password or row data is ever in them).
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        if text.contains("password missing") || text.contains("password") {
+            return Error::Io(format!(
+                "the server of {what} asks for a database password: set PGPASSWORD, add it to ~/.pgpass, or keep it in the keyring with `coffer vault password`"
+            ));
+        }
         let reason = if text.contains("timed out") || text.contains("timeout") {
             "no answer within 3 s"
         } else if text.contains("refused") {
             "connection refused"
         } else if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
             "its TLS certificate could not be verified"
-        } else if text.contains("password") {
-            "it asks for a password: set PGPASSWORD, add it to ~/.pgpass or to the keyring"
         } else {
             "the server could not be reached"
         };
@@ -333,6 +349,37 @@ impl Target {
             self.config.get_user().unwrap_or_default(),
         )
     }
+}
+
+/// Checks that the server accepts `password` for this URL's user, then
+/// keeps it in the OS keyring for later connections. Returns the vault's
+/// display URL.
+pub(crate) fn save_password(url: &str, password: &str) -> Result<String> {
+    let target = Target::parse(url)?;
+    drop(target.connect_with(Some(password.to_string()))?);
+    keyring_entry(&target)?
+        .set_password(password)
+        .map_err(|_| {
+            Error::KeyringUnavailable("the OS keyring could not store the password".into())
+        })?;
+    Ok(target.display)
+}
+
+/// Forgets a database password kept in the keyring; whether there was one.
+pub(crate) fn forget_password(url: &str) -> Result<bool> {
+    let target = Target::parse(url)?;
+    match keyring_entry(&target)?.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(keyring::Error::NoEntry) => Ok(false),
+        Err(_) => Err(Error::KeyringUnavailable(
+            "the OS keyring could not be reached".into(),
+        )),
+    }
+}
+
+fn keyring_entry(target: &Target) -> Result<keyring::Entry> {
+    keyring::Entry::new(KEYRING_SERVICE, &target.display)
+        .map_err(|_| Error::KeyringUnavailable("the OS keyring could not be reached".into()))
 }
 
 fn home() -> Option<PathBuf> {
