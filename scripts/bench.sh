@@ -8,6 +8,8 @@
 # - `coffer import` of a 10,000-line .env file (one transaction);
 # - 1,000 separate `coffer add` processes, vs `pass insert` and
 #   `keepassxc-cli add` (peers: 100 runs, scaled to 1,000);
+# - the same get, list --search and 1,000 adds on a team vault in a local
+#   PostgreSQL 15 (pg_virtualenv), side by side with the file;
 # - password unlock (calibrated Argon2id) with `coffer get`;
 # - Python: `get_secret` calls per second on an open `coffer.Vault` (device
 #   key, same vault and key as `coffer get`), and a one-shot
@@ -119,6 +121,50 @@ env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME=
   COFFER_VAULT="$work/data/vault.db" ROOT="$PWD" WORK="$work" OUT="$out_dir" PY="$PWD/target/py-venv/bin/python" \
   dbus-run-session -- bash "$work/inside.sh"
 
+# A team vault on a local PostgreSQL server (a throw-away pg_virtualenv
+# cluster), side by side with the same 10,000 secrets in a file: get,
+# list --search, 1,000 separate adds. Each copy has its own device memory
+# (they are the same vault: one device using both would see a fork).
+cat > "$work/pg.sh" <<'PG'
+set -euo pipefail
+echo -n keyring-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+sleep 1
+C="$ROOT/target/release/coffer"
+export COFFER_PASSWORD=bench-owner-password
+file="$WORK/pg-side.db"
+url="postgres://$PGUSER@$PGHOST:${PGPORT:-5432}/bench"
+psql -qc "CREATE DATABASE bench"
+echo -n "$COFFER_PASSWORD" | "$C" --vault "$file" init --owner bench --new-password-stdin >/dev/null 2>&1
+"$ROOT/target/release/examples/populate" "$file" bench 10000
+COFFER_STATE_DIR="$WORK/state-file" "$C" --vault "$file" login --user bench --remember >/dev/null 2>&1
+"$C" vault copy "$file" "$url" >/dev/null
+unset COFFER_PASSWORD
+F="env COFFER_STATE_DIR=$WORK/state-file $C --vault $file"
+P="env COFFER_STATE_DIR=$WORK/state-pg $C --vault $url"
+hyperfine --style basic --warmup 3 --runs 30 --export-markdown "$OUT/pg-get.md" --export-json "$OUT/pg-get.json" \
+  -n "coffer get, file (device key, 10k secrets)" "$F get BENCH_04242" \
+  -n "coffer get, PostgreSQL (device key, 10k secrets)" "$P get BENCH_04242"
+hyperfine --style basic --warmup 3 --runs 20 --export-markdown "$OUT/pg-list.md" --export-json "$OUT/pg-list.json" \
+  -n "coffer list --search, file" "$F list --search 'number 424'" \
+  -n "coffer list --search, PostgreSQL" "$P list --search 'number 424'"
+start=$(date +%s.%N)
+for i in $(seq 1 1000); do $P add "PGADD_$i" --value "v$i" --all-depts >/dev/null; done
+pg_add=$(echo "$(date +%s.%N) - $start" | bc)
+start=$(date +%s.%N)
+for i in $(seq 1 1000); do $F add "FADD_$i" --value "v$i" --all-depts >/dev/null; done
+file_add=$(echo "$(date +%s.%N) - $start" | bc)
+{
+  echo "| 1,000 separate adds, side by side | seconds |"
+  echo "|---|---|"
+  printf '| coffer add, file (device key) | %.1f |\n' "$file_add"
+  printf '| coffer add, PostgreSQL (device key) | %.1f |\n' "$pg_add"
+} > "$OUT/pg-add.md"
+PG
+env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/data" \
+  XDG_CONFIG_HOME="$work/config" ROOT="$PWD" WORK="$work" OUT="$out_dir" \
+  dbus-run-session -- pg_virtualenv -v 15 bash "$work/pg.sh" >"$out_dir/pg.log" 2>&1 ||
+  { echo "bench: the PostgreSQL run failed (see $out_dir/pg.log)" >&2; exit 1; }
+
 # Typing in the app's search box, 10,000 secrets: the median keystroke-to-repaint,
 # in the optimised app that `npm start` builds.
 rm -f "$out_dir/typing.json"
@@ -155,7 +201,7 @@ rm -rf "$session"
 {
   echo "# Coffer vs peers ($(date -u +%F), $(nproc) cores, scripts/bench.sh)"
   echo
-  for f in get list unlock import add; do cat "$out_dir/$f.md"; echo; done
+  for f in get list unlock import add pg-get pg-list pg-add; do cat "$out_dir/$f.md"; echo; done
   echo "Medians (ms):"
   python3 - "$out_dir" <<'PY'
 import json, sys

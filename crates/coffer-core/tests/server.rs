@@ -124,3 +124,135 @@ fn an_open_watch_hears_a_teammates_change_within_a_second() {
     // Announcements already taken are not heard twice.
     assert!(!watch.wait(Duration::from_millis(200)).expect("wait"));
 }
+
+/// `sql` on `db` as the database role `role`: whether the server took it.
+fn psql_as(role: &str, db: &Db, sql: &str) -> Result<String, String> {
+    let out = std::process::Command::new("psql")
+        .args(["-qAtX", "-v", "ON_ERROR_STOP=1", "-d", &db.name, "-c", sql])
+        .env("PGUSER", role)
+        .output()
+        .expect("psql");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn with_a_database_role_each_a_members_connection_cannot_change_what_only_admins_may() {
+    use coffer_core::{NewUser, SecretString, SecretUpdate, Vault};
+    if !on_postgres() {
+        return;
+    }
+    let mut w = World::new();
+    w.dept("FIN");
+    let db = w.db.take().expect("a database");
+    db.sql(include_str!("../../../docs/postgres-roles.sql"));
+    let password = std::env::var("PGPASSWORD").unwrap_or_default();
+    let (mia_role, ada_role) = (format!("{}_mia", db.name), format!("{}_ada", db.name));
+    for (role, group) in [(&mia_role, "coffer_members"), (&ada_role, "coffer_admins")] {
+        db.sql(&format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE {group}"
+        ));
+    }
+    let superuser = std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into());
+    let url_of = |role: &str| {
+        std::path::PathBuf::from(db.url.replacen(
+            &format!("//{superuser}@"),
+            &format!("//{role}@"),
+            1,
+        ))
+    };
+    for (name, role) in [
+        ("mia", coffer_core::Role::Member),
+        ("ada", coffer_core::Role::Admin),
+    ] {
+        w.vault
+            .add_user(NewUser {
+                username: name.into(),
+                display_name: String::new(),
+                role,
+                departments: vec!["FIN".into()],
+                primary_department: None,
+                initial_password: SecretString::from(format!("{name}-initial-pw")),
+            })
+            .expect("add user");
+    }
+
+    // Everything a member does works through her own role: first sign-in
+    // (making her keys), adding, changing and reading secrets.
+    let mut mia = Vault::open_with(&url_of(&mia_role), &device(&w.dir)).expect("open as mia");
+    mia.unlock_with_password("mia", &SecretString::from("mia-initial-pw"))
+        .expect("first sign-in");
+    mia.change_password(
+        &SecretString::from("mia-initial-pw"),
+        &SecretString::from(password_of("mia")),
+    )
+    .expect("mia makes her keys");
+    let mut ada = Vault::open_with(&url_of(&ada_role), &device(&w.dir)).expect("open as ada");
+    ada.unlock_with_password("ada", &SecretString::from("ada-initial-pw"))
+        .expect("sign-in");
+    ada.change_password(
+        &SecretString::from("ada-initial-pw"),
+        &SecretString::from(password_of("ada")),
+    )
+    .expect("ada makes her keys");
+    // The owner's next change shares the keys with them.
+    w.login_as("owner");
+    w.dept("TMP");
+    mia.unlock_with_password("mia", &SecretString::from(password_of("mia")))
+        .expect("mia signs in");
+    ada.unlock_with_password("ada", &SecretString::from(password_of("ada")))
+        .expect("ada signs in");
+    let id = mia
+        .create_secret(secret("MIA_KEY", "v1", scope(None, false)))
+        .expect("a member adds");
+    mia.update_secret(
+        id,
+        SecretUpdate {
+            description: Some("changed".into()),
+            ..Default::default()
+        },
+    )
+    .expect("a member edits her secret");
+    mia.create_secret(secret("MIA_PRIV", "p", scope(None, true)))
+        .expect("a private secret");
+    assert_eq!(get(&mut mia, "MIA_KEY", None).as_deref(), Some("v1"));
+    // ...and an admin's through hers: a department and a user.
+    ada.add_department("OPS", "Operations")
+        .expect("an admin adds a department");
+    assert_eq!(get(&mut ada, "MIA_KEY", None).as_deref(), Some("v1"));
+
+    // What the server now refuses to a member's connection.
+    for attack in [
+        "UPDATE coffer.users SET role = 'admin' WHERE username = 'mia'",
+        "INSERT INTO coffer.memberships (user_id, dept_id) SELECT u.id, d.id FROM coffer.users u, coffer.departments d WHERE u.username = 'mia' AND d.code = 'OPS'",
+        "UPDATE coffer.departments SET name = 'x'",
+        "DELETE FROM coffer.directory_log WHERE epoch = (SELECT max(epoch) FROM coffer.directory_log)",
+        "UPDATE coffer.audit_log SET entry = '\\x00'",
+        "DELETE FROM coffer.audit_log",
+        "UPDATE coffer.vault_meta SET kdf_m = 8",
+        "DROP TABLE coffer.secrets",
+    ] {
+        let refused = psql_as(&mia_role, &db, attack).expect_err(attack);
+        assert!(
+            refused.contains("permission denied") || refused.contains("must be owner"),
+            "{attack}: {refused}"
+        );
+    }
+    // And to an admin's: the logs and the configuration.
+    for attack in [
+        "DELETE FROM coffer.audit_log",
+        "UPDATE coffer.directory_log SET entry = '\\x00'",
+        "UPDATE coffer.vault_meta SET kdf_m = 8",
+    ] {
+        let refused = psql_as(&ada_role, &db, attack).expect_err(attack);
+        assert!(refused.contains("permission denied"), "{attack}: {refused}");
+    }
+    // Reading is allowed (the crypto is what keeps secrets: nothing there
+    // is plaintext).
+    assert!(psql_as(&mia_role, &db, "SELECT count(*) FROM coffer.secrets").is_ok());
+    drop((mia, ada));
+    w.db = Some(db);
+}
