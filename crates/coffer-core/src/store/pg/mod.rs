@@ -61,6 +61,9 @@ pub(crate) struct PgStore {
     statements: RefCell<HashMap<String, Statement>>,
     /// The open transaction changed something others should hear of.
     changed: Cell<bool>,
+    /// A transaction is open (a lost connection is then not made again
+    /// behind its back).
+    in_tx: Cell<bool>,
 }
 
 /// A failure of the server or of the connection: never row contents.
@@ -284,6 +287,7 @@ impl PgStore {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             changed: Cell::new(false),
+            in_tx: Cell::new(false),
         }
     }
 
@@ -373,7 +377,7 @@ impl PgStore {
             "BEGIN ISOLATION LEVEL REPEATABLE READ".to_string()
         };
         let first = self.client.borrow_mut().batch_execute(&sql);
-        match first {
+        let out = match first {
             Ok(()) => Ok(()),
             // The server restarted or the connection dropped while idle:
             // connect again once (nothing was in flight).
@@ -385,7 +389,9 @@ impl PgStore {
                     .map_err(|e| db_error(&e))
             }
             Err(e) => Err(db_error(&e)),
-        }
+        };
+        self.in_tx.set(out.is_ok());
+        out
     }
 
     fn reconnect(&self) -> Result<()> {
@@ -397,6 +403,7 @@ impl PgStore {
 
     /// Commits, announcing a change to other clients.
     pub(crate) fn commit(&self) -> Result<()> {
+        self.in_tx.set(false);
         let sql = if self.changed.replace(false) {
             format!("UPDATE vault_changes SET n = n + 1 WHERE id = 1; NOTIFY {CHANNEL}; COMMIT")
         } else {
@@ -410,6 +417,7 @@ impl PgStore {
 
     pub(crate) fn rollback(&self) {
         self.changed.set(false);
+        self.in_tx.set(false);
         let mut client = self.client.borrow_mut();
         if !client.is_closed() {
             let _ = client.batch_execute("ROLLBACK");
@@ -428,12 +436,40 @@ impl PgStore {
     }
 
     fn rows_raw(&self, sql: &str, p: Params) -> std::result::Result<Vec<Row>, postgres::Error> {
-        let mut client = self.client.borrow_mut();
-        let stmt = match self.statement(&mut client, sql) {
-            Ok(s) => s,
-            Err(_) => return client.query(sql, p),
+        self.retrying(
+            |client, stmt| match stmt {
+                Some(s) => client.query(s, p),
+                None => client.query(sql, p),
+            },
+            sql,
+        )
+    }
+
+    /// Runs a statement (prepared once). Outside a transaction, a
+    /// connection the server dropped (a restart) is made again and the
+    /// statement run once more; inside one, the error stands (the
+    /// transaction is gone with the connection).
+    fn retrying<T>(
+        &self,
+        run: impl Fn(&mut Client, Option<&Statement>) -> std::result::Result<T, postgres::Error>,
+        sql: &str,
+    ) -> std::result::Result<T, postgres::Error> {
+        let first = {
+            let mut client = self.client.borrow_mut();
+            let stmt = self.statement(&mut client, sql).ok();
+            run(&mut client, stmt.as_ref())
         };
-        client.query(&stmt, p)
+        match first {
+            Err(e) if !self.in_tx.get() && self.client.borrow().is_closed() => {
+                if self.reconnect().is_err() {
+                    return Err(e);
+                }
+                let mut client = self.client.borrow_mut();
+                let stmt = self.statement(&mut client, sql).ok();
+                run(&mut client, stmt.as_ref())
+            }
+            other => other,
+        }
     }
 
     fn rows(&self, sql: &str, p: Params) -> Result<Vec<Row>> {
@@ -455,12 +491,13 @@ impl PgStore {
     /// A change others should hear of.
     fn exec_raw(&self, sql: &str, p: Params) -> std::result::Result<u64, postgres::Error> {
         self.changed.set(true);
-        let mut client = self.client.borrow_mut();
-        let stmt = match self.statement(&mut client, sql) {
-            Ok(s) => s,
-            Err(_) => return client.execute(sql, p),
-        };
-        client.execute(&stmt, p)
+        self.retrying(
+            |client, stmt| match stmt {
+                Some(s) => client.execute(s, p),
+                None => client.execute(sql, p),
+            },
+            sql,
+        )
     }
 
     fn exec(&self, sql: &str, p: Params) -> Result<u64> {
