@@ -171,8 +171,13 @@ impl Target {
         };
         config
             .connect_timeout(CONNECT_TIMEOUT)
+            // A server that stops answering mid-session (a cut network)
+            // is given up on instead of hanging until TCP does.
+            .tcp_user_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_idle(Duration::from_secs(5))
+            .keepalives_interval(Duration::from_secs(1))
+            .keepalives_retries(3)
             .application_name("coffer")
             .options("-c search_path=coffer");
         let port = config.get_ports().first().copied().unwrap_or(5432);

@@ -76,6 +76,12 @@ fn db_error(e: &postgres::Error) -> Error {
                 "someone else changed the vault at the same time: try again".into(),
             );
         }
+        if *code == SqlState::LOCK_NOT_AVAILABLE {
+            return Error::Io(
+                "the vault stayed busy for too long: another Coffer client holds its write lock"
+                    .into(),
+            );
+        }
         if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             return Error::PermissionDenied(
                 "the database refused this change to your database role: ask whoever runs the server"
@@ -370,8 +376,12 @@ impl PgStore {
     pub(crate) fn begin(&self, write: bool) -> Result<()> {
         self.changed.set(false);
         let sql = if write {
+            // As long as SQLite waits for a file's writer: a client that
+            // hangs while holding the lock is given up on, not waited for
+            // forever (one killed releases it at once).
             format!(
-                "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '30s'; \
+                 SELECT pg_advisory_xact_lock({WRITE_LOCK})"
             )
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ".to_string()
