@@ -34,8 +34,9 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Args)]
 pub struct Global {
-    /// The vault file [default: the platform data folder's coffer/vault.db]
-    #[arg(long, global = true, env = "COFFER_VAULT", hide_env_values = true, value_name = "PATH", help_heading = GLOBAL)]
+    /// The vault: a file, or a team vault's postgres://USER@HOST[:PORT]/DB
+    /// [default: the platform data folder's coffer/vault.db]
+    #[arg(long, global = true, env = "COFFER_VAULT", hide_env_values = true, value_name = "PATH|URL", help_heading = GLOBAL)]
     pub vault: Option<PathBuf>,
     /// Act as this user [default: the user remembered by `coffer login`]
     #[arg(long, global = true, env = "COFFER_USER", hide_env_values = true, value_name = "NAME", help_heading = GLOBAL)]
