@@ -459,3 +459,108 @@ fn plain_fields_are_shown_by_show_and_marked_by_add_and_update() {
         .fails(2);
     assert_eq!(plain(&env), ["host=db2"]);
 }
+
+#[test]
+fn update_if_version_refuses_a_change_made_since_and_changes_nothing() {
+    let env = Env::new();
+    env.cmd(&[
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "admin",
+        "--display-name",
+        "Ana Lopez",
+        "--new-password-stdin",
+    ])
+    .signed_in_as(OWNER)
+    .stdin(format!("{}\n", initial_password_of("ana")))
+    .run()
+    .ok();
+    env.cmd(&["passwd", "--new-password-stdin"])
+        .env("COFFER_USER", "ana")
+        .env("COFFER_PASSWORD", initial_password_of("ana"))
+        .stdin(format!("{}\n", password_of("ana")))
+        .run()
+        .ok();
+    let id = env.add(OWNER, &["DB_PASSWORD", "--value", "first"]);
+    let s = id.to_string();
+    let version = |user: &str| {
+        env.run(user, &["show", &s, "--json"]).json()["version"]
+            .as_i64()
+            .expect("a version")
+    };
+    // Both load version 1; Ana saves first.
+    assert_eq!(version(OWNER), 1);
+    assert_eq!(version("ana"), 1);
+    let saved = env.run(
+        "ana",
+        &["update", &s, "--value", "from-ana", "--if-version", "1"],
+    );
+    assert_eq!(saved.id(), id);
+
+    // The owner's change from version 1 is refused: exit 3, who and when.
+    let stale = env.run(
+        OWNER,
+        &[
+            "update",
+            &s,
+            "--value",
+            "from-owner",
+            "--description",
+            "owner was here",
+            "--if-version",
+            "1",
+        ],
+    );
+    let line = stale.fails(3);
+    assert!(line.contains("changed by Ana Lopez at "), "{line}");
+    assert!(line.contains("reload"), "{line}");
+    for secret_text in ["DB_PASSWORD", "from-ana", "from-owner", "first"] {
+        assert!(!line.contains(secret_text), "leaks: {line}");
+    }
+    assert!(stale.stdout.is_empty(), "no id printed: {:?}", stale.stdout);
+    // Nothing of it was written.
+    assert_eq!(
+        env.get(OWNER, "DB_PASSWORD", &[]).as_deref(),
+        Some("from-ana")
+    );
+    let shown = env.run(OWNER, &["show", &s, "--json"]).json();
+    assert_eq!(shown["version"], 2);
+    assert_eq!(shown["description"], "");
+    assert_eq!(shown["updated_by"], "ana");
+
+    // As JSON: the conflict code and the version now, to retry from.
+    let json = env.run(
+        OWNER,
+        &["update", &s, "--value", "x", "--if-version", "1", "--json"],
+    );
+    assert_eq!(json.code, 3, "{}", json.stderr);
+    let err = json.stderr_json();
+    assert_eq!(err["error"]["code"], "conflict");
+    assert_eq!(err["error"]["current_version"], 2);
+    // Other errors carry no version.
+    let other = env.run(OWNER, &["show", "999", "--json"]).stderr_json();
+    assert!(other["error"].get("current_version").is_none(), "{other}");
+
+    // From the version now current it goes through; without the flag it
+    // applies to whatever is current; a version that cannot be is a usage error.
+    env.run(
+        OWNER,
+        &["update", &s, "--value", "from-owner", "--if-version", "2"],
+    )
+    .ok();
+    assert_eq!(
+        env.get(OWNER, "DB_PASSWORD", &[]).as_deref(),
+        Some("from-owner")
+    );
+    env.run("ana", &["update", &s, "--value", "latest"]).ok();
+    env.run(OWNER, &["update", &s, "--value", "y", "--if-version", "0"])
+        .fails(2);
+    assert_eq!(
+        env.get(OWNER, "DB_PASSWORD", &[]).as_deref(),
+        Some("latest")
+    );
+    let help = env.cmd(&["update", "--help"]).run();
+    assert!(help.ok().contains("--if-version <N>"), "{}", help.stdout);
+}

@@ -27,6 +27,16 @@ describe("toApiError", () => {
     expect(toApiError({ code: "conflict", message: "taken" })).toEqual({ code: "conflict", message: "taken", retry_after_secs: null });
   });
 
+  it("keeps the current version of a stale edit's conflict", () => {
+    expect(toApiError({ code: "conflict", message: "changed by ana", retry_after_secs: null, current_version: 3 })).toEqual({
+      code: "conflict",
+      message: "changed by ana",
+      retry_after_secs: null,
+      current_version: 3,
+    });
+    expect(toApiError({ code: "conflict", message: "taken", current_version: "3" })).not.toHaveProperty("current_version");
+  });
+
   it("knows every code the core sends, rollback included", () => {
     for (const code of ERROR_CODES) {
       expect(isApiError({ code, message: "m" })).toBe(true);

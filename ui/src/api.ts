@@ -71,7 +71,10 @@ export function isApiError(e: unknown): e is ApiError {
  */
 export function toApiError(e: unknown): ApiError {
   if (isApiError(e)) {
-    return { code: e.code, message: e.message, retry_after_secs: e.retry_after_secs ?? null };
+    const err: ApiError = { code: e.code, message: e.message, retry_after_secs: e.retry_after_secs ?? null };
+    // A stale edit's conflict says which version is current.
+    if (typeof e.current_version === "number") err.current_version = e.current_version;
+    return err;
   }
   const message = typeof e === "string" ? e : e instanceof Error ? e.message : "something went wrong";
   return { code: "io", message, retry_after_secs: null };

@@ -85,16 +85,23 @@ export function invalidate(client: QueryClient, ...which: QueryKey[]): Promise<v
 }
 
 /**
- * After one secret changed: fetch just its row into the list (a vault may
- * hold thousands), and its history; the whole list only if that fails.
+ * One secret as the vault holds it now, put into the list in place of the
+ * row shown (a vault may hold thousands), with its history refetched.
+ * Rejects as the `secret` command does (deleted, no longer visible).
  */
-export async function refreshSecret(client: QueryClient, id: number): Promise<void> {
+export async function reloadSecret(client: QueryClient, id: number): Promise<SecretSummary> {
   void invalidate(client, keys.history(id));
+  const fresh = await api.secret(id);
+  client.setQueryData<SecretSummary[]>(keys.secrets, (list) =>
+    list?.some((s) => s.id === id) ? list.map((s) => (s.id === id ? fresh : s)) : list && [...list, fresh],
+  );
+  return fresh;
+}
+
+/** After one secret changed: reload just its row; the whole list only if that fails. */
+export async function refreshSecret(client: QueryClient, id: number): Promise<void> {
   try {
-    const fresh = await api.secret(id);
-    client.setQueryData<SecretSummary[]>(keys.secrets, (list) =>
-      list?.some((s) => s.id === id) ? list.map((s) => (s.id === id ? fresh : s)) : list && [...list, fresh],
-    );
+    await reloadSecret(client, id);
   } catch {
     await invalidate(client, keys.secrets);
   }

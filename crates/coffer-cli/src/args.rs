@@ -480,6 +480,11 @@ pub struct UpdateArgs {
     /// Make it write-only: never shown or copied again
     #[arg(long)]
     pub write_only: bool,
+    /// Change it only if it is still at version N (as `coffer show ID` printed
+    /// it): if someone saved it since, nothing is changed and the command
+    /// fails with a conflict naming who and when (exit 3)
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
 }
 
 #[derive(Args)]

@@ -279,6 +279,14 @@ pub struct SecretUpdate {
     /// Activate or deactivate it in the same change (admins).
     #[serde(default)]
     pub active: Option<bool>,
+    /// The version this change was made from (optimistic concurrency):
+    /// when given and the secret has moved on since, nothing is written and
+    /// the update fails with a `conflict` naming who changed it and when.
+    /// Front ends that edit a loaded copy send it; absent, the change is
+    /// applied to whatever version is current.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub expected_version: Option<i64>,
 }
 
 /// How an update changes a secret's fields. Both forms are applied to the
@@ -600,6 +608,13 @@ pub struct ApiError {
     /// sign-in attempt is allowed.
     #[ts(type = "number | null")]
     pub retry_after_secs: Option<u64>,
+    /// For a `conflict` because the secret was saved by someone else since
+    /// the caller loaded it: its version now (absent for other errors, so a
+    /// front end tells a stale edit from a duplicate key without reading
+    /// the message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub current_version: Option<i64>,
 }
 
 impl ApiError {
@@ -608,6 +623,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_secs: None,
+            current_version: None,
         }
     }
 }
@@ -618,6 +634,7 @@ impl From<&Error> for ApiError {
             code: e.code(),
             message: e.to_string(),
             retry_after_secs: e.retry_after_secs(),
+            current_version: e.current_version(),
         }
     }
 }
@@ -838,7 +855,7 @@ redacted_debug!(SecretSummary {
 redacted_debug!(PlainField {} hides { name, value });
 redacted_debug!(FieldInput { plain } hides { name, value });
 redacted_debug!(NewSecret { departments, users, expires_at, active, reveal } hides { key, fields, description, tags });
-redacted_debug!(SecretUpdate { departments, users, expires, reveal, active } hides { key, fields, description, tags });
+redacted_debug!(SecretUpdate { departments, users, expires, reveal, active, expected_version } hides { key, fields, description, tags });
 redacted_debug!(RevealedField {} hides { name, value });
 redacted_debug!(ListQuery { department, include_inactive } hides { search, tag });
 redacted_debug!(Usage { id, secret_id, created_by, created_at } hides { name, kind, field });

@@ -20,7 +20,8 @@ pub enum ErrorCode {
     NotFound,
     /// The caller's role or scope does not allow this.
     PermissionDenied,
-    /// A secret with this key and scope (or a user, a department) exists.
+    /// A secret with this key and scope (or a user, a department) exists,
+    /// or the secret was saved by someone else since the caller loaded it.
     Conflict,
     /// The secret is used somewhere and cannot be deleted.
     InUse,
@@ -111,6 +112,11 @@ pub enum Error {
     PermissionDenied(String),
     #[error("{0}")]
     Conflict(String),
+    /// A `conflict` of a different kind: the caller's copy of a secret is
+    /// stale (someone saved a newer version since it was loaded). The
+    /// message names who and when; `version` is the version now.
+    #[error("{message}")]
+    Stale { message: String, version: i64 },
     #[error("this secret is in use and cannot be deleted: {}", .0.join(", "))]
     InUse(Vec<String>),
     #[error("this secret is inactive: admins and the owner can activate it")]
@@ -152,7 +158,7 @@ impl Error {
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::PermissionDenied(_) => ErrorCode::PermissionDenied,
-            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Conflict(_) | Self::Stale { .. } => ErrorCode::Conflict,
             Self::InUse(_) => ErrorCode::InUse,
             Self::Inactive => ErrorCode::Inactive,
             Self::Expired => ErrorCode::Expired,
@@ -193,6 +199,14 @@ impl Error {
         Self::Rollback(format!(
             "secret {id} is older than the version this device has already seen: someone put back an old copy of it"
         ))
+    }
+
+    /// The secret's version now, for a stale edit (see [`Error::Stale`]).
+    pub fn current_version(&self) -> Option<i64> {
+        match self {
+            Self::Stale { version, .. } => Some(*version),
+            _ => None,
+        }
     }
 
     /// Seconds to wait before the next attempt, if any (sign-in throttling).

@@ -18,6 +18,7 @@ use crate::listing::{self, Check, ListCache, MetaState};
 use crate::plain::{Fields, Meta};
 use crate::policy::{Use, is_expired};
 use crate::record::{self, DekPlan, Draft, NewVersion, Target};
+use crate::seal::header::Header;
 use crate::validate;
 
 /// A new secret whose text passed its checks.
@@ -267,6 +268,11 @@ pub(crate) fn check_update(upd: SecretUpdate) -> Result<CheckedUpdate> {
         validate::description(d)?;
     }
     let tags = upd.tags.as_deref().map(validate::tags).transpose()?;
+    if upd.expected_version.is_some_and(|v| v < 1) {
+        return Err(Error::invalid(
+            "a secret's versions are numbered from 1: give the version you loaded",
+        ));
+    }
     match &upd.fields {
         Some(FieldsUpdate::Replace { fields }) => {
             validate::field_names(fields.iter().map(|f| f.name.as_str()))?;
@@ -331,14 +337,20 @@ fn updated_fields(
 
 /// Applies a partial update as a new version, in one transaction: the
 /// fields and scope halves are merged with the current version here, so
-/// two edits never overwrite each other's untouched parts. The previous
-/// version goes to history. Narrowing the scope (or making a secret
-/// private) gives it a fresh data key, so nobody who could read it before
-/// the change can read what is written after. Returns the new metadata.
+/// two edits never overwrite each other's untouched parts. An update made
+/// from a loaded copy names its version (`expected_version`), and is
+/// refused, with nothing written, when someone saved since: a stale form
+/// never silently replaces a teammate's change. The previous version goes
+/// to history. Narrowing the scope (or making a secret private) gives it a
+/// fresh data key, so nobody who could read it before the change can read
+/// what is written after. Returns the new metadata.
 pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<SecretSummary> {
     let upd = &c.upd;
     let secret = access::editable(cx, id)?;
     let h = &secret.header;
+    if let Some(expected) = upd.expected_version {
+        check_version(cx, h, expected)?;
+    }
     let changes_active = upd.active.is_some_and(|a| a != h.active);
     if changes_active && !cx.actor().can_activate(&h.scope()) {
         return Err(Error::denied(
@@ -460,6 +472,37 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
         cx.record(Event::about(action, id, &meta.key, header.private));
     }
     Ok(Labels::of(cx.dir(), cx.now()).summary(cx.actor(), &header, Some(&meta)))
+}
+
+/// Refuses a change made from version `expected` when the secret is now
+/// at another one, naming who saved it last and when (never its key or
+/// values). Activation does not make a version, so only content changes
+/// count.
+fn check_version(cx: &Cx, h: &Header, expected: i64) -> Result<()> {
+    if h.version == expected {
+        return Ok(());
+    }
+    let by = if h.updated_by == cx.actor().id {
+        "you (in another window or session)".to_string()
+    } else {
+        cx.dir().user(h.updated_by).map_or_else(
+            || "a user no longer in this vault".to_string(),
+            |u| {
+                if u.display_name.trim().is_empty() {
+                    u.username.clone()
+                } else {
+                    u.display_name.clone()
+                }
+            },
+        )
+    };
+    Err(Error::Stale {
+        message: format!(
+            "changed by {by} at {} since you loaded it: reload to see it (nothing was saved)",
+            crate::time::local_label(h.updated_at)
+        ),
+        version: h.version,
+    })
 }
 
 /// Activates or deactivates a secret (admins). Returns the names of the

@@ -388,6 +388,8 @@ impl NativeVault {
                     expires,
                     reveal: write_only.map(|w| if w { Reveal::Never } else { Reveal::Allowed }),
                     active,
+                    // Scripts apply a change to the current version.
+                    expected_version: None,
                 },
             )
         })?;

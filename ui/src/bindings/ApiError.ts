@@ -11,4 +11,11 @@ export type ApiError = { code: ErrorCode, message: string,
  * For `locked` and throttled `auth_failed`: seconds until the next
  * sign-in attempt is allowed.
  */
-retry_after_secs: number | null, };
+retry_after_secs: number | null, 
+/**
+ * For a `conflict` because the secret was saved by someone else since
+ * the caller loaded it: its version now (absent for other errors, so a
+ * front end tells a stale edit from a duplicate key without reading
+ * the message).
+ */
+current_version?: number, };

@@ -21,4 +21,12 @@ users: UserScope | null, description: string | null, tags: Array<string> | null,
 /**
  * Activate or deactivate it in the same change (admins).
  */
-active: boolean | null, };
+active: boolean | null, 
+/**
+ * The version this change was made from (optimistic concurrency):
+ * when given and the secret has moved on since, nothing is written and
+ * the update fails with a `conflict` naming who changed it and when.
+ * Front ends that edit a loaded copy send it; absent, the change is
+ * applied to whatever version is current.
+ */
+expected_version: number | null, };

@@ -161,6 +161,8 @@ describe("toSecretUpdate", () => {
   it("sends nothing when nothing changed", () => {
     const initial = formFromSummary(s);
     expect(isEmptyUpdate(toSecretUpdate({ ...initial }, initial))).toBe(true);
+    // The version the form was loaded from is not a change.
+    expect(isEmptyUpdate(toSecretUpdate({ ...initial }, initial, 4))).toBe(true);
   });
 
   it("keeps untouched fields by their old name and sets typed ones", () => {
@@ -195,6 +197,7 @@ describe("toSecretUpdate", () => {
     const u = toSecretUpdate(
       { ...initial, key: "warehouse", tags: ["prod", "etl"], allDepartments: true, expiryEnabled: false, neverReveal: true },
       initial,
+      3,
     );
     expect(u).toEqual({
       key: "warehouse",
@@ -206,6 +209,7 @@ describe("toSecretUpdate", () => {
       expires: { kind: "never" },
       reveal: "never",
       active: null,
+      expected_version: 3,
     });
   });
 

@@ -289,8 +289,10 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * Only the parts that differ from `initial` (the form as it was opened);
  * `null` everywhere means nothing to save. A change of active state goes in
  * the same update, so the core applies everything in one transaction.
+ * `version` is the version `initial` was loaded from: the core refuses the
+ * update if someone saved since, rather than let it replace their change.
  */
-export function toSecretUpdate(form: SecretForm, initial: SecretForm): SecretUpdate {
+export function toSecretUpdate(form: SecretForm, initial: SecretForm, version: number | null = null): SecretUpdate {
   const fieldsUnchanged =
     form.fields.length === initial.fields.length &&
     form.fields.every(
@@ -317,9 +319,11 @@ export function toSecretUpdate(form: SecretForm, initial: SecretForm): SecretUpd
     expires: expiryUnchanged ? null : at === null ? { kind: "never" } : { kind: "at", at },
     reveal: form.neverReveal === initial.neverReveal ? null : form.neverReveal ? "never" : "allowed",
     active: form.active === initial.active ? null : form.active,
+    expected_version: version,
   };
 }
 
+/** Whether an update changes nothing (the version it names is not a change). */
 export function isEmptyUpdate(u: SecretUpdate): boolean {
-  return Object.values(u).every((v) => v === null);
+  return Object.entries(u).every(([k, v]) => k === "expected_version" || v === null);
 }

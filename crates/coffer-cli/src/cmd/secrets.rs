@@ -317,6 +317,7 @@ pub fn update(g: &Global, a: &UpdateArgs) -> CliResult<()> {
             expires,
             reveal: a.write_only.then_some(Reveal::Never),
             active: None,
+            expected_version: a.if_version,
         },
     )?;
     print_id(g, updated.id)

@@ -165,11 +165,16 @@ impl World {
     /// Adds a user (as whoever is signed in) and sets their own password,
     /// leaving the original session signed in again as `as_user`.
     pub fn user(&mut self, name: &str, role: Role, depts: &[&str]) {
+        self.user_called(name, "", role, depts);
+    }
+
+    /// As [`World::user`], with a display name.
+    pub fn user_called(&mut self, name: &str, display_name: &str, role: Role, depts: &[&str]) {
         let admin = self.vault.session_info().expect("session").user.username;
         self.vault
             .add_user(NewUser {
                 username: name.into(),
-                display_name: String::new(),
+                display_name: display_name.into(),
                 role,
                 departments: depts.iter().map(|d| d.to_string()).collect(),
                 primary_department: None,

@@ -4,6 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { fail } from "../../backend";
+import type { ApiError } from "../../bindings/ApiError";
 import { fakeBackend, type FakeBackend } from "../../test/backend";
 import { summary } from "../../test/fixtures";
 import { renderWithQueries as render } from "../../test/render";
@@ -164,6 +165,7 @@ describe("secret dialog", () => {
           expires: null,
           reveal: null,
           active: null,
+          expected_version: 1,
         },
       },
     ]);
@@ -229,6 +231,86 @@ describe("secret dialog", () => {
     expect(backend.calls("set_secret_active")).toEqual([]);
     // Asked again after saving, for the toast that names them.
     await waitFor(() => expect(backend.calls("list_usages")).toEqual([{ id: 7 }, { id: 7 }]));
+  });
+});
+
+describe("a save after someone else's", () => {
+  const STALE = "changed by Ana Lopez at 10:42 (2026-12-03) since you loaded it: reload to see it (nothing was saved)";
+  const stale = (): never => {
+    const e: ApiError = { code: "conflict", message: STALE, retry_after_secs: null, current_version: 4 };
+    throw e;
+  };
+
+  it("is refused with who and when, keeps the input, and saves over the reloaded version", async () => {
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    backend.answer({ update_secret: stale });
+    const s = summary({ id: 7, key: "DB_PASSWORD", version: 3, description: "old", field_names: ["value"] });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={onSaved} />);
+    await user.type(screen.getByTestId("secret-description"), " and mine");
+    await user.type(screen.getByTestId("field-value-0"), "typed-secret");
+    await user.click(screen.getByTestId("secret-save"));
+
+    // The update named the version it was loaded from; the refusal is shown in the dialog.
+    await waitFor(() => expect(backend.calls("update_secret")).toHaveLength(1));
+    expect(backend.calls("update_secret")[0]?.update.expected_version).toBe(3);
+    const banner = await screen.findByTestId("secret-stale");
+    expect(banner).toHaveTextContent("Changed by Ana Lopez at 10:42 (2026-12-03) since you loaded it");
+    expect(banner).toHaveTextContent("Everything you entered is still here.");
+    expect(screen.queryByTestId("secret-key-error")).toBeNull();
+    expect(screen.queryByTestId("secret-form-error")).toBeNull();
+    // Nothing typed is lost, and the dialog stays open.
+    expect(screen.getByTestId("secret-description")).toHaveValue("old and mine");
+    expect(screen.getByTestId("field-value-0")).toHaveValue("typed-secret");
+    expect(screen.getByTestId("secret-dialog")).toBeInTheDocument();
+    expect(onSaved).not.toHaveBeenCalled();
+
+    // Reload: Ana's change (a tag) comes in; the user's changes stay on top.
+    backend.answer({
+      secret: ({ id }) => summary({ id, key: "DB_PASSWORD", version: 4, description: "old", tags: ["rotated"], updated_by: "ana" }),
+      update_secret: ({ id }) => summary({ id, key: "DB_PASSWORD", version: 5 }),
+    });
+    await user.click(screen.getByTestId("secret-reload"));
+    expect(await screen.findByTestId("secret-reloaded")).toHaveTextContent("Reloaded version 4, saved by ana");
+    expect(backend.calls("secret")).toEqual([{ id: 7 }]);
+    expect(screen.queryByTestId("secret-stale")).toBeNull();
+    expect(screen.getByTestId("tag-chip-rotated")).toBeInTheDocument();
+    expect(screen.getByTestId("secret-description")).toHaveValue("old and mine");
+    expect(screen.getByTestId("field-value-0")).toHaveValue("typed-secret");
+
+    // Saving again sends the user's changes, from the version now loaded, and keeps Ana's tag.
+    await user.click(screen.getByTestId("secret-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(7));
+    expect(backend.calls("update_secret")[1]?.update).toMatchObject({
+      expected_version: 4,
+      description: "old and mine",
+      tags: null,
+      fields: { kind: "replace", fields: [{ name: "value", value: { kind: "set", value: "typed-secret" }, plain: false }] },
+    });
+  });
+
+  it("says so when the secret is gone on reload, and still keeps the input", async () => {
+    const user = userEvent.setup();
+    backend.answer({ update_secret: stale, secret: () => fail("not_found", "no secret with that id is visible to you") });
+    const s = summary({ id: 7, key: "K", version: 3 });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={() => {}} />);
+    await user.type(screen.getByTestId("secret-description"), "mine");
+    await user.click(screen.getByTestId("secret-save"));
+    await user.click(await screen.findByTestId("secret-reload"));
+    expect(await screen.findByTestId("secret-reload-error")).toHaveTextContent("No secret with that id is visible to you.");
+    expect(screen.getByTestId("secret-description")).toHaveValue("mine");
+  });
+
+  it("is told apart from a key that is taken, which shows beside the key with no Reload", async () => {
+    const user = userEvent.setup();
+    backend.answer({ update_secret: () => fail("conflict", "a secret with this key and scope already exists") });
+    const s = summary({ id: 7, key: "K", version: 3 });
+    render(<SecretDialog mode="edit" secret={s} departments={departments} primaryDepartment="FIN" reader={READER} isAdmin={false} onClose={() => {}} onSaved={() => {}} />);
+    await user.type(screen.getByTestId("secret-key"), "2");
+    await user.click(screen.getByTestId("secret-save"));
+    expect(await screen.findByTestId("secret-key-error")).toHaveTextContent("A secret with this key and scope already exists.");
+    expect(screen.queryByTestId("secret-stale")).toBeNull();
+    expect(screen.queryByTestId("secret-reload")).toBeNull();
   });
 });
 

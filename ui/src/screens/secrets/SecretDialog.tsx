@@ -2,6 +2,12 @@
  * Create or edit a secret. Validation runs here first (lib/secretForm.ts)
  * so the common mistakes get a message beside the input; whatever the
  * backend still refuses is shown inline too.
+ *
+ * An edit names the version it was loaded from. If someone else saved the
+ * secret since, the core refuses it (a `conflict` with `current_version`):
+ * the dialog says who and when, keeps everything typed, and offers Reload,
+ * which carries the user's changes over to the newer version
+ * (lib/rebaseForm.ts) for them to check and save again.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type RefObject } from "react";
@@ -31,9 +37,10 @@ import {
 } from "../../lib/secretForm";
 import { existingSecret, withAdvice } from "../../lib/advice";
 import type { Reader } from "../../lib/readable";
+import { rebaseForm, type FormPart } from "../../lib/rebaseForm";
 import { sentence } from "../../lib/text";
-import { todayIso } from "../../lib/time";
-import { keys, refreshSecret, usagesQuery } from "../../queries";
+import { exactTime, todayIso } from "../../lib/time";
+import { keys, refreshSecret, reloadSecret, usagesQuery } from "../../queries";
 import { ActiveSwitch, DeactivationNote, DescriptionInput, FieldsEditor, KeyInput, NeverReveal, ScopeSection, ScopeWarning } from "./FormSections";
 
 export { ALL_DEPARTMENTS } from "./FormSections";
@@ -117,28 +124,33 @@ function SecretFormContent({
   onSaved,
   dirty,
 }: SecretDialogProps & { dirty: RefObject<boolean> }) {
+  // The version being edited: as opened, then as reloaded after a conflict.
+  const [base, setBase] = useState(secret);
   const initial = useMemo(
-    () => (mode === "edit" && secret ? formFromSummary(secret) : emptyForm(primaryDepartment)),
-    [mode, secret, primaryDepartment],
+    () => (mode === "edit" && base ? formFromSummary(base) : emptyForm(primaryDepartment)),
+    [mode, base, primaryDepartment],
   );
   const [form, setForm] = useState<SecretForm>(initial);
+  // The form as last rendered, for Reload to carry over.
+  const latest = useRef(form);
   useEffect(() => {
+    latest.current = form;
     dirty.current = formChanged(form, initial);
   }, [dirty, form, initial]);
   const [submitted, setSubmitted] = useState(false);
   const client = useQueryClient();
   const save = useMutation({
     mutationFn: async (f: SecretForm): Promise<number> => {
-      if (mode === "create" || !secret) return createSecret(toNewSecret(f));
-      const u = toSecretUpdate(f, initial);
-      if (!isEmptyUpdate(u)) await updateSecret(secret.id, u);
+      if (mode === "create" || !base) return createSecret(toNewSecret(f));
+      const u = toSecretUpdate(f, initial, base.version);
+      if (!isEmptyUpdate(u)) await updateSecret(base.id, u);
       if (u.active === false) {
-        const inUse = await client.fetchQuery(usagesQuery(secret.id));
+        const inUse = await client.fetchQuery(usagesQuery(base.id));
         if (inUse.length > 0) {
           toast("Deactivated a secret in use", { tone: "info", description: `Still used by: ${inUse.map((x) => x.name).join(", ")}` });
         }
       }
-      return secret.id;
+      return base.id;
     },
     onSuccess: (id, f) => {
       toast(mode === "create" ? `Created ${f.key}` : `Saved ${f.key}`);
@@ -147,11 +159,26 @@ function SecretFormContent({
     },
   });
   const { reset } = save;
+  // Someone saved the secret since it was loaded: nothing was written.
+  const stale = save.error?.code === "conflict" && save.error.current_version !== undefined ? save.error : null;
+  // What Reload brought in, said until the next save.
+  const [reloaded, setReloaded] = useState<{ summary: SecretSummary; overlap: FormPart[] } | null>(null);
+  const reload = useMutation({
+    mutationFn: ({ id }: { id: number; was: SecretForm }) => reloadSecret(client, id),
+    onSuccess: (fresh, { was }) => {
+      const { form: carried, overlap } = rebaseForm(latest.current, was, formFromSummary(fresh));
+      // The newer version's form is the new starting point; the user's changes sit on top.
+      setBase(fresh);
+      setForm(carried);
+      setReloaded({ summary: fresh, overlap });
+      reset();
+    },
+  });
   // A refused key shows beside the key, until the key changes; anything else below the form.
   // Worded for this user: whether they may edit the secret it collided with.
   const keyConflict =
-    save.error?.code === "conflict" && save.variables
-      ? withAdvice(save.error, existingSecret(client.getQueryData(keys.secrets), { key: save.variables.key, scope: scopeOf(save.variables) }, reader.username, secret?.id ?? null))
+    save.error?.code === "conflict" && !stale && save.variables
+      ? withAdvice(save.error, existingSecret(client.getQueryData(keys.secrets), { key: save.variables.key, scope: scopeOf(save.variables) }, reader.username, base?.id ?? null))
       : null;
   const backendError = save.error && save.error.code !== "conflict" ? sentence(save.error.message) : null;
   const [today] = useState(() => todayIso(Date.now()));
@@ -188,11 +215,13 @@ function SecretFormContent({
     e.preventDefault();
     setSubmitted(true);
     reset();
+    reload.reset();
+    setReloaded(null);
     if (hasErrors(validateForm(form, mode))) return;
     save.mutate(form);
   }
 
-  const wasWriteOnly = mode === "edit" && secret?.reveal === "never";
+  const wasWriteOnly = mode === "edit" && base?.reveal === "never";
 
   return (
     <>
@@ -222,7 +251,7 @@ function SecretFormContent({
           departments={form.departments}
           userScope={form.userScope}
           reader={reader}
-          creator={mode === "edit" && secret ? secret.created_by : reader.username}
+          creator={mode === "edit" && base ? base.created_by : reader.username}
         />
         <DescriptionInput value={form.description} error={errors.description} onChange={onDescription} />
         <MemoTagInput tags={form.tags} onChange={onTags} error={errors.tags} />
@@ -234,17 +263,45 @@ function SecretFormContent({
           error={errors.expiry}
           today={today}
         />
-        {isAdmin && (mode === "create" || secret?.can.activate) && <ActiveSwitch value={form.active} onChange={onActive} />}
-        {mode === "edit" && secret && initial.active && !form.active && <DeactivationNote id={secret.id} />}
+        {isAdmin && (mode === "create" || base?.can.activate) && <ActiveSwitch value={form.active} onChange={onActive} />}
+        {mode === "edit" && base && initial.active && !form.active && <DeactivationNote id={base.id} />}
         <NeverReveal value={form.neverReveal} wasWriteOnly={wasWriteOnly} onChange={onNeverReveal} />
         {backendError && (
           <Banner tone="danger" testId="secret-form-error" live="assertive">
             {backendError}
           </Banner>
         )}
+        {stale && base && (
+          <Banner tone="warning" testId="secret-stale" live="assertive">
+            {sentence(stale.message)} Everything you entered is still here.
+            <div className="banner-actions">
+              <Btn variant="secondary" onPress={() => reload.mutate({ id: base.id, was: initial })} isDisabled={reload.isPending} testId="secret-reload">
+                {reload.isPending ? "Reloading…" : "Reload"}
+              </Btn>
+            </div>
+          </Banner>
+        )}
+        {reload.error && (
+          <Banner tone="danger" testId="secret-reload-error" live="assertive">
+            {sentence(reload.error.message)} Everything you entered is still here.
+          </Banner>
+        )}
+        {reloaded && <ReloadedNote summary={reloaded.summary} overlap={reloaded.overlap} />}
       </form>
       <DialogFooter busy={save.isPending} mode={mode} onClose={onClose} />
     </>
+  );
+}
+
+/** What Reload brought in, and what saving now would replace. */
+function ReloadedNote({ summary, overlap }: { summary: SecretSummary; overlap: FormPart[] }) {
+  const who = summary.updated_by;
+  const parts = overlap.length > 1 ? `${overlap.slice(0, -1).join(", ")} and ${overlap[overlap.length - 1]}` : overlap[0];
+  return (
+    <Banner tone="info" testId="secret-reloaded" title={`Reloaded version ${summary.version}, saved by ${who} at ${exactTime(summary.updated_at)}`}>
+      Your changes are kept on top of it; what you left alone now shows their version. Save to apply your changes.
+      {parts !== undefined && ` ${who} also changed the ${parts}: saving replaces that with what you entered.`}
+    </Banner>
   );
 }
 
