@@ -39,7 +39,7 @@ step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS 
 # The same suites on a team vault: a throw-away PostgreSQL 15 cluster
 # (pg_virtualenv; fsync off, it lives for this run only), one database per
 # test. The test binaries are the ones just built.
-pg_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server --test copy --test keyring --test restart)
+pg_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server --test copy --test keyring --test restart --test conflicts)
 step "Rust tests on PostgreSQL (a throw-away cluster)" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
   pg_virtualenv -v 15 -o fsync=off env COFFER_TEST_BACKEND=postgres \
   cargo test --workspace "${features[@]}" "${pg_suites[@]}"
