@@ -257,6 +257,16 @@ fn with_a_database_role_each_a_members_connection_cannot_change_what_only_admins
     w.db = Some(db);
 }
 
+/// Another client holding the vault's write lock ("Cofr") for 1.5 s.
+fn hold_write_lock(db: &Db) -> std::process::Child {
+    std::process::Command::new("psql")
+        .args(["-qAtX", "-d", &db.name, "-c"])
+        .arg("SELECT pg_advisory_lock(1131374194), pg_sleep(1.5)")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("psql")
+}
+
 #[test]
 fn writers_from_two_desktops_take_turns() {
     use std::time::{Duration, Instant};
@@ -266,19 +276,13 @@ fn writers_from_two_desktops_take_turns() {
     let mut w = World::new();
     let db = w.db.as_ref().expect("a database");
     // Another client holds the vault's write lock ("Cofr") for 1.5 s.
-    let holder = std::process::Command::new("psql")
-        .args(["-qAtX", "-d", &db.name, "-c"])
-        .arg("SELECT pg_advisory_lock(1131374194), pg_sleep(1.5)")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("psql");
+    let mut holder = hold_write_lock(db);
     std::thread::sleep(Duration::from_millis(400));
     let start = Instant::now();
     w.vault
         .create_secret(secret("WAITED", "v", scope(None, false)))
         .expect("the write goes through once the lock is free");
     let waited = start.elapsed();
-    let mut holder = holder;
     assert!(holder.wait().expect("psql").success());
     assert!(
         waited >= Duration::from_millis(800),
@@ -286,12 +290,7 @@ fn writers_from_two_desktops_take_turns() {
     );
     assert_eq!(get(&mut w.vault, "WAITED", None).as_deref(), Some("v"));
     // A read does not wait for a writer.
-    let holder = std::process::Command::new("psql")
-        .args(["-qAtX", "-d", &db.name, "-c"])
-        .arg("SELECT pg_advisory_lock(1131374194), pg_sleep(1.5)")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("psql");
+    let mut holder = hold_write_lock(db);
     std::thread::sleep(Duration::from_millis(400));
     let start = Instant::now();
     w.vault
@@ -301,6 +300,5 @@ fn writers_from_two_desktops_take_turns() {
         start.elapsed() < Duration::from_millis(800),
         "a read ran at once"
     );
-    let mut holder = holder;
     assert!(holder.wait().expect("psql").success());
 }
