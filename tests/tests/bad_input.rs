@@ -174,6 +174,10 @@ fn duplicates_and_unknown_names() {
 
 #[test]
 fn bad_vault_paths() {
+    if on_postgres() {
+        eprintln!("skipped: folders, empty and truncated vault files are the file's cases");
+        return;
+    }
     let env = Env::new();
     let dir = env.home().join("a-folder");
     std::fs::create_dir(&dir).expect("mkdir");
@@ -227,3 +231,4 @@ fn bad_vault_paths() {
         );
     }
 }
+
