@@ -103,7 +103,7 @@ fn a_terminal_prompt_is_the_last_resort() {
         .run();
     assert_eq!(mismatch.code, 2, "{}", mismatch.stdout);
     assert!(mismatch.stdout.contains("differ"), "{}", mismatch.stdout);
-    assert!(!env.vault.exists());
+    assert!(!env.vault_exists());
     let init = env
         .in_terminal(&["init", "--owner", "pat", "--insecure-test-kdf"])
         .stdin("pat-password-1\npat-password-1\n")

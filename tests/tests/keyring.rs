@@ -406,41 +406,16 @@ fn passwd_on_a_terminal_asks_whether_to_sign_out_the_other_devices() {
     b(&["get", "K"]).run().fails(4);
 }
 
-/// A throw-away database on the test server (`COFFER_TEST_BACKEND=postgres`
-/// runs, with libpq's PG* variables set by pg_virtualenv).
-fn server_database() -> Option<(String, String)> {
-    if std::env::var("COFFER_TEST_BACKEND").ok().as_deref() != Some("postgres") {
-        return None;
-    }
-    let name = format!("coffer_kr{}", std::process::id());
-    let out = Command::new("psql")
-        .args(["-qAtX", "-d", "postgres", "-c"])
-        .arg(format!("DROP DATABASE IF EXISTS {name}"))
-        .args(["-c", &format!("CREATE DATABASE {name}")])
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
-    let url = format!(
-        "postgres://{}@{}:{}/{name}",
-        var("PGUSER", "postgres"),
-        var("PGHOST", "localhost"),
-        var("PGPORT", "5432")
-    );
-    Some((url, var("PGPASSWORD", "")))
-}
-
 #[test]
 fn a_database_password_in_the_keyring_opens_a_team_vault() {
-    let Some((url, db_password)) = server_database() else {
-        return; // needs the test server: see scripts/test.sh
-    };
+    if !on_postgres() {
+        eprintln!("skipped: a database password needs a PostgreSQL run (scripts/pg.sh)");
+        return;
+    }
+    let db_password = std::env::var("PGPASSWORD").unwrap_or_default();
     assert!(!db_password.is_empty(), "pg_virtualenv sets PGPASSWORD");
     let env = Env::empty();
+    let url = env.vault_arg().to_string();
     let service = SecretService::start();
     let bus = |args: &[&str]| {
         env.cmd(args)
@@ -499,16 +474,12 @@ fn a_database_password_in_the_keyring_opens_a_team_vault() {
     let forgot = bus(&["vault", "password", &url, "--forget"]).run();
     assert!(forgot.ok().contains("no longer"), "{}", forgot.stdout);
     assert!(!service.keyring_has("coffer-postgres"));
-    bus(&["--vault", &url, "--user", OWNER, "get", "TEAM"])
+    let gone = bus(&["--vault", &url, "--user", OWNER, "get", "TEAM"])
         .env("COFFER_PASSWORD", OWNER_PW)
-        .run()
-        .fails(5)
-        .contains("database password");
-    let _ = Command::new("psql")
-        .args(["-qAtX", "-d", "postgres", "-c"])
-        .arg(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            url.rsplit('/').next().unwrap_or_default()
-        ))
-        .output();
+        .run();
+    assert!(
+        gone.fails(5).contains("database password"),
+        "{}",
+        gone.stderr
+    );
 }

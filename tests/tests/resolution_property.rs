@@ -19,6 +19,8 @@ use coffer_core::{
 };
 use proptest::prelude::*;
 
+mod common;
+
 const KEY: &str = "DB_PASSWORD";
 const OWNER_PW: &str = "owner-password-1";
 const CODES: [&str; 3] = ["DEFAULT", "D1", "D2"];
@@ -362,8 +364,10 @@ proptest! {
     #[test]
     fn get_secret_matches_the_reference_model(w in world()) {
         let dir = tempfile::tempdir().expect("temp dir");
+        // A file, or a fresh database on a PostgreSQL run.
+        let (location, _db) = common::location(dir.path());
         let mut vault = Vault::create_with(
-            &dir.path().join("vault.db"),
+            &location,
             InitOptions {
                 owner: "owner".into(),
                 display_name: String::new(),

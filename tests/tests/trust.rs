@@ -1,7 +1,8 @@
 //! The vault's root of trust from the command line: `coffer status` shows
 //! its fingerprint, a device refuses a vault older than it has seen, and
 //! `coffer trust reset --expect CODE` trusts a restored vault again only if
-//! its fingerprint is the one the owner confirmed.
+//! its fingerprint is the one the owner confirmed. On a PostgreSQL run the
+//! "restored copy" is a server rolled back to an earlier database.
 
 // Test code: a failed expectation is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -35,13 +36,12 @@ fn a_restored_older_vault_is_refused_until_its_fingerprint_is_confirmed() {
     let env = Env::new();
     env.add(OWNER, &["K", "--value", "old"]);
     let fp = fingerprint(&env.cmd(&["status", "--json"]).run());
-    let backup = env.home().join("backup.db");
-    std::fs::copy(&env.vault, &backup).expect("copy");
+    let backup = env.backup();
     // Newer changes: a department (the directory) and a new value.
     env.dept("FIN");
     env.run(OWNER, &["update", "1", "--value", "new"]).ok();
-    // The old copy is put back.
-    std::fs::copy(&backup, &env.vault).expect("restore");
+    // The old copy is put back (a restored file, a server rolled back).
+    env.put_back(&backup);
     let refused = env.run(OWNER, &["get", "K"]);
     let msg = refused.fails(5);
     assert!(
@@ -96,10 +96,9 @@ fn a_replaced_vault_is_trusted_with_its_own_code_without_accept_older() {
     env.add(OWNER, &["K", "--value", "first"]);
     let old_fp = fingerprint(&env.cmd(&["status", "--json"]).run());
     // Another vault at the same place: its own root, its own code.
-    std::fs::remove_file(&env.vault).expect("remove");
     let other = Env::new();
     other.add(OWNER, &["K", "--value", "second"]);
-    std::fs::copy(&other.vault, &env.vault).expect("replace");
+    env.replace_with(&other);
     let refused = env.run(OWNER, &["get", "K"]);
     assert!(
         refused.fails(5).contains("trust reset"),

@@ -5,8 +5,16 @@
 //! the XDG folders inside the test's temp dir and no D-Bus address, so no
 //! test can touch the developer's vault, preferences or keyring, and the
 //! keyring is unreachable unless a test starts its own.
+//!
+//! With `COFFER_TEST_BACKEND=postgres` (and libpq's `PG*` variables naming
+//! a server, as `pg_virtualenv` and scripts/pg.sh set them) each test's
+//! vault is a fresh database on that server instead of a file, and the
+//! database password reaches coffer through PGPASSWORD.
 // A harness fails loudly: an unmet expectation here is a failed test.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+mod server;
+pub use server::*;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -185,6 +193,15 @@ impl Run {
             .env("COFFER_PASSWORD", password_of(user))
     }
 
+    /// Runs it as on another machine: its own home, so its own device
+    /// memory and preferences, on the same vault.
+    pub fn on_machine(self, home: &Path) -> Self {
+        self.env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home)
+    }
+
     /// Starts it with every stream piped, for tests that talk to it (or
     /// signal it) while it runs.
     pub fn spawn(mut self) -> std::process::Child {
@@ -232,22 +249,117 @@ impl Run {
     }
 }
 
+/// A copy of a vault taken by [`Env::backup`].
+pub enum Backup {
+    File(PathBuf),
+    Db(Db),
+}
+
 /// A temporary home with (after `init`) one vault.
 pub struct Env {
     pub dir: TempDir,
+    /// The vault's location: a file in `dir`, or a `postgres://` URL.
     pub vault: PathBuf,
     bin: PathBuf,
+    /// The vault's database on a PostgreSQL run (dropped last).
+    pub db: Option<Db>,
 }
 
 impl Env {
     /// A fresh home with no vault yet.
     pub fn empty() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let vault = dir.path().join("vault.db");
+        let (vault, db) = location(dir.path());
         Self {
             dir,
             vault,
             bin: coffer_bin(),
+            db,
+        }
+    }
+
+    /// The vault's location as text (for `--vault`).
+    pub fn vault_arg(&self) -> &str {
+        self.vault.to_str().expect("a UTF-8 vault location")
+    }
+
+    /// Whether a vault has been made at this location.
+    pub fn vault_exists(&self) -> bool {
+        match &self.db {
+            None => self.vault.exists(),
+            Some(db) => {
+                db.sql("SELECT to_regclass('coffer.schema_migrations') IS NOT NULL")
+                    .trim()
+                    == "t"
+            }
+        }
+    }
+
+    /// Runs SQL straight on the vault's storage, behind coffer's back (as
+    /// a hostile server or a tampered file would), in the dialect both
+    /// share; the rows come back one a line, columns separated by `|`.
+    pub fn raw_sql(&self, sql: &str) -> String {
+        if let Some(db) = &self.db {
+            return db.sql(sql);
+        }
+        let conn = rusqlite::Connection::open(&self.vault).expect("open the vault file");
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("run");
+        let mut out = String::new();
+        while let Some(row) = rows.next().expect("a row") {
+            let cells: Vec<String> = (0..columns)
+                .map(|i| match row.get_ref(i).expect("a cell") {
+                    rusqlite::types::ValueRef::Null => String::new(),
+                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                    rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(b) => {
+                        // As psql shows bytea.
+                        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                        format!("\\x{hex}")
+                    }
+                })
+                .collect();
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A copy of the vault as it is now (no coffer process may be running).
+    pub fn backup(&self) -> Backup {
+        match &self.db {
+            Some(db) => Backup::Db(db.copy()),
+            None => {
+                let copy = self.home().join("backup.db");
+                std::fs::copy(&self.vault, &copy).expect("copy the vault");
+                Backup::File(copy)
+            }
+        }
+    }
+
+    /// Puts an earlier copy back in the vault's place (a restored backup,
+    /// or a server rolled back).
+    pub fn put_back(&self, backup: &Backup) {
+        match (backup, &self.db) {
+            (Backup::Db(copy), Some(db)) => db.replace_with(copy),
+            (Backup::File(copy), None) => {
+                std::fs::copy(copy, &self.vault).expect("put the copy back");
+            }
+            _ => panic!("a backup from the other backend"),
+        }
+    }
+
+    /// Puts another vault in this one's place.
+    pub fn replace_with(&self, other: &Env) {
+        match (&self.db, &other.db) {
+            (Some(db), Some(theirs)) => db.replace_with(theirs),
+            (None, None) => {
+                std::fs::remove_file(&self.vault).expect("remove");
+                std::fs::copy(&other.vault, &self.vault).expect("replace");
+            }
+            _ => panic!("vaults on different backends"),
         }
     }
 
@@ -313,6 +425,11 @@ impl Env {
             .env("XDG_RUNTIME_DIR", home)
             .env("COFFER_VAULT", &self.vault)
             .current_dir(home);
+        if self.db.is_some()
+            && let Some(pw) = std::env::var_os("PGPASSWORD")
+        {
+            cmd.env("PGPASSWORD", pw);
+        }
         cmd
     }
 

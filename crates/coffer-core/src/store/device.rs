@@ -146,6 +146,38 @@ fn blob32(v: Vec<u8>) -> Hash {
     v.try_into().unwrap_or([0; 32])
 }
 
+/// Sets a connection up: write-ahead logging, full sync, the tables up to
+/// date; on failure, what failed.
+fn set_up(conn: &mut Connection) -> std::result::Result<(), &'static str> {
+    let _: String = conn
+        .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
+        .map_err(|_| "cannot use write-ahead logging")?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|_| "synchronous")?;
+    Migrations::from_slice(MIGRATIONS)
+        .to_latest(conn)
+        .map_err(|_| "it is damaged or from a newer Coffer")
+}
+
+/// [`set_up`], tried a few times. Processes that open a new store at the
+/// same moment (the app and a script starting together) race: switching a
+/// new file to write-ahead logging needs it to themselves, and the
+/// migrator reads the version before its transaction, so all but the
+/// first find the tables made under them. Trying again finds the work
+/// done; a store that is really damaged or newer fails every time.
+fn set_up_retrying(conn: &mut Connection) -> std::result::Result<(), &'static str> {
+    let mut tries = 0;
+    loop {
+        match set_up(conn) {
+            Err(_) if tries < 5 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20 * tries));
+            }
+            out => return out,
+        }
+    }
+}
+
 impl DeviceStore {
     pub(crate) fn open(dir: &Path) -> Result<Self> {
         let path = dir.join("device.db");
@@ -166,14 +198,7 @@ impl DeviceStore {
         restrict_file(&path);
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(|_| fail("busy timeout"))?;
-        let _: String = conn
-            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
-            .map_err(|_| fail("cannot use write-ahead logging"))?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|_| fail("synchronous"))?;
-        Migrations::from_slice(MIGRATIONS)
-            .to_latest(&mut conn)
-            .map_err(|_| fail("it is damaged or from a newer Coffer"))?;
+        set_up_retrying(&mut conn).map_err(fail)?;
         Ok(Self { conn, path })
     }
 
@@ -433,6 +458,30 @@ fn restrict_file(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_opening_a_new_store_at_once_all_succeed() {
+        // Each round a fresh folder, opened by several connections at once
+        // (as the app and a script starting together on a new machine).
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let start = std::sync::Barrier::new(6);
+            std::thread::scope(|s| {
+                let opens: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            DeviceStore::open(dir.path()).map(drop)
+                        })
+                    })
+                    .collect();
+                for open in opens {
+                    let out = open.join().expect("thread");
+                    assert!(out.is_ok(), "{:?}", out.err().map(|e| e.to_string()));
+                }
+            });
+        }
+    }
 
     #[test]
     fn revisions_only_go_up_and_failures_count() {

@@ -68,12 +68,22 @@ pub(crate) fn load(
     location: &str,
     known: Option<&Arc<State>>,
 ) -> Result<Option<Arc<State>>> {
+    // What this device remembers is read before the vault's log. Another
+    // process on this device (the app, a script's `coffer get`) may
+    // remember a newer directory at any moment, but only one it saw
+    // committed, which the log read below (one snapshot, taken at its
+    // first statement) then holds. Read the other way round, a change
+    // committed and remembered in between would be missing from the
+    // snapshot and look like a rollback.
+    let seen_id = device.location(location)?;
+    let seen = match &seen_id {
+        Some(id) => device.checkpoint(id)?,
+        None => None,
+    };
     let Some((top, top_bytes)) = db.log_latest()? else {
         // A vault this device has seen signed must not come back unsigned
         // (a format-1 copy put back to drop every signature).
-        if let Some(known) = device.location(location)?
-            && device.checkpoint(&known)?.is_some()
-        {
+        if seen.is_some() {
             return Err(Error::Rollback(format!(
                 "the vault at {location} was signed when this device last opened it, and is not now: \
                  someone put back a copy of an older format; if it was restored on purpose, check its \
@@ -90,15 +100,21 @@ pub(crate) fn load(
         SignedEntry::from_bytes(&top_bytes).ok_or_else(|| damaged(top, "unreadable"))?;
     let vault_id = top_entry.entry.vault_id.clone();
 
-    if let Some(known_id) = device.location(location)?
-        && known_id != vault_id
+    if let Some(known_id) = &seen_id
+        && *known_id != vault_id
     {
         return Err(Error::Rollback(format!(
             "the vault at {location} is not the one this device opened there before: \
              if it was replaced on purpose, check its fingerprint with its owner, then run `coffer trust reset`"
         )));
     }
-    let checkpoint = device.checkpoint(&vault_id)?.map(|c| {
+    // This vault's memory, read above when this device knew the location
+    // (a vault it knows under another name is read now).
+    let checkpoint = match seen_id {
+        Some(_) => seen,
+        None => device.checkpoint(&vault_id)?,
+    };
+    let checkpoint = checkpoint.map(|c| {
         // A state this build cannot read is verified again from the log.
         let state = decode_state(&c.state).filter(|s| s.epoch == c.epoch);
         (c, state)

@@ -132,7 +132,11 @@ impl Vault {
     /// `accept_older` says so. Otherwise nothing is forgotten. Returns the
     /// fingerprint now trusted.
     pub fn reset_trust(&mut self, expect: &str, accept_older: bool) -> Result<String> {
-        let Some(found) = trust::unpinned(self.conn.store(), &self.device)? else {
+        // One snapshot of the log (see `directory`).
+        let tx = self.conn.begin(false)?;
+        let found = trust::unpinned(tx.store(), &self.device)?;
+        tx.commit()?;
+        let Some(found) = found else {
             return Err(Error::AuthFailed(
                 "this vault has not been upgraded yet: its owner must sign in first".into(),
             ));

@@ -432,13 +432,15 @@ impl Vault {
 
     /// Verifies the directory (outside any session). `None` for a vault of
     /// format 1 that its owner has not upgraded yet.
+    ///
+    /// In a read transaction: the log is read in several statements, which
+    /// must see one snapshot, or a teammate's change committed between two
+    /// of them reads as a gap in the log (on a server each statement
+    /// outside a transaction sees the newest commits).
     pub(crate) fn directory(&mut self) -> Result<Option<Arc<State>>> {
-        let dir = trust::load(
-            self.conn.store(),
-            &self.device,
-            &self.location,
-            self.dir.as_ref(),
-        )?;
+        let tx = self.conn.begin(false)?;
+        let dir = trust::load(tx.store(), &self.device, &self.location, self.dir.as_ref())?;
+        tx.commit()?;
         if let Some(d) = &dir {
             self.dir = Some(Arc::clone(d));
         }

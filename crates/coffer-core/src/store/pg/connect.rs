@@ -11,7 +11,10 @@
 //!   does), or the OS keyring (service `coffer-postgres`, account the
 //!   vault's display URL), in that order.
 //! - Connecting gives up after 3 s, so an unreachable server is an error
-//!   at once instead of a hang.
+//!   at once instead of a hang: the whole of it (TCP, TLS, the server's
+//!   greeting and the password exchange), not only the TCP connect, since
+//!   a server or middlebox that accepts the connection and then says
+//!   nothing would otherwise hold the client forever.
 //!
 //! The password is never part of a message or of the vault's name.
 
@@ -216,17 +219,40 @@ impl Target {
         self.connect_with(self.password())
     }
 
-    /// Connects with this password (or none).
+    /// Connects with this password (or none), within [`CONNECT_TIMEOUT`].
+    ///
+    /// The driver bounds only the TCP connect, so the connection is made
+    /// on a helper thread that the caller stops waiting for after the
+    /// timeout. A server that never answers keeps that thread until it
+    /// closes the connection; a connection that arrives late is dropped.
     pub(crate) fn connect_with(&self, password: Option<String>) -> Result<Client> {
         let mut config = self.config.clone();
         if let Some(pw) = password {
             config.password(pw);
         }
-        let out = match self.tls {
-            Tls::Plain => config.connect(NoTls),
-            Tls::Verified => config.connect(self.tls_connector()?),
+        let tls = match self.tls {
+            Tls::Plain => None,
+            Tls::Verified => Some(self.tls_connector()?),
         };
-        out.map_err(|e| self.connect_error(&e))
+        let (done, outcome) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("coffer-pg-connect".into())
+            .spawn(move || {
+                let out = match tls {
+                    None => config.connect(NoTls),
+                    Some(tls) => config.connect(tls),
+                };
+                // The caller may have given up: then the client just drops.
+                let _ = done.send(out);
+            })
+            .map_err(|_| Error::Io("no thread could be started to connect".into()))?;
+        match outcome.recv_timeout(CONNECT_TIMEOUT) {
+            Ok(out) => out.map_err(|e| self.connect_error(&e)),
+            Err(_) => Err(Error::Io(format!(
+                "cannot reach the vault at {}: no answer within 3 s",
+                self.display()
+            ))),
+        }
     }
 
     fn tls_connector(&self) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {

@@ -434,11 +434,19 @@ impl PgStore {
         }
     }
 
-    fn statement(&self, client: &mut Client, sql: &str) -> Result<Statement> {
+    /// The prepared statement for `sql`. A statement the server cannot
+    /// prepare (a table gone, say) fails here with the server's own
+    /// reason; inside a transaction, running it unprepared instead would
+    /// only report the aborted transaction (SQLSTATE 25P02).
+    fn statement(
+        &self,
+        client: &mut Client,
+        sql: &str,
+    ) -> std::result::Result<Statement, postgres::Error> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let s = client.prepare(sql).map_err(|e| db_error(&e))?;
+        let s = client.prepare(sql)?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), s.clone());
@@ -446,13 +454,7 @@ impl PgStore {
     }
 
     fn rows_raw(&self, sql: &str, p: Params) -> std::result::Result<Vec<Row>, postgres::Error> {
-        self.retrying(
-            |client, stmt| match stmt {
-                Some(s) => client.query(s, p),
-                None => client.query(sql, p),
-            },
-            sql,
-        )
+        self.retrying(|client, stmt| client.query(stmt, p), sql)
     }
 
     /// Runs a statement (prepared once). Outside a transaction, a
@@ -461,13 +463,13 @@ impl PgStore {
     /// transaction is gone with the connection).
     fn retrying<T>(
         &self,
-        run: impl Fn(&mut Client, Option<&Statement>) -> std::result::Result<T, postgres::Error>,
+        run: impl Fn(&mut Client, &Statement) -> std::result::Result<T, postgres::Error>,
         sql: &str,
     ) -> std::result::Result<T, postgres::Error> {
         let first = {
             let mut client = self.client.borrow_mut();
-            let stmt = self.statement(&mut client, sql).ok();
-            run(&mut client, stmt.as_ref())
+            self.statement(&mut client, sql)
+                .and_then(|stmt| run(&mut client, &stmt))
         };
         match first {
             Err(e) if !self.in_tx.get() && self.client.borrow().is_closed() => {
@@ -475,8 +477,8 @@ impl PgStore {
                     return Err(e);
                 }
                 let mut client = self.client.borrow_mut();
-                let stmt = self.statement(&mut client, sql).ok();
-                run(&mut client, stmt.as_ref())
+                self.statement(&mut client, sql)
+                    .and_then(|stmt| run(&mut client, &stmt))
             }
             other => other,
         }
@@ -501,13 +503,7 @@ impl PgStore {
     /// A change others should hear of.
     fn exec_raw(&self, sql: &str, p: Params) -> std::result::Result<u64, postgres::Error> {
         self.changed.set(true);
-        self.retrying(
-            |client, stmt| match stmt {
-                Some(s) => client.execute(s, p),
-                None => client.execute(sql, p),
-            },
-            sql,
-        )
+        self.retrying(|client, stmt| client.execute(stmt, p), sql)
     }
 
     fn exec(&self, sql: &str, p: Params) -> Result<u64> {
