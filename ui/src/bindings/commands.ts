@@ -14,6 +14,8 @@ import type { ImportFormat } from "./ImportFormat";
 import type { ImportOptions } from "./ImportOptions";
 import type { ImportPreview } from "./ImportPreview";
 import type { ImportReport } from "./ImportReport";
+import type { MovedVault } from "./MovedVault";
+import type { VaultLocations } from "./VaultLocations";
 import type { ListQuery } from "./ListQuery";
 import type { MembershipUpdate } from "./MembershipUpdate";
 import type { NewSecret } from "./NewSecret";
@@ -50,6 +52,9 @@ export interface Commands {
   revoke_device: { args: { id: number }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: null };
+  vault_locations: { args: Record<string, never>; result: VaultLocations };
+  reconnect: { args: Record<string, never>; result: null };
+  move_vault_to_server: { args: { url: string }; result: MovedVault };
   list_secrets: { args: { query: ListQuery }; result: Array<SecretSummary> };
   secret: { args: { id: number }; result: SecretSummary };
   reveal_secret: { args: { id: number }; result: Array<RevealedFieldView> };

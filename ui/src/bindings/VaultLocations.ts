@@ -1,0 +1,2 @@
+import type { VaultPlace } from "./VaultPlace";
+export type VaultLocations = { current: VaultPlace, recent: Array<VaultPlace>, };
