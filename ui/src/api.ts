@@ -98,8 +98,8 @@ export function onSessionLost(listener: (reason: SessionLostReason) => void): ()
 /** Commands whose auth_failed means "wrong password", not "vault locked". */
 const SIGN_IN_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["unlock", "unlock_with_device", "change_password", "create_vault", "lock", "export_secrets"]);
 
-/** Commands that never touch the vault's server (their `io` is a file's). */
-const LOCAL_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["export_secrets", "save_audit_csv", "import_preview", "import_secrets", "suggest_save_path", "move_vault_to_server"]);
+/** Commands whose `io` is not about the open vault's server (a file's, or another vault's). */
+const LOCAL_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["open_vault", "export_secrets", "save_audit_csv", "import_preview", "import_secrets", "suggest_save_path", "move_vault_to_server"]);
 
 /** Runs one command; every other function here is a named call of it. */
 export async function call<K extends CommandName>(command: K, args: Args<K>): Promise<Result<K>> {

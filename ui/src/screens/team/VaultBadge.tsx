@@ -12,11 +12,16 @@ export function VaultBadge() {
     if (place) setVaultOnServer(place.on_server);
   }, [place]);
   if (!place) return null;
+  // "team @ db.example.com": the host is dropped first when space is short.
+  const [name, host] = place.on_server && place.short_name.includes(" @ ") ? place.short_name.split(" @ ", 2) : [place.short_name, null];
   const kind = place.on_server ? "Team vault on a server" : "Vault file";
   return (
     <span className="vault-badge" data-testid="vault-name" data-on-server={place.on_server} title={`${kind}: ${place.location}`} aria-label={`${kind}: ${place.location}`} role="note">
       <PlaceIcon place={place} size={14} />
-      <span className="vault-badge-text">{place.short_name}</span>
+      <span className="vault-badge-text">
+        {name}
+        {host && <span className="vault-badge-host"> @ {host}</span>}
+      </span>
     </span>
   );
 }
