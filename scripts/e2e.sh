@@ -7,6 +7,12 @@
 #
 #   scripts/e2e.sh                          # every e2e test file
 #   scripts/e2e.sh e2e/remember-device.test.mjs   # some of them
+#   COFFER_E2E_PG=1 scripts/e2e.sh e2e/team.test.mjs  # with a PostgreSQL server
+#
+# Tests of team vaults (e2e/team.test.mjs) need a PostgreSQL server and
+# skip without one: COFFER_E2E_PG=1 runs everything under a throw-away
+# cluster (`pg_virtualenv -v 15 -o fsync=off`, which sets PGHOST, PGPORT,
+# PGUSER and PGPASSWORD; the test makes its own database with psql).
 #
 # Each test run uses its own temporary HOME, XDG folders and vault (see
 # e2e/harness.mjs). The session itself also gets a temporary HOME and XDG
@@ -16,6 +22,11 @@
 # each run's temp folder (vault, driver and keyring logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${COFFER_E2E_PG:-}" = 1 ] && [ -z "${PGHOST:-}" ]; then
+  command -v pg_virtualenv >/dev/null || { echo "e2e: pg_virtualenv is missing: apt-get install postgresql-15 postgresql-common" >&2; exit 1; }
+  exec pg_virtualenv -v 15 -o fsync=off "$0" "$@"
+fi
 
 # COFFER_APP / COFFER_CLI point at other builds (scripts/bench.sh: release).
 app="${COFFER_APP:-$PWD/target/debug/coffer-app}"

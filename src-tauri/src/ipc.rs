@@ -109,6 +109,7 @@ macro_rules! commands {
     };
 }
 
+use crate::team::{MovedVault, VaultLocations};
 use coffer_core::{
     AppStatus, AuditCheck, AuditEntry, AuditQuery, CopyReceipt, CreateVault, Department,
     DeviceInfo, Explanation, ExportFormat, ImportFormat, ImportOptions, ImportPreview,
@@ -126,7 +127,6 @@ commands! {
     session::forget_device(username: String) -> bool;
     session::lock() -> ();
     session::sign_out() -> ();
-    session::open_vault(path: String) -> ();
     session::check_password(password: SecretString as "string", context: Vec<String>) -> PasswordCheck;
     session::session() -> SessionInfo;
     session::change_password(current: SecretString as "string", new: SecretString as "string", sign_out_other_devices: bool) -> ();
@@ -134,6 +134,10 @@ commands! {
     session::revoke_device(id: i64) -> ();
     session::get_settings() -> Settings;
     session::set_settings(settings: Settings) -> ();
+    team::vault_locations() -> VaultLocations;
+    team::open_vault(path: String) -> ();
+    team::reconnect() -> ();
+    team::move_vault_to_server(url: String) -> MovedVault;
     secrets::list_secrets(query: ListQuery) -> Vec<SecretSummary>;
     secrets::secret(id: SecretId) -> SecretSummary;
     secrets::reveal_secret(id: SecretId) -> Vec<RevealedFieldView>;

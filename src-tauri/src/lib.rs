@@ -10,6 +10,7 @@ pub mod error;
 pub mod expiry_notice;
 pub mod ipc;
 pub mod state;
+pub mod team;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tau
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             start_watchdog(Arc::clone(app.state::<Shared>().inner()));
+            team::start_change_watch(app.state::<Shared>().inner());
             expiry_notice::start(app.handle().clone());
             Ok(())
         })

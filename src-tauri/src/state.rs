@@ -6,13 +6,15 @@
 //! length of one core call. A watchdog thread locks the vault after the
 //! configured idle time even if the UI is stuck or hostile.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use coffer_core::prefs::Prefs;
 use coffer_core::{
-    AppEvent, CopyReceipt, CredentialStore, ErrorCode, OsKeyring, SecretString, Vault, VaultOptions,
+    AppEvent, ChangeWatch, CopyReceipt, CredentialStore, ErrorCode, OsKeyring, SecretString, Vault,
+    VaultOptions,
 };
 use tauri::ipc::Channel;
 
@@ -31,6 +33,9 @@ pub struct AppState {
     pub keyring: Box<dyn CredentialStore + Send + Sync>,
     /// This machine's preferences (the user's own file, except in tests).
     pub prefs: Prefs,
+    /// Which change watcher is current (see `team`): bumped whenever
+    /// another vault is opened.
+    pub(crate) watch_generation: AtomicU64,
 }
 
 pub type Shared = Arc<AppState>;
@@ -55,6 +60,7 @@ impl AppState {
             events: Mutex::new(None),
             keyring,
             prefs,
+            watch_generation: AtomicU64::new(0),
         }
     }
 
@@ -71,22 +77,42 @@ impl AppState {
         lock(&self.vault_path).clone()
     }
 
-    /// Opens another vault file (an existing one: refused otherwise),
-    /// locking the one open now, and remembers it for the next start.
+    /// Opens another vault (an existing file, or a vault on a server:
+    /// connecting is the test; refused otherwise), locking the one open
+    /// now, and remembers it for the next start and in the recent list.
+    /// The caller starts the change watch (`team::start_change_watch`).
     pub fn switch_vault(&self, path: PathBuf) -> ApiResult<()> {
-        if !path.is_file() {
+        if !Vault::is_server_location(&path) && !path.is_file() {
             return Err(ApiError::new(
                 ErrorCode::NotFound,
-                "there is no file at that path: choose an existing Coffer vault",
+                "there is no file at that path: choose an existing Coffer vault, or enter a postgres:// URL",
             ));
         }
         let opened = Vault::open_with(&path, &self.vault_options)?;
+        crate::team::stop_change_watch(self);
         self.lock_now();
         let mut guard = lock(&self.vault);
         *guard = Some(opened);
         *lock(&self.vault_path) = path.clone();
         drop(guard);
-        Ok(self.prefs.set_vault_path(Some(&path))?)
+        self.prefs.set_vault_path(Some(&path))?;
+        Ok(self.prefs.add_recent_vault(&path)?)
+    }
+
+    /// Whether a vault is open (without opening one).
+    pub fn vault_is_open(&self) -> bool {
+        lock(&self.vault).is_some()
+    }
+
+    /// A new watch on teammates' changes to the open vault (opening it
+    /// first if needed); `None` for a file vault or when there is no vault.
+    /// Holds the vault's lock only while connecting (at most 3 s).
+    pub fn new_watch(&self) -> ApiResult<Option<ChangeWatch>> {
+        let guard = self.vault()?;
+        Ok(match guard.as_ref() {
+            Some(v) => v.watch()?,
+            None => None,
+        })
     }
 
     pub fn touch(&self) {
@@ -103,13 +129,15 @@ impl AppState {
         }
     }
 
-    /// The vault handle, opening the file on first use. `None` inside
-    /// means there is no vault file yet (first run).
+    /// The vault handle, opening it on first use. `None` inside means
+    /// there is no vault yet (first run: no file, or a server database
+    /// that holds no vault). A server that cannot be reached is an error
+    /// (code `Io`, within 3 s), never "no vault".
     pub fn vault(&self) -> ApiResult<MutexGuard<'_, Option<Vault>>> {
         let mut guard = lock(&self.vault);
         let path = self.vault_path();
-        if guard.is_none() && path.is_file() {
-            *guard = Some(Vault::open_with(&path, &self.vault_options)?);
+        if guard.is_none() {
+            *guard = open_existing(&path, &self.vault_options)?;
         }
         Ok(guard)
     }
@@ -165,6 +193,23 @@ impl AppState {
             return true;
         }
         false
+    }
+}
+
+/// The vault at `path`, or `None` when there is none yet: no file there,
+/// or a server database without a vault in it.
+fn open_existing(path: &Path, opts: &VaultOptions) -> ApiResult<Option<Vault>> {
+    if !Vault::is_server_location(path) {
+        return Ok(if path.is_file() {
+            Some(Vault::open_with(path, opts)?)
+        } else {
+            None
+        });
+    }
+    match Vault::open_with(path, opts) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -8,31 +8,42 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { appStatus, lock, onSessionLost, session as fetchSession, signOut, subscribe, toApiError, unlockWithDevice } from "./api";
+import { appStatus, lock, onSessionLost, session as fetchSession, signOut, subscribe, toApiError, unlockWithDevice, vaultLocations } from "./api";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { KdfProfile } from "./bindings/KdfProfile";
 import type { SessionInfo } from "./bindings/SessionInfo";
 import { Banner } from "./components/Banner";
 import { Btn } from "./components/controls";
+import { OfflineBanner } from "./components/OfflineBanner";
 import { toast, Toasts } from "./components/toasts";
 import { useActivityTouch } from "./hooks/useActivityTouch";
 import { useShortcut } from "./hooks/useShortcut";
 import { mark } from "./lib/startup";
 import { secretsQuery } from "./queries";
 import { reportImportProgress } from "./lib/importProgress";
+import { setOnline, setVaultOnServer } from "./lib/connection";
 import { sentence } from "./lib/text";
 import { ForcedPasswordChange } from "./screens/ChangePassword";
 import { FirstRun } from "./screens/FirstRun";
 import { MainScreen } from "./screens/MainScreen";
+import { OpenVaultDialog } from "./screens/team/OpenVault";
 import { Unlock } from "./screens/Unlock";
 
 type Screen =
   | { kind: "loading" }
-  | { kind: "fatal"; message: string }
+  | { kind: "fatal"; message: string; offline: boolean }
   | { kind: "first-run"; status: AppStatus }
   | { kind: "unlock"; status: AppStatus; notice: string | null }
   | { kind: "change-password"; session: SessionInfo }
   | { kind: "main"; session: SessionInfo };
+
+/** What to show when the vault cannot be opened: a server that does not answer is "offline", not broken. */
+async function fatal(e: unknown): Promise<Screen> {
+  const err = toApiError(e);
+  const onServer = err.code === "io" && (await vaultLocations().then((l) => l.current.on_server).catch(() => false));
+  setVaultOnServer(onServer);
+  return { kind: "fatal", message: sentence(err.message), offline: onServer };
+}
 
 function screenFor(session: SessionInfo): Screen {
   return session.user.must_change_password ? { kind: "change-password", session } : { kind: "main", session };
@@ -60,7 +71,7 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
       setKdfProfile(status.kdf_profile);
       setScreen(status.vault_exists ? { kind: "unlock", status, notice } : { kind: "first-run", status });
     } catch (e) {
-      setScreen({ kind: "fatal", message: sentence(toApiError(e).message) });
+      setScreen(await fatal(e));
     }
   }, []);
 
@@ -99,7 +110,7 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
       }
       setScreen({ kind: "unlock", status: shown, notice });
     } catch (e) {
-      setScreen({ kind: "fatal", message: sentence(toApiError(e).message) });
+      setScreen(await fatal(e));
     }
   }, [enter]);
 
@@ -109,6 +120,12 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
       if (event.kind === "auto_locked") void toUnlock("Locked after a period without activity.");
       else if (event.kind === "clipboard_cleared") toast("Clipboard cleared", { tone: "info", timeout: 3000 });
       else if (event.kind === "import_progress") reportImportProgress(event);
+      // A teammate changed the vault on its server: fetch what is shown again.
+      else if (event.kind === "vault_changed") void client.invalidateQueries();
+      else if (event.kind === "connection") {
+        setOnline(event.online);
+        if (event.online) void client.invalidateQueries();
+      }
     }).catch(() => {
       // Without events the idle lock still shows on the next command.
     });
@@ -119,7 +136,14 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
           .then((s) => setScreen(screenFor(s)))
           .catch(() => void toUnlock(null));
     });
-  }, [start, toUnlock]);
+  }, [start, toUnlock, client]);
+  const [openVaultOpen, setOpenVaultOpen] = useState(false);
+  const switched = useCallback(() => {
+    setOpenVaultOpen(false);
+    setOnline(true);
+    client.clear();
+    void start();
+  }, [client, start]);
 
   const unlocked = screen.kind === "main" || screen.kind === "change-password";
   useEffect(() => {
@@ -155,24 +179,35 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
         </div>
       )}
       {screen.kind === "loading" && <div className="splash" aria-busy="true" aria-label="Loading" />}
+      {screen.kind !== "fatal" && <OfflineBanner />}
       {screen.kind === "fatal" && (
         <main className="auth">
           <div className="auth-card stack">
-            <Banner tone="danger" title="Coffer cannot open the vault" live="assertive" testId="fatal-error">
+            <Banner
+              tone={screen.offline ? "warning" : "danger"}
+              title={screen.offline ? "Offline: the vault's server is not answering" : "Coffer cannot open the vault"}
+              live="assertive"
+              testId={screen.offline ? "offline-screen" : "fatal-error"}
+            >
               {screen.message}
             </Banner>
-            <Btn variant="primary" onPress={() => void start()}>
-              Try again
+            <Btn variant="primary" onPress={() => void start()} testId="fatal-retry">
+              {screen.offline ? "Retry" : "Try again"}
+            </Btn>
+            <Btn variant="ghost" onPress={() => setOpenVaultOpen(true)} testId="fatal-open-vault">
+              Open another vault…
             </Btn>
           </div>
         </main>
       )}
-      {screen.kind === "first-run" && <FirstRun vaultPath={screen.status.vault_path} onCreated={onSession} onOpened={() => void start()} />}
+      {openVaultOpen && <OpenVaultDialog onClose={() => setOpenVaultOpen(false)} onOpened={switched} />}
+      {screen.kind === "first-run" && <FirstRun vaultPath={screen.status.vault_path} onCreated={onSession} onOpened={switched} />}
       {screen.kind === "unlock" && (
         <Unlock
           key={screen.notice ?? "unlock"}
           status={screen.status}
           notice={screen.notice}
+          onOpenOther={() => setOpenVaultOpen(true)}
           onUnlocked={(s, rememberError) => {
             if (rememberError) toast("This device could not be remembered", { tone: "error", description: sentence(rememberError), timeout: 8000 });
             onSession(s);
@@ -191,7 +226,7 @@ export function App({ firstStatus }: { firstStatus?: Promise<AppStatus> } = {}) 
           }}
         />
       )}
-      {screen.kind === "main" && <MainScreen session={screen.session} onLock={() => void doLock()} onSignOut={() => void doSignOut()} />}
+      {screen.kind === "main" && <MainScreen session={screen.session} onLock={() => void doLock()} onSignOut={() => void doSignOut()} onVaultSwitched={switched} />}
       <Toasts />
     </div>
   );

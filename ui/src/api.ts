@@ -33,6 +33,7 @@ import type { NewUser } from "./bindings/NewUser";
 import type { Role } from "./bindings/Role";
 import type { SecretUpdate } from "./bindings/SecretUpdate";
 import type { Settings } from "./bindings/Settings";
+import { isVaultOnServer, setOnline } from "./lib/connection";
 
 export type { ApiError, AppEvent, ErrorCode };
 
@@ -100,6 +101,9 @@ export function onSessionLost(listener: (reason: SessionLostReason) => void): ()
 /** Commands whose auth_failed means "wrong password", not "vault locked". */
 const SIGN_IN_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["unlock", "unlock_with_device", "change_password", "create_vault", "lock", "export_secrets"]);
 
+/** Commands whose `io` is not about the open vault's server (a file's, or another vault's). */
+const LOCAL_COMMANDS: ReadonlySet<CommandName> = new Set<CommandName>(["open_vault", "export_secrets", "save_audit_csv", "import_preview", "import_secrets", "suggest_save_path", "move_vault_to_server"]);
+
 /** Runs one command; every other function here is a named call of it. */
 export async function call<K extends CommandName>(command: K, args: Args<K>): Promise<Result<K>> {
   const b = await backend;
@@ -107,6 +111,8 @@ export async function call<K extends CommandName>(command: K, args: Args<K>): Pr
     return await b.invoke(command, args);
   } catch (e) {
     const err = toApiError(e);
+    // A vault on a server that does not answer fails with `io` (within 3 s).
+    if (err.code === "io" && isVaultOnServer() && !LOCAL_COMMANDS.has(command)) setOnline(false);
     if (!SIGN_IN_COMMANDS.has(command)) {
       if (err.code === "auth_failed") sessionListeners.forEach((l) => l("locked"));
       if (err.code === "password_change_required") sessionListeners.forEach((l) => l("password_change_required"));
@@ -137,8 +143,14 @@ export const forgetDevice = (username: string) => call("forget_device", { userna
 export const lock = () => call("lock", {});
 /** Locks and forgets this machine's default user: the sign-in form starts empty. */
 export const signOut = () => call("sign_out", {});
-/** Works on an existing vault file from now on (remembered for the next start). */
+/** Works on an existing vault (a file, or a `postgres://` URL: connecting is the test) from now on (remembered). */
 export const openVault = (path: string) => call("open_vault", { path });
+/** The open vault and the ones opened lately, most recent first (never touches the server). */
+export const vaultLocations = () => call("vault_locations", {});
+/** Tries the server of the open vault again (fails within 3 s while it is unreachable). */
+export const reconnect = () => call("reconnect", {});
+/** Copies the open file vault into an empty PostgreSQL database, then works on that (the file is kept). */
+export const moveVaultToServer = (url: string) => call("move_vault_to_server", { url });
 /** The core's rule for new passwords; `context`: the username and display name. */
 export const checkPassword = (password: string, context: string[]) => call("check_password", { password, context });
 export const session = () => call("session", {});

@@ -11,6 +11,7 @@ import "./styles/controls.css";
 import "./styles/layout.css";
 import "./styles/table.css";
 import "./styles/secrets.css";
+import "./styles/team.css";
 
 // React Aria's usePress injects a <style> (touch-action for pressables)
 // unless an element with this id exists. The CSP blocks injected styles,

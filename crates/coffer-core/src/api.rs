@@ -834,6 +834,12 @@ pub enum AppEvent {
     ClipboardCleared,
     /// How far a running import got (entries done of total).
     ImportProgress { done: u32, total: u32 },
+    /// Someone (a teammate, another app) changed the vault on its server:
+    /// what the UI shows may be stale.
+    VaultChanged,
+    /// The server of the open vault stopped answering (`online: false`)
+    /// or answers again.
+    Connection { online: bool },
 }
 
 /// The app's first-run form.

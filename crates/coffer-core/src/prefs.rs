@@ -32,7 +32,13 @@ struct File {
     /// The vault file the app opened last (when not the default).
     #[serde(default)]
     vault_path: Option<PathBuf>,
+    /// Vaults opened lately (files or server URLs), most recent first.
+    #[serde(default)]
+    recent_vaults: Vec<PathBuf>,
 }
+
+/// How many vaults [`Prefs::recent_vaults`] remembers.
+pub const RECENT_VAULTS: usize = 5;
 
 pub struct Prefs {
     /// Where they are kept; `None` keeps them in memory only.
@@ -188,6 +194,21 @@ impl Prefs {
         self.update(|f| f.vault_path = path.map(Path::to_path_buf))
     }
 
+    /// Vaults opened lately, most recent first (at most [`RECENT_VAULTS`]).
+    pub fn recent_vaults(&self) -> Vec<PathBuf> {
+        self.current().recent_vaults
+    }
+
+    /// Puts a vault at the top of the recent list (once), dropping the
+    /// oldest beyond [`RECENT_VAULTS`].
+    pub fn add_recent_vault(&self, path: &Path) -> Result<()> {
+        self.update(|f| {
+            f.recent_vaults.retain(|p| p != path);
+            f.recent_vaults.insert(0, path.to_path_buf());
+            f.recent_vaults.truncate(RECENT_VAULTS);
+        })
+    }
+
     /// Remembers (or, with `None`, forgets) the user for a vault.
     pub fn set_remembered_user(&self, vault_id: &str, username: Option<&str>) -> Result<()> {
         self.update(|f| {
@@ -204,6 +225,34 @@ impl Prefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_vaults_are_most_recent_first_without_repeats_and_few() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("prefs.json");
+        let prefs = Prefs::at(&path);
+        assert!(prefs.recent_vaults().is_empty());
+        for name in [
+            "a.db",
+            "postgres://ana@db/team",
+            "c.db",
+            "d.db",
+            "e.db",
+            "f.db",
+        ] {
+            prefs.add_recent_vault(Path::new(name)).expect("add");
+        }
+        prefs.add_recent_vault(Path::new("c.db")).expect("again");
+        let names: Vec<String> = Prefs::at(&path)
+            .recent_vaults()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["c.db", "f.db", "e.db", "d.db", "postgres://ana@db/team"]
+        );
+    }
 
     #[test]
     fn settings_and_users_persist_and_bad_input_changes_nothing() {

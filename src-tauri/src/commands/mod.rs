@@ -7,3 +7,4 @@ pub mod files;
 pub mod import;
 pub mod secrets;
 pub mod session;
+pub mod team;

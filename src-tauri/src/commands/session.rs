@@ -75,7 +75,10 @@ pub async fn create_vault(state: State<'_, Shared>, form: CreateVault) -> ApiRes
         )?);
         let _ = s.prefs.set_remembered_user(vault.id(), Some(&owner));
         s.touch();
-        Ok(vault.session_info()?)
+        let info = vault.session_info()?;
+        drop(guard);
+        crate::team::start_change_watch(s);
+        Ok(info)
     })
     .await
 }
@@ -154,16 +157,6 @@ pub async fn sign_out(state: State<'_, Shared>) -> ApiResult<()> {
             s.prefs.set_remembered_user(&id, None)?;
         }
         Ok(())
-    })
-    .await
-}
-
-/// Opens an existing vault file instead of the current one (and remembers
-/// it for the next start).
-#[tauri::command]
-pub async fn open_vault(state: State<'_, Shared>, path: String) -> ApiResult<()> {
-    blocking(&state, move |s| {
-        s.switch_vault(std::path::PathBuf::from(path.trim()))
     })
     .await
 }

@@ -3,4 +3,4 @@
 /**
  * Pushed to the app's UI over its subscription channel.
  */
-export type AppEvent = { "kind": "auto_locked" } | { "kind": "clipboard_cleared" } | { "kind": "import_progress", done: number, total: number, };
+export type AppEvent = { "kind": "auto_locked" } | { "kind": "clipboard_cleared" } | { "kind": "import_progress", done: number, total: number, } | { "kind": "vault_changed" } | { "kind": "connection", online: boolean, };

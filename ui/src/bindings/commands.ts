@@ -16,6 +16,7 @@ import type { ImportPreview } from "./ImportPreview";
 import type { ImportReport } from "./ImportReport";
 import type { ListQuery } from "./ListQuery";
 import type { MembershipUpdate } from "./MembershipUpdate";
+import type { MovedVault } from "./MovedVault";
 import type { NewSecret } from "./NewSecret";
 import type { NewUsage } from "./NewUsage";
 import type { NewUser } from "./NewUser";
@@ -30,6 +31,7 @@ import type { Settings } from "./Settings";
 import type { UnlockResult } from "./UnlockResult";
 import type { Usage } from "./Usage";
 import type { UserInfo } from "./UserInfo";
+import type { VaultLocations } from "./VaultLocations";
 import type { VersionInfo } from "./VersionInfo";
 
 /** Every command the UI may invoke: its arguments, as the UI sends them, and its result. */
@@ -42,7 +44,6 @@ export interface Commands {
   forget_device: { args: { username: string }; result: boolean };
   lock: { args: Record<string, never>; result: null };
   sign_out: { args: Record<string, never>; result: null };
-  open_vault: { args: { path: string }; result: null };
   check_password: { args: { password: string; context: Array<string> }; result: PasswordCheck };
   session: { args: Record<string, never>; result: SessionInfo };
   change_password: { args: { current: string; new: string; signOutOtherDevices: boolean }; result: null };
@@ -50,6 +51,10 @@ export interface Commands {
   revoke_device: { args: { id: number }; result: null };
   get_settings: { args: Record<string, never>; result: Settings };
   set_settings: { args: { settings: Settings }; result: null };
+  vault_locations: { args: Record<string, never>; result: VaultLocations };
+  open_vault: { args: { path: string }; result: null };
+  reconnect: { args: Record<string, never>; result: null };
+  move_vault_to_server: { args: { url: string }; result: MovedVault };
   list_secrets: { args: { query: ListQuery }; result: Array<SecretSummary> };
   secret: { args: { id: number }; result: SecretSummary };
   reveal_secret: { args: { id: number }; result: Array<RevealedFieldView> };
@@ -94,7 +99,6 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "forget_device",
   "lock",
   "sign_out",
-  "open_vault",
   "check_password",
   "session",
   "change_password",
@@ -102,6 +106,10 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "revoke_device",
   "get_settings",
   "set_settings",
+  "vault_locations",
+  "open_vault",
+  "reconnect",
+  "move_vault_to_server",
   "list_secrets",
   "secret",
   "reveal_secret",

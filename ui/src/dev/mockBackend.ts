@@ -276,6 +276,15 @@ export function createMockBackend(): Backend {
     },
     // The mock has no files to open.
     open_vault: () => fail("not_found", "there is no file at that path: choose an existing Coffer vault"),
+    vault_locations: () => ({
+      current: { location: "/home/ana/.local/share/coffer/vault.db", short_name: "vault.db", on_server: false },
+      recent: [
+        { location: "/home/ana/.local/share/coffer/vault.db", short_name: "vault.db", on_server: false },
+        { location: "postgres://ana@db.example.com/team", short_name: "team @ db.example.com", on_server: true },
+      ],
+    }),
+    reconnect: () => null,
+    move_vault_to_server: () => fail("io", "cannot reach the vault at postgres://ana@db.example.com/team: the mock has no server"),
     // Fixture verdicts: a few well-known weak passwords are refused.
     check_password: ({ password }) =>
       WEAK_PASSWORDS.includes(password)

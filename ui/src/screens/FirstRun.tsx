@@ -6,7 +6,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Form, ProgressBar } from "react-aria-components";
 
-import { createVault, openVault } from "../api";
+import { createVault } from "../api";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import { AuthLayout } from "../components/AuthLayout";
 import { MessageSlot, type FormMessage } from "../components/Banner";
@@ -15,6 +15,7 @@ import { NewPasswordFields } from "../components/NewPasswordFields";
 import { usePasswordCheck } from "../hooks/usePasswordCheck";
 import { newPasswordBlocker } from "../lib/password";
 import { sentence } from "../lib/text";
+import { OpenVaultForm } from "./team/OpenVault";
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
@@ -123,43 +124,11 @@ function CreateVault({ vaultPath, onCreated, onOpenInstead }: { vaultPath: strin
 }
 
 function OpenVault({ onOpened, onCreateInstead }: { onOpened: () => void; onCreateInstead: () => void }) {
-  const [path, setPath] = useState("");
-  const open = useMutation({ mutationFn: openVault, onSuccess: onOpened });
-  const busy = open.isPending;
-  const message: FormMessage | null = open.error
-    ? { tone: "danger", text: sentence(open.error.message), testId: "open-vault-error" }
-    : path.trim() === ""
-      ? { tone: "hint", text: "Enter the path of the vault file.", testId: "open-vault-hint" }
-      : null;
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    if (busy || path.trim() === "") return;
-    open.mutate(path.trim());
-  }
-
   return (
-    <AuthLayout title="Open an existing vault" subtitle="Coffer works on this vault file from now on, and opens it at the next start too.">
-      <Form className="stack" onSubmit={submit} validationBehavior="aria">
-        <TextInput
-          label="Vault file"
-          value={path}
-          onChange={(v) => {
-            setPath(v);
-            open.reset();
-          }}
-          testId="open-vault-path"
-          autoFocus
-          placeholder="/home/ana/team/vault.db"
-          description="The full path of a Coffer vault file on this computer or a mounted share."
-        />
-        <Btn type="submit" variant="primary" testId="open-vault-submit" className="btn-block" isDisabled={busy || path.trim() === ""}>
-          {busy ? "Opening…" : "Open vault"}
-        </Btn>
-        <MessageSlot message={message} testId="open-vault-message" />
-      </Form>
+    <AuthLayout title="Open an existing vault" subtitle="A team vault on a server, or a vault file. Coffer works on it from now on, and opens it at the next start too.">
+      <OpenVaultForm onOpened={onOpened} />
       <p className="auth-alternative">
-        <Btn variant="ghost" className="btn-link" onPress={onCreateInstead} testId="create-new-instead" isDisabled={busy}>
+        <Btn variant="ghost" className="btn-link" onPress={onCreateInstead} testId="create-new-instead">
           Create a new vault instead
         </Btn>
       </p>

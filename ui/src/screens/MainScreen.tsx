@@ -2,7 +2,8 @@
  * The unlocked app: header (navigation, user menu, Lock), and the view
  * chosen. Admin screens are only offered to admins and the owner.
  */
-import { ChevronDown, Download, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
+import { ChevronDown, CloudUpload, Database, Download, KeyRound, Lock, LogOut, Settings as SettingsIcon, ShieldCheck } from "lucide-react";
 import { useState } from "react";
 import { Button, Menu, MenuItem, MenuTrigger, Popover, Separator } from "react-aria-components";
 
@@ -20,11 +21,28 @@ import { ChangePasswordForm } from "./ChangePassword";
 import { ExportDialog } from "./ExportDialog";
 import { SecretsView } from "./secrets/SecretsView";
 import { SettingsDialog } from "./SettingsDialog";
+import { MoveVaultDialog } from "./team/MoveVaultDialog";
+import { OpenVaultDialog, vaultLocationsQuery } from "./team/OpenVault";
+import { VaultBadge } from "./team/VaultBadge";
 
 type View = "secrets" | "users" | "departments" | "explain" | "audit";
 
-export function MainScreen({ session, onLock, onSignOut }: { session: SessionInfo; onLock: () => void; onSignOut: () => void }) {
+export function MainScreen({
+  session,
+  onLock,
+  onSignOut,
+  onVaultSwitched,
+}: {
+  session: SessionInfo;
+  onLock: () => void;
+  onSignOut: () => void;
+  /** Another vault is now the app's (opened, or this one moved to a server). */
+  onVaultSwitched: () => void;
+}) {
   const admin = isAdmin(session.user.role);
+  const place = useQuery(vaultLocationsQuery).data?.current;
+  const [openVaultOpen, setOpenVaultOpen] = useState(false);
+  const [moveOpen, setMoveOpen] = useState(false);
   const [view, setView] = useState<View>("secrets");
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
@@ -76,6 +94,7 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
           ))}
         </nav>
         <div className="header-end">
+          <VaultBadge />
           <MenuTrigger>
             <Button className="user-button" aria-label={`Account: ${name}`} data-testid="user-menu">
               <span className="avatar" aria-hidden="true">
@@ -94,6 +113,8 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
                   if (k === "settings") setSettingsOpen(true);
                   else if (k === "password") setPasswordOpen(true);
                   else if (k === "export") setExportOpen(true);
+                  else if (k === "open-vault") setOpenVaultOpen(true);
+                  else if (k === "move-vault") setMoveOpen(true);
                   else if (k === "lock") onLock();
                   else if (k === "sign-out") onSignOut();
                 }}
@@ -107,6 +128,15 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
                 <MenuItem id="export" className="menu-item" data-testid="menu-export">
                   <Download size={15} aria-hidden="true" /> Export secrets…
                 </MenuItem>
+                <Separator className="menu-separator" />
+                <MenuItem id="open-vault" className="menu-item" data-testid="menu-open-vault">
+                  <Database size={15} aria-hidden="true" /> Open a team vault…
+                </MenuItem>
+                {admin && place && !place.on_server && (
+                  <MenuItem id="move-vault" className="menu-item" data-testid="menu-move-vault">
+                    <CloudUpload size={15} aria-hidden="true" /> Move this vault to a server…
+                  </MenuItem>
+                )}
                 <Separator className="menu-separator" />
                 <MenuItem id="lock" className="menu-item" data-testid="menu-lock">
                   <Lock size={15} aria-hidden="true" /> Lock
@@ -133,6 +163,8 @@ export function MainScreen({ session, onLock, onSignOut }: { session: SessionInf
       </main>
       {settingsOpen && <SettingsDialog session={session} onClose={() => setSettingsOpen(false)} />}
       {exportOpen && <ExportDialog onClose={() => setExportOpen(false)} />}
+      {openVaultOpen && <OpenVaultDialog onClose={() => setOpenVaultOpen(false)} onOpened={onVaultSwitched} />}
+      {moveOpen && place && <MoveVaultDialog fileLocation={place.location} onClose={() => setMoveOpen(false)} onMoved={onVaultSwitched} />}
       {passwordOpen && (
         <AppDialog isOpen onClose={() => setPasswordOpen(false)} title="Change password" size="small" testId="change-password-dialog" isDismissable={false} raw>
           <ChangePasswordForm

@@ -25,6 +25,8 @@ export interface UnlockProps {
   /** Why we are here, e.g. "Locked after 10 minutes without activity." */
   notice?: string | null;
   onUnlocked: (session: SessionInfo, rememberError: string | null) => void;
+  /** Offers opening another vault (a team vault on a server, another file). */
+  onOpenOther?: () => void;
 }
 
 /** A refused sign-in that makes the next attempt wait. */
@@ -55,7 +57,7 @@ export function signInMessage(error: ApiError, wait: Wait | null, secondsLeft: n
   };
 }
 
-export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
+export function Unlock({ status, notice, onUnlocked, onOpenOther }: UnlockProps) {
   const remembered = status.remembered_user;
   const [username, setUsername] = useState(remembered ?? "");
   const [password, setPassword] = useState("");
@@ -213,6 +215,13 @@ export function Unlock({ status, notice, onUnlocked }: UnlockProps) {
             </Btn>
           </p>
         </div>
+      )}
+      {onOpenOther && (
+        <p className="auth-alternative">
+          <Btn variant="ghost" className="btn-link" onPress={onOpenOther} isDisabled={busy} testId="unlock-open-other">
+            Open a team vault or another file…
+          </Btn>
+        </p>
       )}
     </AuthLayout>
   );
