@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 if [ "${COFFER_E2E_PG:-}" = 1 ] && [ -z "${PGHOST:-}" ]; then
   command -v pg_virtualenv >/dev/null || { echo "e2e: pg_virtualenv is missing: apt-get install postgresql-15 postgresql-common" >&2; exit 1; }
-  exec pg_virtualenv -v 15 -o fsync=off "$0" "$@"
+  exec pg_virtualenv -t -v 15 -o fsync=off "$0" "$@"
 fi
 
 # COFFER_APP / COFFER_CLI point at other builds (scripts/bench.sh: release).

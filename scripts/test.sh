@@ -36,16 +36,22 @@ step "Build the app and the CLI" cargo build --workspace "${features[@]}"
 # No display and no session bus: tests that need either start their own.
 step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
   cargo test --workspace "${features[@]}"
-# The same suites on a team vault: a throw-away PostgreSQL 15 cluster
-# (pg_virtualenv; fsync off, it lives for this run only), one database per
-# test. The test binaries are the ones just built.
-pg_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server --test copy --test keyring --test restart --test conflicts)
-step "Rust tests on PostgreSQL (a throw-away cluster)" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS \
-  pg_virtualenv -v 15 -o fsync=off env COFFER_TEST_BACKEND=postgres \
-  cargo test --workspace "${features[@]}" "${pg_suites[@]}"
+# The same suites on a team vault: a throw-away PostgreSQL 15 cluster per
+# step (scripts/pg.sh: pg_virtualenv, fsync off, gone when the step ends),
+# one database per test. The test binaries are the ones just built.
+core_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server --test copy --test restart --test conflicts)
+no_session=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS)
+step "Core tests on PostgreSQL" "${no_session[@]}" \
+  scripts/pg.sh cargo test -p coffer-core "${features[@]}" "${core_suites[@]}"
+step "CLI tests on PostgreSQL" "${no_session[@]}" \
+  scripts/pg.sh cargo test -p coffer-tests "${features[@]}"
+step "App command tests on PostgreSQL" "${no_session[@]}" \
+  scripts/pg.sh cargo test -p coffer-app "${features[@]}" --test team
 # The extension builds in the same target dir with coffer-core's features
 # from above (so the core is not compiled again), against the CLI just built.
 step "Python package (maturin, pytest)" env COFFER_PY_FEATURES=coffer-core/fuzzing \
   COFFER_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/coffer" scripts/python.sh test
-step "End-to-end tests of the real app (WebDriver, Xvfb)" scripts/e2e.sh
+# COFFER_E2E_PG=1: under a throw-away cluster, so e2e/team.test.mjs opens a
+# team vault too (the other tests use files).
+step "End-to-end tests of the real app (WebDriver, Xvfb)" env COFFER_E2E_PG=1 scripts/e2e.sh
 printf '\n\033[1;32mAll tests passed.\033[0m\n' >&2
