@@ -43,6 +43,11 @@ core_suites=(--test rules --test listing --test import --test export --test expi
 no_session=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS)
 step "Core tests on PostgreSQL" "${no_session[@]}" \
   scripts/pg.sh cargo test -p coffer-core "${features[@]}" "${core_suites[@]}"
+# The adversary suite (issue 6's attacks) with the attacker as the server's
+# superuser; the property test stays on files (it is about the core's
+# key handling, not the storage, and runs many vaults).
+step "Adversary suite on PostgreSQL" "${no_session[@]}" \
+  scripts/pg.sh cargo test -p coffer-core "${features[@]}" --lib -- adversary:: audit::tests --skip adversary::property
 step "CLI tests on PostgreSQL" "${no_session[@]}" \
   scripts/pg.sh cargo test -p coffer-tests "${features[@]}"
 step "App command tests on PostgreSQL" "${no_session[@]}" \

@@ -656,7 +656,7 @@ mod tests {
 
     use secrecy::SecretString;
 
-    use crate::adversary::{Lab, OWNER};
+    use crate::adversary::{Cell, Lab, OWNER, cells};
     use crate::api::{AuditAction as A, AuditEntry, AuditQuery};
     use crate::error::ErrorCode;
     use crate::vault::Vault;
@@ -791,17 +791,25 @@ mod tests {
         let lab = Lab::new();
         let mut mia = lab.as_user("mia-laptop", "mia");
         mia.get_secret("FIN_DB", None).expect("get");
-        let raw = lab.raw();
-        let mut stmt = raw
-            .prepare("SELECT quote(at) || quote(actor_id) || quote(action) || quote(secret_id) || quote(outcome) || quote(subject) || hex(entry) FROM audit_log")
-            .expect("sql");
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .expect("rows")
-            .collect::<Result<_, _>>()
+        let rows = lab
+            .raw()
+            .rows(
+                "SELECT at, actor_id, action, secret_id, outcome, subject, entry FROM audit_log",
+                cells![],
+            )
             .expect("rows");
         assert!(rows.len() > 5);
-        let dump = rows.concat();
+        // Every column as text, blobs as hex (what a dump of the table shows).
+        let dump: String = rows
+            .iter()
+            .flatten()
+            .map(|c| match c {
+                Cell::Null => "NULL".to_string(),
+                Cell::Int(v) => v.to_string(),
+                Cell::Text(t) => t.clone(),
+                Cell::Bytes(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
+            })
+            .collect();
         for needle in [
             "FIN_DB",
             "fin-db-value",
@@ -831,49 +839,37 @@ mod tests {
         for _ in 0..3 {
             mia.get_secret("FIN_DB", None).expect("get");
         }
-        let top: i64 = lab
-            .raw()
-            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
-            .expect("top");
+        let top = lab.raw().int("SELECT max(seq) FROM audit_log", cells![]);
         drop(mia);
         // Each attack is undone before the next, as the rows were.
-        type Row = (i64, i64, i64, i64, Option<i64>, i64, Option<i64>, Vec<u8>);
-        let saved: Vec<Row> = {
-            let raw = lab.raw();
-            let mut stmt = raw
-                .prepare("SELECT seq, at, actor_id, action, secret_id, outcome, subject, entry FROM audit_log")
-                .expect("sql");
-            stmt.query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .expect("rows")
-            .collect::<Result<_, _>>()
-            .expect("rows")
-        };
+        let columns = [
+            "seq",
+            "at",
+            "actor_id",
+            "action",
+            "secret_id",
+            "outcome",
+            "subject",
+            "entry",
+        ];
+        let saved = lab
+            .raw()
+            .rows(
+                &format!("SELECT {} FROM audit_log ORDER BY seq", columns.join(", ")),
+                cells![],
+            )
+            .expect("rows");
         let restore = || {
             let raw = lab.raw();
-            raw.execute("DELETE FROM audit_log", []).expect("clear");
-            for r in &saved {
-                raw.execute(
-                    "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7],
-                )
+            raw.execute("DELETE FROM audit_log", cells![])
+                .expect("clear");
+            raw.insert_rows("audit_log", &columns, &saved)
                 .expect("put back");
-            }
         };
         let mid = top - 3;
         // Deleted.
         lab.raw()
-            .execute("DELETE FROM audit_log WHERE seq = ?1", [mid])
+            .execute("DELETE FROM audit_log WHERE seq = ?1", cells![mid])
             .expect("delete");
         let (c, msg) = first_bad(&lab, "probe-1");
         assert_eq!(c, ErrorCode::Integrity);
@@ -881,13 +877,13 @@ mod tests {
         restore();
         // Two entries swapped.
         let raw = lab.raw();
-        raw.execute_batch(&format!(
-            "UPDATE audit_log SET seq = -1 WHERE seq = {mid};
-             UPDATE audit_log SET seq = {mid} WHERE seq = {next};
-             UPDATE audit_log SET seq = {next} WHERE seq = -1;",
-            next = mid + 1
-        ))
-        .expect("swap");
+        for (from, to) in [(mid, -1), (mid + 1, mid), (-1, mid + 1)] {
+            raw.execute(
+                "UPDATE audit_log SET seq = ?2 WHERE seq = ?1",
+                cells![from, to],
+            )
+            .expect("swap");
+        }
         drop(raw);
         let (c, msg) = first_bad(&lab, "probe-2");
         assert_eq!(c, ErrorCode::Integrity);
@@ -897,7 +893,7 @@ mod tests {
         lab.raw()
             .execute(
                 "UPDATE audit_log SET action = CASE action WHEN 5 THEN 6 ELSE 5 END WHERE seq = ?1",
-                [mid],
+                cells![mid],
             )
             .expect("edit");
         let (c, msg) = first_bad(&lab, "probe-3");
@@ -908,12 +904,16 @@ mod tests {
         assert!(listed.iter().any(|e| e.seq == mid && !e.authentic));
         restore();
         // One byte of the signed entry flipped.
-        lab.raw()
-            .execute(
-                "UPDATE audit_log SET entry = substr(entry, 1, 40) || x'FF' || substr(entry, 42) WHERE seq = ?1",
-                [mid],
-            )
-            .expect("flip");
+        let raw = lab.raw();
+        let mut entry =
+            raw.row("SELECT entry FROM audit_log WHERE seq = ?1", cells![mid])[0].bytes();
+        entry[40] ^= 0xFF;
+        raw.execute(
+            "UPDATE audit_log SET entry = ?2 WHERE seq = ?1",
+            cells![mid, entry],
+        )
+        .expect("flip");
+        drop(raw);
         let (c, msg) = first_bad(&lab, "probe-4");
         assert_eq!(c, ErrorCode::Integrity);
         assert!(msg.contains(&format!("entry {mid} ")), "{msg}");
@@ -922,10 +922,7 @@ mod tests {
         // name, signed with her own key.
         let eve = lab.identity("eve");
         forge(&lab, OWNER, Some(&eve), A::UserRole);
-        let forged: i64 = lab
-            .raw()
-            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
-            .expect("top");
+        let forged = lab.raw().int("SELECT max(seq) FROM audit_log", cells![]);
         let (c, msg) = first_bad(&lab, "probe-5");
         assert_eq!(c, ErrorCode::Integrity);
         assert!(msg.contains(&format!("entry {forged} ")), "{msg}");
@@ -940,12 +937,9 @@ mod tests {
         let lab = Lab::new();
         let mut mia = lab.as_user("mia-laptop", "mia");
         mia.get_secret("FIN_DB", None).expect("get");
-        let top: i64 = lab
-            .raw()
-            .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
-            .expect("top");
+        let top = lab.raw().int("SELECT max(seq) FROM audit_log", cells![]);
         lab.raw()
-            .execute("DELETE FROM audit_log WHERE seq >= ?1", [top - 1])
+            .execute("DELETE FROM audit_log WHERE seq >= ?1", cells![top - 1])
             .expect("cut");
         // Mia's device wrote the newest entry: her next action refuses to
         // write after a log that lost it.
@@ -991,7 +985,7 @@ mod tests {
         let device = crate::store::device::DeviceStore::open(scratch.path()).expect("device");
         let raw = lab.raw();
         super::append(
-            &raw,
+            &*raw,
             &dir,
             &device,
             id,

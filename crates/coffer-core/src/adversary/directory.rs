@@ -26,7 +26,10 @@ fn a_member_cannot_promote_herself() {
     let lab = Lab::new();
     // In the columns: nothing happens.
     lab.raw()
-        .execute("UPDATE users SET role = 'admin' WHERE username = 'eve'", [])
+        .execute(
+            "UPDATE users SET role = 'admin' WHERE username = 'eve'",
+            cells![],
+        )
         .expect("tamper");
     let mut eve = lab.as_user("eve-laptop", "eve");
     assert_eq!(eve.session_info().expect("info").user.role, Role::Member);
@@ -119,12 +122,18 @@ fn putting_back_an_older_directory_is_a_rollback() {
     // The attacker keeps an old copy: put back the log as it was before the
     // demotion (and the columns as they were).
     let raw = lab.raw();
-    raw.execute("DELETE FROM directory_log WHERE epoch > ?1", [before])
+    raw.execute("DELETE FROM directory_log WHERE epoch > ?1", cells![before])
         .expect("truncate the log");
-    raw.execute("UPDATE users SET role = 'admin' WHERE username = 'ada'", [])
-        .expect("role");
-    raw.execute("UPDATE users SET disabled = 0 WHERE username = 'eve'", [])
-        .expect("enable");
+    raw.execute(
+        "UPDATE users SET role = 'admin' WHERE username = 'ada'",
+        cells![],
+    )
+    .expect("role");
+    raw.execute(
+        "UPDATE users SET disabled = ?1 WHERE username = 'eve'",
+        cells![false],
+    )
+    .expect("enable");
     // Every device that saw the newer directory refuses.
     assert_eq!(
         sign_in_code(&lab, "olga-laptop", OWNER),
@@ -150,8 +159,11 @@ fn a_directory_that_differs_at_the_same_epoch_is_refused() {
     let dir = lab.directory();
     let olga = lab.identity(OWNER);
     let raw = lab.raw();
-    raw.execute("DELETE FROM directory_log WHERE epoch = ?1", [dir.epoch])
-        .expect("drop the head");
+    raw.execute(
+        "DELETE FROM directory_log WHERE epoch = ?1",
+        cells![dir.epoch],
+    )
+    .expect("drop the head");
     let mut before = lab.open("rebuild");
     let prev = before.directory().expect("older").expect("signed");
     drop(before);
@@ -168,7 +180,7 @@ fn a_directory_that_differs_at_the_same_epoch_is_refused() {
             created_at: 1,
         })],
     };
-    crate::trust::append(&raw, &entry.sign(&olga.sign, None)).expect("append");
+    crate::trust::append(&*raw, &entry.sign(&olga.sign, None)).expect("append");
     assert_eq!(
         sign_in_code(&lab, "olga-laptop", OWNER),
         Some(ErrorCode::Rollback)
@@ -240,10 +252,7 @@ fn a_vault_with_another_root_is_refused_by_a_device_that_pinned_the_first() {
     crate::trust::append(&fake_raw, &resigned).expect("append");
     drop(fake_raw);
     assert_ne!(fake_id, real_id);
-    std::fs::copy(&other, &lab.path).expect("swap the file");
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", lab.path.display()));
-    }
+    lab.replace_with(&other);
     let err = lab
         .open("olga-laptop")
         .unlock_with_password(OWNER, &SecretString::from(password_of(OWNER)))
@@ -315,15 +324,16 @@ fn the_creating_admin_never_holds_the_new_users_keys() {
     let salt: [u8; 16] = salt.try_into().expect("salt");
     let seed = derive_seed(b"nia-initial-1", &salt, &dir.config.kdf).expect("seed");
     let as_x25519 = KeyPair::from_private_bytes(seed.as_slice()).expect("key");
-    let raw = lab.raw();
-    let mut stmt = raw
-        .prepare("SELECT sealed, sender_id FROM key_grants WHERE user_id = ?1")
-        .expect("prep");
-    let sealed: Vec<(Vec<u8>, i64)> = stmt
-        .query_map([nia.id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("grants");
+    let sealed: Vec<(Vec<u8>, i64)> = lab
+        .raw()
+        .rows(
+            "SELECT sealed, sender_id FROM key_grants WHERE user_id = ?1",
+            cells![nia.id],
+        )
+        .expect("grants")
+        .iter()
+        .map(|r| (r[0].bytes(), r[1].int()))
+        .collect();
     assert!(!sealed.is_empty(), "nia holds grants now");
     for (blob, sender) in &sealed {
         let sender_pk = dir
@@ -444,7 +454,7 @@ fn trust_reset_checks_before_it_forgets() {
     olga.set_role("ada", Role::Member).expect("demote");
     drop(olga);
     lab.raw()
-        .execute("DELETE FROM directory_log WHERE epoch > ?1", [before])
+        .execute("DELETE FROM directory_log WHERE epoch > ?1", cells![before])
         .expect("truncate");
     let unlock =
         |v: &mut Vault| v.unlock_with_password(OWNER, &SecretString::from(password_of(OWNER)));

@@ -28,7 +28,7 @@ fn plant_grants(lab: &Lab, key_id: i64, key: &SymKey, sender: &Identity, claimed
         .filter(|u| u.is_active() && dir.entitled(u, Scope::Dept(fin)))
     {
         keys::grant(
-            &raw,
+            &*raw,
             &dir,
             Sender {
                 id: claimed,
@@ -52,14 +52,15 @@ fn an_outsiders_planted_department_key_is_never_used() {
     let raw = lab.raw();
     // Retire the real key and plant one, granted to every FIN member's
     // public key (they are in the file), claiming the owner sealed them.
-    raw.execute("UPDATE scope_keys SET retired = 1 WHERE id = ?1", [real])
-        .expect("retire");
     raw.execute(
-        "INSERT INTO scope_keys (kind, dept_id, retired, created_at) VALUES ('dept', ?1, 0, 0)",
-        [fin],
+        "UPDATE scope_keys SET retired = ?2 WHERE id = ?1",
+        cells![real, true],
     )
-    .expect("plant");
-    let planted = raw.last_insert_rowid();
+    .expect("retire");
+    let planted = raw.int(
+        "INSERT INTO scope_keys (kind, dept_id, retired, created_at) VALUES ('dept', ?1, ?2, 0) RETURNING id",
+        cells![fin, false],
+    );
     let attacker = Identity::generate();
     plant_grants(
         &lab,
@@ -100,13 +101,10 @@ fn an_outsiders_planted_department_key_is_never_used() {
         0,
         "nothing is wrapped under the planted key"
     );
-    let under_real: i64 = raw
-        .query_row(
-            "SELECT count(*) FROM secret_wraps WHERE secret_id = ?1 AND key_id = ?2",
-            [id, real],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let under_real = raw.int(
+        "SELECT count(*) FROM secret_wraps WHERE secret_id = ?1 AND key_id = ?2",
+        cells![id, real],
+    );
     assert_eq!(
         under_real, 1,
         "the new secret is wrapped under the real FIN key"
@@ -264,26 +262,25 @@ fn data_key_of(lab: &Lab, user: &str, id: i64) -> SymKey {
 /// the secret as it is stored now.
 fn opens_now(lab: &Lab, id: i64, old_dek: &SymKey, old_scope_key: &SymKey) -> bool {
     let raw = lab.raw();
-    let (header, fields): (Vec<u8>, Vec<u8>) = raw
-        .query_row(
-            "SELECT header, fields FROM secrets WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("row");
+    let row = raw.row(
+        "SELECT header, fields FROM secrets WHERE id = ?1",
+        cells![id],
+    );
+    let (header, fields) = (row[0].bytes(), row[1].bytes());
     let h = crate::seal::header::Header::decode(&header).expect("header");
     let aad = crate::crypto::Aad::new("secrets", id, "fields", h.dek_gen);
     if old_dek.open(&aad, &fields).is_ok() {
         return true;
     }
-    let mut stmt = raw
-        .prepare("SELECT key_id, wrapped FROM secret_wraps WHERE secret_id = ?1")
-        .expect("prep");
-    let wraps: Vec<(i64, Vec<u8>)> = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let wraps: Vec<(i64, Vec<u8>)> = raw
+        .rows(
+            "SELECT key_id, wrapped FROM secret_wraps WHERE secret_id = ?1",
+            cells![id],
+        )
         .expect("wraps")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+        .iter()
+        .map(|r| (r[0].int(), r[1].bytes()))
+        .collect();
     wraps.iter().any(|(key_id, wrapped)| {
         crate::seal::unwrap_dek(old_scope_key, &h, *key_id, wrapped).is_ok()
     })

@@ -12,6 +12,11 @@
 //! value, and nothing wrapped under a planted key. What a device that has
 //! never seen a vault cannot detect is said in docs/SECURITY.md, and
 //! asserted here where a test shows the limit.
+//!
+//! With `COFFER_TEST_BACKEND=postgres` (scripts/pg.sh) every lab's vault is
+//! a fresh database on the test server instead, and the attacker is the
+//! server's superuser: the same statements, and old copies kept as files
+//! (what `pg_dump` would give them) that are put back over the database.
 
 mod directory;
 mod keys;
@@ -48,7 +53,219 @@ pub(crate) fn password_of(user: &str) -> String {
 ///   MIA_PRIVATE (private to mia).
 pub(crate) struct Lab {
     pub dir: TempDir,
+    /// The vault's location: a file, or a `postgres://` URL.
     pub path: PathBuf,
+    /// The lab's database when the run is on PostgreSQL (dropped last).
+    pub db: Option<TestDb>,
+}
+
+/// Whether this run puts vaults on the test PostgreSQL server
+/// (`COFFER_TEST_BACKEND=postgres`, with libpq's `PG*` variables naming
+/// the server, as `pg_virtualenv` sets them).
+pub(crate) fn on_postgres() -> bool {
+    std::env::var("COFFER_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+fn psql(sql: &str) -> std::process::Output {
+    std::process::Command::new("psql")
+        .args([
+            "-qAtX",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("psql (the PostgreSQL client) must be installed to test on PostgreSQL")
+}
+
+/// A throw-away database on the test server, dropped with the lab.
+pub(crate) struct TestDb {
+    name: String,
+}
+
+impl TestDb {
+    fn new() -> (Self, PathBuf) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "coffer_adv{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            crate::crypto::random_bytes::<4>()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let out = psql(&format!("CREATE DATABASE {name}"));
+        assert!(
+            out.status.success(),
+            "CREATE DATABASE failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+        let url = format!(
+            "postgres://{}@{}:{}/{name}",
+            var("PGUSER", "postgres"),
+            var("PGHOST", "localhost"),
+            var("PGPORT", "5432")
+        );
+        (Self { name }, PathBuf::from(url))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// Statement parameters for [`Raw`]: `cells![id, blob, "text"]`.
+macro_rules! cells {
+    ($($v:expr),* $(,)?) => {
+        &[$(crate::store::copy::Cell::from($v)),*][..]
+    };
+}
+pub(crate) use cells;
+
+pub(crate) use crate::store::copy::Cell;
+
+/// The attacker's hands on the storage: any statement, outside every
+/// check of Coffer's (the file's owner, or the server's superuser). It is
+/// also the storage interface itself, for the vault's own primitives.
+pub(crate) struct Raw(crate::store::Backend);
+
+impl std::ops::Deref for Raw {
+    type Target = dyn crate::store::Store;
+    fn deref(&self) -> &Self::Target {
+        match &self.0 {
+            crate::store::Backend::File(c) => c,
+            crate::store::Backend::Server(s) => &**s,
+        }
+    }
+}
+
+impl Raw {
+    /// Runs a statement (`?1`-style parameters); rows changed.
+    pub(crate) fn execute(&self, sql: &str, params: &[Cell]) -> crate::error::Result<u64> {
+        self.0.raw_execute(sql, params)
+    }
+
+    pub(crate) fn rows(&self, sql: &str, params: &[Cell]) -> crate::error::Result<Vec<Vec<Cell>>> {
+        self.0.raw_rows(sql, params)
+    }
+
+    /// The first row of a query.
+    pub(crate) fn row(&self, sql: &str, params: &[Cell]) -> Vec<Cell> {
+        self.rows(sql, params)
+            .expect("query")
+            .into_iter()
+            .next()
+            .expect("a row")
+    }
+
+    /// The integer in the first column of the first row.
+    pub(crate) fn int(&self, sql: &str, params: &[Cell]) -> i64 {
+        self.row(sql, params)[0].int()
+    }
+
+    /// Rewrites a secret's rows as they are in an old copy (a file kept by
+    /// the attacker): what a writer who kept old copies can put back. A
+    /// secret deleted since comes back whole.
+    pub(crate) fn put_back_secret(&self, old: &Path, id: i64) {
+        let old = Connection::open(old).expect("the old copy");
+        let columns = |table: &str| -> &[&str] {
+            crate::store::copy::TABLES
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map(|(_, c)| *c)
+                .expect("a table")
+        };
+        let children = [
+            "secret_wraps",
+            "secret_versions",
+            "usages",
+            "secret_departments",
+        ];
+        for table in children {
+            self.execute(
+                &format!("DELETE FROM {table} WHERE secret_id = ?1"),
+                cells![id],
+            )
+            .expect("delete");
+        }
+        self.execute("DELETE FROM secrets WHERE id = ?1", cells![id])
+            .expect("delete");
+        for (table, key) in
+            std::iter::once(("secrets", "id")).chain(children.map(|t| (t, "secret_id")))
+        {
+            let cols = columns(table);
+            let rows = crate::store::sqlite::raw_rows(
+                &old,
+                &format!("SELECT {} FROM {table} WHERE {key} = ?1", cols.join(", ")),
+                cells![id],
+            )
+            .expect("old rows");
+            self.insert_rows(table, cols, &rows).expect("put back");
+        }
+    }
+}
+
+impl Lab {
+    /// The storage as its writer sees it.
+    pub(crate) fn raw(&self) -> Raw {
+        Raw(crate::store::open(&self.path).expect("raw"))
+    }
+
+    /// A consistent copy of the vault as it is now (what an attacker
+    /// keeps), always as a file: `VACUUM INTO` for a file, every row of
+    /// every table for a server.
+    pub(crate) fn snapshot(&self, name: &str) -> PathBuf {
+        let to = self.dir.path().join(format!("{name}.db"));
+        let _ = std::fs::remove_file(&to);
+        match &self.db {
+            None => {
+                Connection::open(&self.path)
+                    .expect("raw")
+                    .execute("VACUUM INTO ?1", [to.to_string_lossy()])
+                    .expect("snapshot");
+            }
+            Some(_) => {
+                let mut file = crate::store::sqlite::create(&to).expect("snapshot file");
+                let tx = file.transaction().expect("tx");
+                crate::store::copy::copy_rows(&*self.raw(), &*tx).expect("snapshot");
+                tx.commit().expect("commit");
+            }
+        }
+        to
+    }
+
+    /// Puts a whole copy (a file) back in place of the vault: the file
+    /// itself, or every row of the database replaced by the copy's.
+    pub(crate) fn replace_with(&self, copy: &Path) {
+        match &self.db {
+            None => {
+                std::fs::copy(copy, &self.path).expect("swap the file");
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+                }
+            }
+            Some(_) => {
+                let raw = self.raw();
+                let tables: Vec<&str> =
+                    crate::store::copy::TABLES.iter().map(|(t, _)| *t).collect();
+                raw.execute(&format!("TRUNCATE {} CASCADE", tables.join(", ")), &[])
+                    .expect("truncate");
+                let old = Connection::open(copy).expect("the copy");
+                crate::store::copy::copy_rows(&old, &*raw).expect("put back");
+            }
+        }
+    }
 }
 
 pub(crate) fn scope(depts: Option<&[&str]>, private: bool) -> Scope {
@@ -95,8 +312,13 @@ impl Lab {
 
     pub(crate) fn with_kdf(kdf: KdfChoice) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("vault.db");
-        let lab = Self { dir, path };
+        let (path, db) = if on_postgres() {
+            let (db, url) = TestDb::new();
+            (url, Some(db))
+        } else {
+            (dir.path().join("vault.db"), None)
+        };
+        let lab = Self { dir, path, db };
         let mut v = Vault::create_with(
             &lab.path,
             InitOptions {
@@ -190,25 +412,6 @@ impl Lab {
         v
     }
 
-    /// The storage, as its writer sees it.
-    pub(crate) fn raw(&self) -> Connection {
-        let c = Connection::open(&self.path).expect("raw");
-        c.busy_timeout(std::time::Duration::from_secs(10))
-            .expect("busy");
-        c
-    }
-
-    /// A consistent copy of the vault file as it is now (what an attacker
-    /// keeps).
-    pub(crate) fn snapshot(&self, name: &str) -> PathBuf {
-        let to = self.dir.path().join(format!("{name}.db"));
-        let _ = std::fs::remove_file(&to);
-        self.raw()
-            .execute("VACUUM INTO ?1", [to.to_string_lossy()])
-            .expect("snapshot");
-        to
-    }
-
     /// `user`'s private keys, as they (a member who writes the file) have them.
     pub(crate) fn identity(&self, user: &str) -> Identity {
         let mut v = self.as_user(&format!("{user}-laptop"), user);
@@ -300,7 +503,7 @@ pub(crate) fn forge_entry(
         changes,
     };
     let signed = entry.sign(key, enroll);
-    crate::trust::append(&lab.raw(), &signed).expect("append the forged entry");
+    crate::trust::append(&*lab.raw(), &signed).expect("append the forged entry");
 }
 
 /// Ids of users by name.
@@ -313,11 +516,36 @@ pub(crate) fn dept_id(dir: &State, code: &str) -> i64 {
 }
 
 /// How many wraps are under a key id.
-pub(crate) fn wraps_under(raw: &Connection, key_id: i64) -> i64 {
-    raw.query_row(
+pub(crate) fn wraps_under(raw: &Raw, key_id: i64) -> i64 {
+    raw.int(
         "SELECT count(*) FROM secret_wraps WHERE key_id = ?1",
-        [key_id],
-        |r| r.get(0),
+        cells![key_id],
     )
-    .expect("count")
+}
+
+/// The suite attacks the storage the run names: on a PostgreSQL run the
+/// lab's rows are in its database on the server, not in a file.
+#[test]
+fn the_lab_lives_on_the_backend_the_run_names() {
+    let lab = Lab::new();
+    match &lab.db {
+        None => {
+            assert!(!on_postgres());
+            assert!(lab.path.is_file());
+        }
+        Some(db) => {
+            let out = std::process::Command::new("psql")
+                .args([
+                    "-qAtX",
+                    "-d",
+                    &db.name,
+                    "-c",
+                    "SELECT count(*) FROM coffer.users",
+                ])
+                .output()
+                .expect("psql");
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "5");
+            assert!(!lab.dir.path().join("vault.db").exists());
+        }
+    }
 }

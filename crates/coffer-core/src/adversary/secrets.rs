@@ -10,39 +10,10 @@ use crate::trust::state::Scope;
 
 use super::*;
 
-/// Copies every row of a secret from an old copy of the file over the
+/// Copies every row of a secret from an old copy of the vault over the
 /// current one: what a writer who kept old copies can put back.
 fn put_back(lab: &Lab, old: &Path, id: i64) {
-    let raw = lab.raw();
-    raw.pragma_update(None, "foreign_keys", "OFF")
-        .expect("no cascades");
-    raw.execute("ATTACH DATABASE ?1 AS old", [old.to_string_lossy()])
-        .expect("attach");
-    for table in [
-        "secret_wraps",
-        "secret_versions",
-        "usages",
-        "secret_departments",
-    ] {
-        raw.execute(
-            &format!("DELETE FROM main.{table} WHERE secret_id = ?1"),
-            [id],
-        )
-        .expect("delete");
-        raw.execute(
-            &format!("INSERT INTO main.{table} SELECT * FROM old.{table} WHERE secret_id = ?1"),
-            [id],
-        )
-        .expect("copy");
-    }
-    raw.execute("DELETE FROM main.secrets WHERE id = ?1", [id])
-        .expect("delete");
-    raw.execute(
-        "INSERT INTO main.secrets SELECT * FROM old.secrets WHERE id = ?1",
-        [id],
-    )
-    .expect("copy");
-    raw.execute("DETACH DATABASE old", []).expect("detach");
+    lab.raw().put_back_secret(old, id);
 }
 
 #[test]
@@ -118,13 +89,13 @@ fn rewrite(lab: &Lab, h: &Header, key: &crate::crypto::SignKey, fields_blob: Opt
     let raw = lab.raw();
     raw.execute(
         "UPDATE secrets SET header = ?2, signature = ?3, signer_id = ?4, active = ?5 WHERE id = ?1",
-        rusqlite::params![h.secret_id, body, sig.to_vec(), h.signer, h.active],
+        cells![h.secret_id, body, sig.to_vec(), h.signer, h.active],
     )
     .expect("rewrite");
     if let Some(f) = fields_blob {
         raw.execute(
             "UPDATE secrets SET fields = ?2 WHERE id = ?1",
-            rusqlite::params![h.secret_id, f],
+            cells![h.secret_id, f],
         )
         .expect("fields");
     }
@@ -202,7 +173,7 @@ fn a_member_cannot_swap_a_value_or_make_a_write_only_secret_revealable() {
     let raw = lab.raw();
     raw.execute(
         "UPDATE secrets SET header = ?2 WHERE id = ?1",
-        rusqlite::params![id, forged.encode()],
+        cells![id, forged.encode()],
     )
     .expect("edit");
     let mut max = lab.as_user("max-laptop", "max");
@@ -243,39 +214,31 @@ fn blind_indexes_are_per_scope() {
     }
     let raw = lab.raw();
     let fin_key = dir.shared[&Scope::Dept(fin)].id;
-    let fin_blinds: Vec<Vec<u8>> = raw
-        .prepare("SELECT blind FROM secret_wraps WHERE key_id = ?1")
-        .expect("prep")
-        .query_map([fin_key], |r| r.get(0))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("blinds");
+    let column = |sql: &str, params: &[Cell]| -> Vec<Vec<u8>> {
+        raw.rows(sql, params)
+            .expect("rows")
+            .iter()
+            .map(|r| r[0].bytes())
+            .collect()
+    };
+    let fin_blinds = column(
+        "SELECT blind FROM secret_wraps WHERE key_id = ?1",
+        cells![fin_key],
+    );
     assert!(!fin_blinds.is_empty());
     for g in &guesses {
         assert!(!fin_blinds.contains(g), "max confirmed a FIN key name");
     }
     // And the same name in two scopes does not show: no two rows share a
     // blind index.
-    let all: Vec<Vec<u8>> = raw
-        .prepare("SELECT blind FROM secret_wraps")
-        .expect("prep")
-        .query_map([], |r| r.get(0))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("blinds");
+    let all = column("SELECT blind FROM secret_wraps", cells![]);
     let unique: std::collections::BTreeSet<&Vec<u8>> = all.iter().collect();
     assert_eq!(
         unique.len(),
         all.len(),
         "no blind index repeats across scopes"
     );
-    let key_index: Vec<Vec<u8>> = raw
-        .prepare("SELECT key_index FROM secrets")
-        .expect("prep")
-        .query_map([], |r| r.get(0))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("indexes");
+    let key_index = column("SELECT key_index FROM secrets", cells![]);
     let unique: std::collections::BTreeSet<&Vec<u8>> = key_index.iter().collect();
     assert_eq!(unique.len(), key_index.len());
     let mut max = lab.as_user("max-laptop", "max");
@@ -286,12 +249,10 @@ fn blind_indexes_are_per_scope() {
 }
 
 fn stored_header(lab: &Lab, id: i64) -> Header {
-    let b: Vec<u8> = lab
+    let b = lab
         .raw()
-        .query_row("SELECT header FROM secrets WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .expect("header");
+        .row("SELECT header FROM secrets WHERE id = ?1", cells![id])[0]
+        .bytes();
     Header::decode(&b).expect("decode")
 }
 
@@ -435,7 +396,7 @@ fn a_member_cannot_push_her_secret_into_another_department() {
     lab.raw()
         .execute(
             "INSERT INTO secret_wraps (secret_id, key_id, wrapped, blind) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![id, all_id, wrapped, blind.to_vec()],
+            cells![id, all_id, wrapped, blind.to_vec()],
         )
         .expect("wrap under the all-users key");
     let mut max = lab.as_user("max-laptop", "max");

@@ -18,6 +18,58 @@ pub(crate) enum Cell {
     Bytes(Vec<u8>),
 }
 
+#[cfg(test)]
+impl Cell {
+    pub(crate) fn int(&self) -> i64 {
+        match self {
+            Self::Int(v) => *v,
+            _ => panic!("not an integer"),
+        }
+    }
+
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Bytes(b) => b.clone(),
+            _ => panic!("not a blob"),
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<i64> for Cell {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+#[cfg(test)]
+impl From<bool> for Cell {
+    fn from(v: bool) -> Self {
+        Self::Int(v.into())
+    }
+}
+
+#[cfg(test)]
+impl From<Vec<u8>> for Cell {
+    fn from(v: Vec<u8>) -> Self {
+        Self::Bytes(v)
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Cell {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_string())
+    }
+}
+
+#[cfg(test)]
+impl From<&String> for Cell {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
 /// Every table and the columns both schemas share, parents before the
 /// rows that refer to them; each list starts with the primary key.
 pub(crate) const TABLES: &[(&str, &[&str])] = &[

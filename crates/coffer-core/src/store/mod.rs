@@ -123,6 +123,30 @@ impl Backend {
     }
 }
 
+/// The adversary suite's hands on the storage: any SQL, run as whoever
+/// owns the file or as the server's superuser, outside Coffer's checks.
+/// Placeholders are `?1`, `?2`, ...; on a server they become `$1`, `$2`.
+#[cfg(test)]
+impl Backend {
+    pub(crate) fn raw_execute(&self, sql: &str, params: &[copy::Cell]) -> Result<u64> {
+        match self {
+            Self::File(c) => sqlite::raw_execute(c, sql, params),
+            Self::Server(s) => s.raw_execute(&pg::dollar_marks(sql), params),
+        }
+    }
+
+    pub(crate) fn raw_rows(
+        &self,
+        sql: &str,
+        params: &[copy::Cell],
+    ) -> Result<Vec<Vec<copy::Cell>>> {
+        match self {
+            Self::File(c) => sqlite::raw_rows(c, sql, params),
+            Self::Server(s) => s.raw_rows(&pg::dollar_marks(sql), params),
+        }
+    }
+}
+
 /// An open transaction; dropped without `commit`, it rolls back.
 pub(crate) enum Tx<'a> {
     File(rusqlite::Transaction<'a>),

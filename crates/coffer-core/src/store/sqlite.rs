@@ -1040,17 +1040,7 @@ impl Store for Connection {
         let rows = stmt
             .query_map([], |r| {
                 (0..columns.len())
-                    .map(|i| {
-                        Ok(match r.get_ref(i)? {
-                            ValueRef::Null => Cell::Null,
-                            ValueRef::Integer(v) => Cell::Int(v),
-                            ValueRef::Real(v) => Cell::Text(v.to_string()),
-                            ValueRef::Text(t) => {
-                                Cell::Text(String::from_utf8_lossy(t).into_owned())
-                            }
-                            ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
-                        })
-                    })
+                    .map(|i| Ok(cell_of(r.get_ref(i)?)))
                     .collect::<rusqlite::Result<Vec<_>>>()
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -1074,13 +1064,7 @@ impl Store for Connection {
         );
         let mut stmt = self.prepare(&sql)?;
         for row in rows {
-            let values = row.iter().map(|c| match c {
-                Cell::Null => Value::Null,
-                Cell::Int(v) => Value::Integer(*v),
-                Cell::Text(t) => Value::Text(t.clone()),
-                Cell::Bytes(b) => Value::Blob(b.clone()),
-            });
-            stmt.execute(rusqlite::params_from_iter(values))?;
+            stmt.execute(rusqlite::params_from_iter(row.iter().map(value_of)))?;
         }
         Ok(())
     }
@@ -1127,6 +1111,46 @@ impl Store for Connection {
     fn format1(&self) -> Option<&Connection> {
         Some(self)
     }
+}
+
+fn cell_of(v: ValueRef<'_>) -> Cell {
+    match v {
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(v) => Cell::Int(v),
+        ValueRef::Real(v) => Cell::Text(v.to_string()),
+        ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
+    }
+}
+
+fn value_of(c: &Cell) -> Value {
+    match c {
+        Cell::Null => Value::Null,
+        Cell::Int(v) => Value::Integer(*v),
+        Cell::Text(t) => Value::Text(t.clone()),
+        Cell::Bytes(b) => Value::Blob(b.clone()),
+    }
+}
+
+/// Any statement, for the adversary suite (`Backend::raw_execute`).
+#[cfg(test)]
+pub(crate) fn raw_execute(c: &Connection, sql: &str, params: &[Cell]) -> Result<u64> {
+    let n = c.execute(sql, rusqlite::params_from_iter(params.iter().map(value_of)))?;
+    Ok(n as u64)
+}
+
+/// Any query's rows, for the adversary suite (`Backend::raw_rows`).
+#[cfg(test)]
+pub(crate) fn raw_rows(c: &Connection, sql: &str, params: &[Cell]) -> Result<Vec<Vec<Cell>>> {
+    let mut stmt = c.prepare(sql)?;
+    let n = stmt.column_count();
+    let rows = stmt
+        .query_map(
+            rusqlite::params_from_iter(params.iter().map(value_of)),
+            |r| (0..n).map(|i| Ok(cell_of(r.get_ref(i)?))).collect(),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -155,7 +155,15 @@ pub(crate) fn copy(from: &Path, to: &Path, opts: &VaultOptions) -> Result<CopyRe
     }
 }
 
+/// A location as one name: a file's canonical path, or a server URL as the
+/// connection reads it (`localhost` and `localhost:5432` are one server).
 fn location_key(p: &Path) -> String {
+    let text = p.to_string_lossy();
+    if store::pg::is_url(&text)
+        && let Ok(target) = store::pg::Target::parse(&text)
+    {
+        return target.display().to_string();
+    }
     std::fs::canonicalize(p)
         .unwrap_or_else(|_| p.to_path_buf())
         .to_string_lossy()

@@ -211,6 +211,47 @@ fn cell_param(c: &Val, ty: &Type) -> Box<dyn ToSql + Sync> {
     }
 }
 
+/// The first `n` columns of a row as backend-neutral cells.
+fn row_cells(r: &Row, n: usize) -> Vec<Val> {
+    (0..n)
+        .map(|i| {
+            let ty = r.columns().get(i).map(|c| c.type_().clone());
+            match ty {
+                Some(Type::BOOL) => flag(r, i).map_or(Val::Null, |b| Val::Int(b.into())),
+                Some(Type::INT2) => r
+                    .try_get::<_, Option<i16>>(i)
+                    .ok()
+                    .flatten()
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                Some(Type::INT4) => r
+                    .try_get::<_, Option<i32>>(i)
+                    .ok()
+                    .flatten()
+                    .map_or(Val::Null, |v| Val::Int(v.into())),
+                Some(Type::INT8) => int(r, i).map_or(Val::Null, Val::Int),
+                Some(Type::BYTEA) => blob(r, i).map_or(Val::Null, Val::Bytes),
+                _ => text(r, i).map_or(Val::Null, Val::Text),
+            }
+        })
+        .collect()
+}
+
+/// SQLite's numbered placeholders (`?1`) as PostgreSQL's (`$1`), for the
+/// adversary suite's statements, which are written once for both.
+#[cfg(test)]
+pub(crate) fn dollar_marks(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 const USAGE_COLUMNS: &str = "id, secret_id, sealed, created_by, created_at, signer_id, signature";
 const AUDIT_COLUMNS: &str = "seq, at, actor_id, action, secret_id, outcome, subject, entry";
 
@@ -517,6 +558,48 @@ impl PgStore {
         rows.first()
             .and_then(|r| int(r, 0))
             .ok_or_else(|| Error::VaultDamaged("the server returned no id for a new row".into()))
+    }
+}
+
+/// Any SQL, as the server's superuser would run it (the adversary suite).
+#[cfg(test)]
+impl PgStore {
+    fn raw_params(
+        &self,
+        sql: &str,
+        params: &[Val],
+    ) -> Result<(Statement, Vec<Box<dyn ToSql + Sync>>)> {
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare(sql)
+            .map_err(|e| db_error(&e))?;
+        let values = params
+            .iter()
+            .zip(stmt.params())
+            .map(|(c, ty)| cell_param(c, ty))
+            .collect();
+        Ok((stmt, values))
+    }
+
+    pub(crate) fn raw_execute(&self, sql: &str, params: &[Val]) -> Result<u64> {
+        let (stmt, values) = self.raw_params(sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
+        self.client
+            .borrow_mut()
+            .execute(&stmt, &refs)
+            .map_err(|e| db_error(&e))
+    }
+
+    pub(crate) fn raw_rows(&self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>> {
+        let (stmt, values) = self.raw_params(sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v).collect();
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(&stmt, &refs)
+            .map_err(|e| db_error(&e))?;
+        Ok(rows.iter().map(|r| row_cells(r, r.len())).collect())
     }
 }
 
@@ -1319,34 +1402,7 @@ impl Store for PgStore {
 
     fn table_rows(&self, table: &str, columns: &[&str]) -> Result<Vec<Vec<Val>>> {
         let rows = self.rows(&copy::select_sql(table, columns), &[])?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (0..columns.len())
-                    .map(|i| {
-                        let ty = r.columns().get(i).map(|c| c.type_().clone());
-                        match ty {
-                            Some(Type::BOOL) => {
-                                flag(r, i).map_or(Val::Null, |b| Val::Int(b.into()))
-                            }
-                            Some(Type::INT2) => r
-                                .try_get::<_, Option<i16>>(i)
-                                .ok()
-                                .flatten()
-                                .map_or(Val::Null, |v| Val::Int(v.into())),
-                            Some(Type::INT4) => r
-                                .try_get::<_, Option<i32>>(i)
-                                .ok()
-                                .flatten()
-                                .map_or(Val::Null, |v| Val::Int(v.into())),
-                            Some(Type::INT8) => int(r, i).map_or(Val::Null, Val::Int),
-                            Some(Type::BYTEA) => blob(r, i).map_or(Val::Null, Val::Bytes),
-                            _ => text(r, i).map_or(Val::Null, Val::Text),
-                        }
-                    })
-                    .collect()
-            })
-            .collect())
+        Ok(rows.iter().map(|r| row_cells(r, columns.len())).collect())
     }
 
     fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Val>]) -> Result<()> {
