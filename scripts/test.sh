@@ -38,20 +38,25 @@ step "Rust tests" env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS 
   cargo test --workspace "${features[@]}"
 # The same suites on a team vault: a throw-away PostgreSQL 15 cluster per
 # step (scripts/pg.sh: pg_virtualenv, fsync off, gone when the step ends),
-# one database per test. The test binaries are the ones just built.
-core_suites=(--test rules --test listing --test import --test export --test expiry --test smoke --test server --test copy --test restart --test conflicts)
+# one database per test. The test binaries are the ones just built: every
+# step selects with --workspace and the same features (with -p, cargo
+# would resolve features again and rebuild half the dependencies).
+core_suites=(rules listing import export expiry smoke server copy restart conflicts)
+cli_suites=()
+for f in tests/tests/*.rs; do cli_suites+=("$(basename "$f" .rs)"); done
+pg_targets=()
+# `team` is both the CLI's two-desktop suite and the app's team-vault
+# command tests (src-tauri/tests/team.rs).
+for t in "${core_suites[@]}" "${cli_suites[@]}"; do pg_targets+=(--test "$t"); done
 no_session=(env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS)
-step "Core tests on PostgreSQL" "${no_session[@]}" \
-  scripts/pg.sh cargo test -p coffer-core "${features[@]}" "${core_suites[@]}"
-# The adversary suite (issue 6's attacks) with the attacker as the server's
-# superuser; the property test stays on files (it is about the core's
-# key handling, not the storage, and runs many vaults).
+step "Core, CLI and app command tests on PostgreSQL" "${no_session[@]}" \
+  scripts/pg.sh cargo test --workspace "${features[@]}" "${pg_targets[@]}"
+# The adversary suite (issue 6's attacks) and the audit log's tampering
+# tests with the attacker as the server's superuser; the property test
+# stays on files (it is about key handling, not storage, and makes many
+# vaults).
 step "Adversary suite on PostgreSQL" "${no_session[@]}" \
-  scripts/pg.sh cargo test -p coffer-core "${features[@]}" --lib -- adversary:: audit::tests --skip adversary::property
-step "CLI tests on PostgreSQL" "${no_session[@]}" \
-  scripts/pg.sh cargo test -p coffer-tests "${features[@]}"
-step "App command tests on PostgreSQL" "${no_session[@]}" \
-  scripts/pg.sh cargo test -p coffer-app "${features[@]}" --test team
+  scripts/pg.sh cargo test --workspace "${features[@]}" --lib -- adversary:: audit::tests --skip adversary::property
 # The extension builds in the same target dir with coffer-core's features
 # from above (so the core is not compiled again), against the CLI just built.
 step "Python package (maturin, pytest)" env COFFER_PY_FEATURES=coffer-core/fuzzing \

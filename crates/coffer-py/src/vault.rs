@@ -329,7 +329,8 @@ impl NativeVault {
     /// (others stay); `remove_fields` drops fields.
     #[pyo3(signature = (id, fields=None, merge=false, remove_fields=Vec::new(), key=None,
         departments=None, all_departments=false, private=None, tags=None, description=None,
-        expires_at=None, clear_expiry=false, active=None, write_only=None, plain=Vec::new()))]
+        expires_at=None, clear_expiry=false, active=None, write_only=None, plain=Vec::new(),
+        expected_version=None))]
     #[allow(clippy::too_many_arguments)]
     fn update<'py>(
         &self,
@@ -349,6 +350,7 @@ impl NativeVault {
         active: Option<bool>,
         write_only: Option<bool>,
         plain: Vec<String>,
+        expected_version: Option<i64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let summary = self.with(py, |v| {
             let fields = match fields {
@@ -388,8 +390,8 @@ impl NativeVault {
                     expires,
                     reveal: write_only.map(|w| if w { Reveal::Never } else { Reveal::Allowed }),
                     active,
-                    // Scripts apply a change to the current version.
-                    expected_version: None,
+                    // None: the change applies to the current version.
+                    expected_version,
                 },
             )
         })?;

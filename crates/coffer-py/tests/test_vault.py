@@ -106,6 +106,13 @@ def test_create_update_delete_as_a_member(crew):
         assert v.get_secret("MIA_TOKEN") == {"token": "t-2", "extra": "e"}
         v.update(info.id, remove_fields=["extra"], description="rotated")
         assert v.get_secret("MIA_TOKEN") == "t-2" and v.info(info.id).description == "rotated"
+        # A change made from an older read is refused, and saves nothing.
+        current = v.info(info.id).version
+        with pytest.raises(coffer.Conflict) as stale:
+            v.update(info.id, "t-stale", if_version=current - 1)
+        assert stale.value.exit_code == 3 and "t-stale" not in str(stale.value)
+        assert v.get_secret("MIA_TOKEN") == "t-2" and v.info(info.id).version == current
+        assert v.update(info.id, "t-3", if_version=current).version == current + 1
         v.delete("MIA_TOKEN")
         assert v.get_secret("MIA_TOKEN") is None
         with pytest.raises(coffer.NotFound):

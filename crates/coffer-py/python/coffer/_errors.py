@@ -94,7 +94,8 @@ class AccessDenied(Refused):
 
 
 class Conflict(Refused):
-    """A secret with this key and scope (or a user, a department) exists."""
+    """A secret with this key and scope (or a user, a department) exists, or
+    someone saved the secret since the version an update names."""
 
     default_code = "conflict"
 

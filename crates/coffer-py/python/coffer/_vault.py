@@ -417,6 +417,7 @@ class Vault:
             active,
             write_only,
             list(plain),
+            if_version,
         )
         return SecretInfo._from(meta)
 
@@ -436,10 +437,14 @@ class Vault:
         active: Optional[bool] = None,
         write_only: Optional[bool] = None,
         plain: Iterable[str] = (),
+        if_version: Optional[int] = None,
     ) -> SecretInfo:
         """Saves a new version. ``data`` replaces every field (with
         ``merge=True``, only the fields given; the rest stay). Arguments
-        left out stay as they are; ``expires=None`` removes the expiry."""
+        left out stay as they are; ``expires=None`` removes the expiry.
+        With ``if_version``, the change is refused (``Conflict``, nothing
+        saved) unless that is still the current version: someone else
+        saved since it was read."""
         codes, all_depts = _departments(departments)
         clear = expires is None
         at = None if expires is _UNSET or clear else _expires_ms(expires)
@@ -459,6 +464,7 @@ class Vault:
             active,
             write_only,
             list(plain),
+            if_version,
         )
         return SecretInfo._from(meta)
 
