@@ -417,7 +417,6 @@ class Vault:
             active,
             write_only,
             list(plain),
-            if_version,
         )
         return SecretInfo._from(meta)
 
