@@ -1,7 +1,8 @@
 //! Team vaults through the app's commands: opening one by URL (a server
 //! that does not answer is a quick `io` refusal that changes nothing), the
 //! recent list, first run on an empty database, and the live change watch
-//! (an event when a teammate commits; none once another vault is open).
+//! (an event when a teammate commits; none once another vault is open),
+//! and moving a file vault onto a server.
 //!
 //! The tests that need a server run when PGHOST is set (scripts: under
 //! `pg_virtualenv`); each makes its own database with `psql`.
@@ -286,4 +287,94 @@ fn a_teammates_change_reaches_the_ui_until_another_vault_is_opened() {
         !event_within(&events, "vault_changed", Duration::from_millis(1500)),
         "the old watch still reports after another vault was opened"
     );
+}
+
+/// The value of a single-field secret, read as the owner on `device`.
+fn owner_reads(location: &str, device: &VaultOptions, key: &str) -> (String, String) {
+    use coffer_core::{ExposeSecret, SecretValue};
+    let mut v = Vault::open_with(Path::new(location), device).expect("open");
+    v.unlock_with_password("owner", &SecretString::from(PASSWORD))
+        .expect("sign in");
+    let value = match v.get_secret(key, None).expect("get") {
+        Some(SecretValue::Single(f)) => f.value.expose_secret().to_string(),
+        other => panic!("not a single value: {}", other.is_some()),
+    };
+    let fingerprint = v.fingerprint().expect("fp").expect("signed");
+    (value, fingerprint)
+}
+
+#[test]
+fn moving_a_file_vault_to_a_server_copies_it_checks_it_and_works_on_the_copy() {
+    let Some(url) = database("move") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("vault.db").to_string_lossy().into_owned();
+    let mut v = create(&file, &device(&dir));
+    v.unlock_with_password("owner", &SecretString::from(PASSWORD))
+        .expect("sign in");
+    v.create_secret(secret("MOVED")).expect("add");
+    drop(v);
+    let app = App::start(dir, &file);
+    app.invoke(
+        "unlock",
+        json!({ "username": "owner", "password": PASSWORD, "remember": false }),
+    )
+    .expect("unlock");
+
+    // Not a server URL: refused, nothing happens.
+    let err = app
+        .invoke(
+            "move_vault_to_server",
+            json!({ "url": "/tmp/elsewhere.db" }),
+        )
+        .expect_err("a file is not a server");
+    assert_eq!(err["code"], "invalid_input", "{err}");
+
+    let moved = app
+        .invoke("move_vault_to_server", json!({ "url": url }))
+        .expect("moved");
+    assert_eq!(moved["from"]["location"], file.as_str());
+    assert_eq!(moved["to"]["on_server"], true);
+    assert!(moved["rows"].as_u64().unwrap() > 0, "{moved}");
+    let places = app.invoke("vault_locations", json!({})).expect("places");
+    assert_eq!(places["current"]["on_server"], true, "{places}");
+
+    // Both copies hold the secret and verify to the fingerprint reported.
+    // (Each is read on its own device: a copy is the same vault, so one
+    // device that used both would see their audit logs part as a fork.)
+    let teammate = tempfile::tempdir().expect("tempdir");
+    let on_server = owner_reads(&url, &device(&teammate), "MOVED");
+    let backup_reader = tempfile::tempdir().expect("tempdir");
+    let in_file = owner_reads(&file, &device(&backup_reader), "MOVED");
+    assert_eq!(on_server.0, "MOVED-value");
+    assert_eq!(on_server, in_file);
+    assert_eq!(moved["fingerprint"], on_server.1.as_str());
+
+    // A database that already holds a vault is never written over: a
+    // second file vault's move there is refused, and that app stays on
+    // its file.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let other = other_dir
+        .path()
+        .join("other.db")
+        .to_string_lossy()
+        .into_owned();
+    drop(create(&other, &device(&other_dir)));
+    let other_app = App::start(other_dir, &other);
+    other_app
+        .invoke(
+            "unlock",
+            json!({ "username": "owner", "password": PASSWORD, "remember": false }),
+        )
+        .expect("unlock");
+    let err = other_app
+        .invoke("move_vault_to_server", json!({ "url": url }))
+        .expect_err("the database holds a vault");
+    assert_ne!(err["code"], "io", "{err}");
+    let places = other_app
+        .invoke("vault_locations", json!({}))
+        .expect("places");
+    assert_eq!(places["current"]["location"], other.as_str());
+    assert_eq!(owner_reads(&url, &device(&teammate), "MOVED"), on_server);
 }
