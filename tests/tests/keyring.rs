@@ -194,8 +194,13 @@ fn a_remembered_device_needs_no_password_until_forgotten() {
         "the keyring holds the device key: {}",
         service.coffer_entries()
     );
-    let status = bus(&["status", "--json"]).run().json();
-    assert_eq!(status["device_key_remembered"], true);
+    let status = bus(&["status", "--json"]).run();
+    assert_eq!(
+        status.json()["device_key_remembered"],
+        true,
+        "{}",
+        status.stderr
+    );
 
     // No COFFER_USER, no COFFER_PASSWORD, no file, no terminal.
     let got = bus(&["get", "K"]).run();

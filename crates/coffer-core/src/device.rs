@@ -92,16 +92,36 @@ fn keyring_error(e: keyring::Error) -> Error {
     ))
 }
 
+/// A read of the keyring whose service fails (a daemon still starting on
+/// D-Bus activation, or one too busy to answer in time) is tried once more
+/// after this wait. Only reads: a machine with no keyring at all pays it
+/// only where no password was given (before the prompt or the error).
+const KEYRING_TRIES: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(150),
+    std::time::Duration::ZERO,
+];
+
 impl CredentialStore for OsKeyring {
     fn load(&self, account: &str) -> Result<Option<SecretString>> {
         let entry = keyring::Entry::new(SERVICE, account).map_err(keyring_error)?;
-        match entry.get_password() {
-            Ok(s) => Ok(Some(SecretString::from(s))),
-            // A locked keyring, or one without a default collection, holds
-            // nothing this process can use: sign in with the password.
-            // (Saving still reports the problem.)
-            Err(keyring::Error::NoEntry | keyring::Error::NoStorageAccess(_)) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
+        let mut tries = KEYRING_TRIES.iter().peekable();
+        loop {
+            let wait = tries.next().copied().unwrap_or_default();
+            match entry.get_password() {
+                Ok(s) => return Ok(Some(SecretString::from(s))),
+                // A locked keyring, or one without a default collection,
+                // holds nothing this process can use: sign in with the
+                // password. (Saving still reports the problem.)
+                Err(keyring::Error::NoEntry | keyring::Error::NoStorageAccess(_)) => {
+                    return Ok(None);
+                }
+                // The service failed to answer: reading changes nothing,
+                // so it is asked again before the failure is reported.
+                Err(keyring::Error::PlatformFailure(_)) if tries.peek().is_some() => {
+                    std::thread::sleep(wait);
+                }
+                Err(e) => return Err(keyring_error(e)),
+            }
         }
     }
 

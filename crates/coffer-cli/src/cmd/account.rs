@@ -322,7 +322,13 @@ pub fn status(g: &Global) -> CliResult<()> {
     let device = match &user {
         Some(u) => match vault.device_remembered(&OsKeyring, u) {
             Ok(b) => Some(b),
-            Err(e) if e.code() == ErrorCode::KeyringUnavailable => None,
+            Err(e) if e.code() == ErrorCode::KeyringUnavailable => {
+                warn(
+                    &format!("could not ask the keyring whether this device is remembered: {e}"),
+                    g.json,
+                );
+                None
+            }
             Err(e) => return Err(e.into()),
         },
         None => Some(false),
