@@ -842,28 +842,13 @@ mod tests {
         let top = lab.raw().int("SELECT max(seq) FROM audit_log", cells![]);
         drop(mia);
         // Each attack is undone before the next, as the rows were.
-        let columns = [
-            "seq",
-            "at",
-            "actor_id",
-            "action",
-            "secret_id",
-            "outcome",
-            "subject",
-            "entry",
-        ];
-        let saved = lab
-            .raw()
-            .rows(
-                &format!("SELECT {} FROM audit_log ORDER BY seq", columns.join(", ")),
-                cells![],
-            )
-            .expect("rows");
+        let columns = crate::store::copy::columns_of("audit_log");
+        let saved = lab.raw().table_rows("audit_log", columns).expect("rows");
         let restore = || {
             let raw = lab.raw();
             raw.execute("DELETE FROM audit_log", cells![])
                 .expect("clear");
-            raw.insert_rows("audit_log", &columns, &saved)
+            raw.insert_rows("audit_log", columns, &saved)
                 .expect("put back");
         };
         let mid = top - 3;

@@ -179,13 +179,6 @@ impl Raw {
     /// secret deleted since comes back whole.
     pub(crate) fn put_back_secret(&self, old: &Path, id: i64) {
         let old = Connection::open(old).expect("the old copy");
-        let columns = |table: &str| -> &[&str] {
-            crate::store::copy::TABLES
-                .iter()
-                .find(|(t, _)| *t == table)
-                .map(|(_, c)| *c)
-                .expect("a table")
-        };
         let children = [
             "secret_wraps",
             "secret_versions",
@@ -204,7 +197,7 @@ impl Raw {
         for (table, key) in
             std::iter::once(("secrets", "id")).chain(children.map(|t| (t, "secret_id")))
         {
-            let cols = columns(table);
+            let cols = crate::store::copy::columns_of(table);
             let rows = crate::store::sqlite::raw_rows(
                 &old,
                 &format!("SELECT {} FROM {table} WHERE {key} = ?1", cols.join(", ")),

@@ -192,6 +192,16 @@ pub(crate) const TABLES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The columns [`TABLES`] lists for `table` (the adversary suite's copies).
+#[cfg(test)]
+pub(crate) fn columns_of(table: &str) -> &'static [&'static str] {
+    TABLES
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, c)| *c)
+        .unwrap_or_else(|| panic!("no table {table}"))
+}
+
 /// Tables whose ids are handed out by the storage (never reused).
 pub(crate) const ID_TABLES: &[&str] = &[
     "departments",
