@@ -145,7 +145,7 @@ commands! {
     secrets::copy_as_env(id: SecretId) -> CopyReceipt;
     secrets::create_secret(secret: NewSecret) -> SecretId;
     secrets::update_secret(id: SecretId, update: SecretUpdate) -> SecretSummary;
-    secrets::delete_secret(id: SecretId) -> ();
+    secrets::delete_secret(id: SecretId, expected_version: Option<i64>) -> ();
     secrets::set_secret_active(id: SecretId, active: bool) -> Vec<String>;
     secrets::explain(key: String, department: Option<String>, as_user: Option<String>) -> Explanation;
     secrets::history(id: SecretId) -> Vec<VersionInfo>;

@@ -698,3 +698,26 @@ fn import_through_the_app_follows_the_cores_scope_rules() {
         "invalid_input"
     );
 }
+
+#[test]
+fn a_delete_the_app_asks_for_from_an_older_version_deletes_nothing() {
+    let (app, shared, _) = App::new();
+    app.sign_in("ada");
+    app.invoke(
+        "update_secret",
+        json!({"id": shared, "update": {"description": "rotated"}}),
+    )
+    .expect("an edit makes version 2");
+    let err = app
+        .invoke("delete_secret", json!({"id": shared, "expectedVersion": 1}))
+        .expect_err("the dialog showed version 1");
+    assert_eq!(err["code"], "conflict");
+    assert_eq!(err["current_version"], 2);
+    let row = app
+        .invoke("secret", json!({"id": shared}))
+        .expect("still there");
+    assert_eq!(row["version"], 2);
+    app.invoke("delete_secret", json!({"id": shared, "expectedVersion": 2}))
+        .expect("the version shown now");
+    assert_eq!(app.error_code("secret", json!({"id": shared})), "not_found");
+}

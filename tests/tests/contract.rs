@@ -563,4 +563,21 @@ fn update_if_version_refuses_a_change_made_since_and_changes_nothing() {
     );
     let help = env.cmd(&["update", "--help"]).run();
     assert!(help.ok().contains("--if-version <N>"), "{}", help.stdout);
+
+    // A delete from an older version deletes nothing, and says who saved since.
+    let stale = env.run(OWNER, &["rm", &s, "--if-version", "3"]);
+    let line = stale.fails(3);
+    assert!(line.contains("changed by Ana Lopez at "), "{line}");
+    assert!(line.contains("nothing was deleted"), "{line}");
+    assert_eq!(
+        env.get(OWNER, "DB_PASSWORD", &[]).as_deref(),
+        Some("latest")
+    );
+    env.run(OWNER, &["rm", &s, "--if-version", "0"]).fails(2);
+    let current = env.run(OWNER, &["show", &s, "--json"]).json()["version"]
+        .as_i64()
+        .expect("a version");
+    env.run(OWNER, &["rm", &s, "--if-version", &current.to_string()])
+        .ok();
+    assert_eq!(env.get(OWNER, "DB_PASSWORD", &[]), None);
 }

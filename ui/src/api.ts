@@ -173,7 +173,7 @@ export const copyField = (id: number, field: string) => call("copy_field", { id,
 export const copyAsEnv = (id: number) => call("copy_as_env", { id });
 export const createSecret = (secret: NewSecret) => call("create_secret", { secret });
 export const updateSecret = (id: number, update: SecretUpdate) => call("update_secret", { id, update });
-export const deleteSecret = (id: number) => call("delete_secret", { id });
+export const deleteSecret = (id: number, expectedVersion: number | null) => call("delete_secret", { id, expectedVersion });
 /** Resolves to the usages to warn about when deactivating a secret in use. */
 export const setSecretActive = (id: number, active: boolean) => call("set_secret_active", { id, active });
 export const explain = (key: string, department: string | null, asUser: string | null) =>

@@ -94,7 +94,7 @@ pub enum Command {
     /// Deactivate a secret (admins); warns when something uses it
     Deactivate(IdArg),
     /// Delete a secret; refused while anything uses it
-    Rm(IdArg),
+    Rm(RmArgs),
     /// What outside the vault uses a secret
     #[command(subcommand)]
     Usage(UsageCommand),
@@ -482,6 +482,17 @@ pub struct UpdateArgs {
     pub write_only: bool,
     /// Change it only if it is still at version N (as `coffer show ID` printed
     /// it): if someone saved it since, nothing is changed and the command
+    /// fails with a conflict naming who and when (exit 3)
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
+}
+
+#[derive(Args)]
+pub struct RmArgs {
+    /// The secret's id (see `coffer list`)
+    pub id: i64,
+    /// Delete it only if it is still at version N (as `coffer show ID` printed
+    /// it): if someone saved it since, nothing is deleted and the command
     /// fails with a conflict naming who and when (exit 3)
     #[arg(long, value_name = "N")]
     pub if_version: Option<i64>,

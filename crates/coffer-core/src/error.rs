@@ -117,6 +117,11 @@ pub enum Error {
     /// message names who and when; `version` is the version now.
     #[error("{message}")]
     Stale { message: String, version: i64 },
+    /// A `conflict` the server reported (a serialisation failure or a
+    /// deadlock): the transaction was rolled back whole and can simply run
+    /// again, which the vault does a few times before it reports this.
+    #[error("someone else changed the vault at the same time: try again")]
+    Contended,
     #[error("this secret is in use and cannot be deleted: {}", .0.join(", "))]
     InUse(Vec<String>),
     #[error("this secret is inactive: admins and the owner can activate it")]
@@ -158,7 +163,7 @@ impl Error {
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::PermissionDenied(_) => ErrorCode::PermissionDenied,
-            Self::Conflict(_) | Self::Stale { .. } => ErrorCode::Conflict,
+            Self::Conflict(_) | Self::Stale { .. } | Self::Contended => ErrorCode::Conflict,
             Self::InUse(_) => ErrorCode::InUse,
             Self::Inactive => ErrorCode::Inactive,
             Self::Expired => ErrorCode::Expired,

@@ -268,11 +268,7 @@ pub(crate) fn check_update(upd: SecretUpdate) -> Result<CheckedUpdate> {
         validate::description(d)?;
     }
     let tags = upd.tags.as_deref().map(validate::tags).transpose()?;
-    if upd.expected_version.is_some_and(|v| v < 1) {
-        return Err(Error::invalid(
-            "a secret's versions are numbered from 1: give the version you loaded",
-        ));
-    }
+    check_expected(upd.expected_version)?;
     match &upd.fields {
         Some(FieldsUpdate::Replace { fields }) => {
             validate::field_names(fields.iter().map(|f| f.name.as_str()))?;
@@ -349,7 +345,7 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
     let secret = access::editable(cx, id)?;
     let h = &secret.header;
     if let Some(expected) = upd.expected_version {
-        check_version(cx, h, expected)?;
+        check_version(cx, h, expected, "nothing was saved")?;
     }
     let changes_active = upd.active.is_some_and(|a| a != h.active);
     if changes_active && !cx.actor().can_activate(&h.scope()) {
@@ -478,7 +474,17 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
 /// at another one, naming who saved it last and when (never its key or
 /// values). Activation does not make a version, so only content changes
 /// count.
-fn check_version(cx: &Cx, h: &Header, expected: i64) -> Result<()> {
+/// A version asked for must be one a secret can have.
+fn check_expected(expected: Option<i64>) -> Result<()> {
+    if expected.is_some_and(|v| v < 1) {
+        return Err(Error::invalid(
+            "a secret's versions are numbered from 1: give the version you loaded",
+        ));
+    }
+    Ok(())
+}
+
+fn check_version(cx: &Cx, h: &Header, expected: i64, kept: &str) -> Result<()> {
     if h.version == expected {
         return Ok(());
     }
@@ -498,7 +504,7 @@ fn check_version(cx: &Cx, h: &Header, expected: i64) -> Result<()> {
     };
     Err(Error::Stale {
         message: format!(
-            "changed by {by} at {} since you loaded it: reload to see it (nothing was saved)",
+            "changed by {by} at {} since you loaded it: reload to see it ({kept})",
             crate::time::local_label(h.updated_at)
         ),
         version: h.version,
@@ -540,9 +546,15 @@ pub(crate) fn set_active(cx: &mut Cx, id: SecretId, active: bool) -> Result<Vec<
 }
 
 /// Deletes a secret and its history. Refused while anything uses it; the
-/// error names every usage.
-pub(crate) fn delete(cx: &mut Cx, id: SecretId) -> Result<()> {
+/// error names every usage. A delete asked for from a loaded copy names
+/// its version (`expected_version`) and is refused, deleting nothing, when
+/// someone saved since: nobody deletes a teammate's change unseen.
+pub(crate) fn delete(cx: &mut Cx, id: SecretId, expected_version: Option<i64>) -> Result<()> {
+    check_expected(expected_version)?;
     let secret = access::editable(cx, id)?;
+    if let Some(expected) = expected_version {
+        check_version(cx, &secret.header, expected, "nothing was deleted")?;
+    }
     let dek = record::require_dek(cx, &secret)?;
     let in_use = record::usages::names(cx.db(), cx.dir(), &dek, &secret.header)?;
     if !in_use.is_empty() {

@@ -172,3 +172,54 @@ fn without_a_version_a_change_applies_to_the_current_one() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(get(&mut w.vault, "K", None).as_deref(), Some("three"));
 }
+
+#[test]
+fn a_delete_from_a_version_a_teammate_has_since_changed_deletes_nothing() {
+    let mut w = World::new();
+    w.dept("OPS");
+    w.user_called("ana", "Ana Lopez", Role::Member, &["OPS"]);
+    w.user("bob", Role::Admin, &["OPS"]);
+    w.login_as("ana");
+    let id = w
+        .vault
+        .create_secret(secret("API_TOKEN", "first", scope(Some(&["OPS"]), false)))
+        .expect("create");
+    let mut ana = w.open();
+    ana.unlock_with_password("ana", &SecretString::from(password_of("ana")))
+        .expect("ana signs in");
+    let mut bob = w.open();
+    bob.unlock_with_password("bob", &SecretString::from(password_of("bob")))
+        .expect("bob signs in");
+    // Bob is shown version 1 and asks to delete it; Ana saved version 2 first.
+    let shown = bob.secret(id).expect("bob loads").version;
+    let saved = ana
+        .update_secret(id, edit("rotated", "API_TOKEN", "ana", Some(shown)))
+        .expect("ana saves");
+    let err = bob
+        .delete_secret(id, Some(shown))
+        .expect_err("a delete of an older version is stale");
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    assert_eq!(err.current_version(), Some(saved.version));
+    let message = err.to_string();
+    assert!(
+        message.contains("changed by Ana Lopez at") && message.contains("nothing was deleted"),
+        "{message:?}"
+    );
+    assert!(!message.contains("API_TOKEN") && !message.contains("rotated"));
+    // Ana's version is there, whole, with its history.
+    assert_eq!(get(&mut bob, "API_TOKEN", None).as_deref(), Some("rotated"));
+    assert_eq!(state(&mut bob, id).4, [saved.version, shown]);
+    // Asked again for the version he now sees, Bob's delete goes through.
+    bob.delete_secret(id, Some(saved.version))
+        .expect("a delete of the current version");
+    assert_eq!(get(&mut ana, "API_TOKEN", None), None);
+    // Without a version (`coffer rm ID`), a delete applies to whatever is current.
+    let id = w
+        .vault
+        .create_secret(secret("OTHER", "v", scope(Some(&["OPS"]), false)))
+        .expect("create");
+    ana.update_secret(id, edit("v2", "OTHER", "ana", None))
+        .expect("edit");
+    bob.delete_secret(id, None).expect("delete");
+    assert_eq!(get(&mut ana, "OTHER", None), None);
+}

@@ -45,7 +45,7 @@ fn own_changes_show_up() {
     assert_eq!(listed(&mut w.vault, Some("beta")), [("BETA".into(), true)]);
     w.vault.set_active(id, false).expect("deactivate");
     assert_eq!(listed(&mut w.vault, None), [("BETA".into(), false)]);
-    w.vault.delete_secret(id).expect("delete");
+    w.vault.delete_secret(id, None).expect("delete");
     assert!(listed(&mut w.vault, None).is_empty());
 }
 
@@ -82,7 +82,7 @@ fn other_processes_changes_show_up() {
         listed(&mut w.vault, Some("zebra")),
         [("FROM_MIA".into(), true)]
     );
-    other.delete_secret(id).expect("delete");
+    other.delete_secret(id, None).expect("delete");
     assert_eq!(listed(&mut w.vault, Some("from_mia")), []);
 }
 

@@ -114,7 +114,7 @@ fn private_secrets_are_invisible_to_everyone_else() {
             "{who}"
         );
         assert_eq!(
-            code(w.vault.delete_secret(id)),
+            code(w.vault.delete_secret(id, None)),
             ErrorCode::NotFound,
             "{who}"
         );
@@ -203,7 +203,7 @@ fn editing_is_for_the_creator_in_scope_and_admins() {
     w.memberships("max", &["FIN"]);
     w.login_as("max");
     assert_eq!(code(w.vault.update_secret(id, upd())), ErrorCode::NotFound);
-    assert_eq!(code(w.vault.delete_secret(id)), ErrorCode::NotFound);
+    assert_eq!(code(w.vault.delete_secret(id, None)), ErrorCode::NotFound);
 }
 
 #[test]
@@ -395,7 +395,7 @@ fn usages_block_deletion_and_are_named() {
         field: None,
     };
     let uid = w.vault.add_usage(id, usage).expect("usage");
-    match w.vault.delete_secret(id) {
+    match w.vault.delete_secret(id, None) {
         Err(coffer_core::Error::InUse(names)) => assert_eq!(names, ["pipeline \"nightly-etl\""]),
         other => panic!("expected in use, got {:?}", other.map(|_| ())),
     }
@@ -404,7 +404,7 @@ fn usages_block_deletion_and_are_named() {
         ["pipeline \"nightly-etl\""]
     );
     w.vault.remove_usage(uid).expect("remove");
-    w.vault.delete_secret(id).expect("delete");
+    w.vault.delete_secret(id, None).expect("delete");
     assert_eq!(code(w.vault.secret(id)), ErrorCode::NotFound);
 }
 

@@ -302,3 +302,111 @@ fn writers_from_two_desktops_take_turns() {
     );
     assert!(holder.wait().expect("psql").success());
 }
+
+/// Makes the server refuse the next `times` statements of `event` on
+/// `secrets` with SQLSTATE `code`, as it does when a transaction loses a
+/// serialisation check or a deadlock to another session: a trigger raises
+/// it, counting in a sequence (which a rollback does not undo) so the test
+/// knows how many attempts were made.
+fn refuse_next(db: &Db, event: &str, code: &str, times: i64) {
+    db.sql(&format!(
+        "CREATE SEQUENCE coffer.attempts; \
+         CREATE FUNCTION coffer.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+           IF nextval('coffer.attempts') <= {times} THEN \
+             RAISE EXCEPTION 'refused for the test' USING ERRCODE = '{code}'; \
+           END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER refuse BEFORE {event} ON coffer.secrets \
+           FOR EACH ROW EXECUTE FUNCTION coffer.refuse();"
+    ));
+}
+
+fn attempts(db: &Db) -> i64 {
+    db.sql("SELECT last_value FROM coffer.attempts")
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+fn keys(v: &mut coffer_core::Vault) -> Vec<String> {
+    v.list_secrets(&coffer_core::ListQuery::default())
+        .expect("list")
+        .into_iter()
+        .map(|s| s.key)
+        .collect()
+}
+
+#[test]
+fn a_save_the_server_rolls_back_on_a_serialisation_failure_or_deadlock_runs_again_and_lands_once() {
+    if !on_postgres() {
+        return;
+    }
+    let mut w = World::new();
+    let db = w.db.take().expect("a database");
+    // 40001: serialization_failure, twice.
+    refuse_next(&db, "INSERT", "40001", 2);
+    let id = w
+        .vault
+        .create_secret(secret("RETRIED", "v1", scope(None, false)))
+        .expect("the third attempt goes through");
+    assert_eq!(
+        attempts(&db),
+        3,
+        "two refusals, then the attempt that landed"
+    );
+    assert_eq!(get(&mut w.vault, "RETRIED", None).as_deref(), Some("v1"));
+    assert_eq!(
+        keys(&mut w.vault),
+        ["RETRIED"],
+        "saved once, not three times"
+    );
+    assert_eq!(w.vault.history(id).expect("history").len(), 1);
+    // 40P01: deadlock_detected, on an edit.
+    db.sql("DROP TRIGGER refuse ON coffer.secrets; DROP FUNCTION coffer.refuse(); DROP SEQUENCE coffer.attempts");
+    refuse_next(&db, "UPDATE", "40P01", 1);
+    let saved = w
+        .vault
+        .update_secret(
+            id,
+            coffer_core::SecretUpdate {
+                fields: Some(coffer_core::FieldsUpdate::Replace {
+                    fields: vec![coffer_core::FieldInput::set("value", "v2")],
+                }),
+                expected_version: Some(1),
+                ..coffer_core::SecretUpdate::default()
+            },
+        )
+        .expect("the second attempt goes through");
+    assert_eq!(saved.version, 2, "one new version, not one per attempt");
+    assert!(attempts(&db) >= 2, "the edit was refused once");
+    assert_eq!(get(&mut w.vault, "RETRIED", None).as_deref(), Some("v2"));
+    w.db = Some(db);
+}
+
+#[test]
+fn a_save_the_server_keeps_rolling_back_is_a_conflict_that_says_try_again_and_saves_nothing() {
+    if !on_postgres() {
+        return;
+    }
+    let mut w = World::new();
+    let db = w.db.take().expect("a database");
+    refuse_next(&db, "INSERT", "40001", 1000);
+    let err = w
+        .vault
+        .create_secret(secret("NEVER", "v", scope(None, false)))
+        .expect_err("the server refuses every attempt");
+    assert_eq!(err.code(), coffer_core::ErrorCode::Conflict);
+    assert!(err.to_string().contains("try again"), "{err}");
+    assert!(
+        !err.to_string().contains("NEVER"),
+        "no user input in errors"
+    );
+    assert_eq!(attempts(&db), 4, "four attempts in all, then the error");
+    assert!(keys(&mut w.vault).is_empty(), "nothing was saved");
+    // Once the server lets it, the vault works as before.
+    db.sql("DROP TRIGGER refuse ON coffer.secrets");
+    w.vault
+        .create_secret(secret("NEVER", "v", scope(None, false)))
+        .expect("saves");
+    assert_eq!(get(&mut w.vault, "NEVER", None).as_deref(), Some("v"));
+    w.db = Some(db);
+}

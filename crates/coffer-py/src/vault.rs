@@ -398,9 +398,11 @@ impl NativeVault {
         convert::summary(py, &summary)
     }
 
-    /// Deletes a secret (refused while anything uses it).
-    fn delete(&self, py: Python<'_>, id: SecretId) -> PyResult<()> {
-        self.with(py, |v| v.delete_secret(id))
+    /// Deletes a secret (refused while anything uses it); with
+    /// `expected_version`, only if nobody saved a newer version since.
+    #[pyo3(signature = (id, expected_version=None))]
+    fn delete(&self, py: Python<'_>, id: SecretId, expected_version: Option<i64>) -> PyResult<()> {
+        self.with(py, |v| v.delete_secret(id, expected_version))
     }
 
     /// Activates or deactivates a secret (admins); returns the names of

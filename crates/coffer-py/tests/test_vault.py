@@ -113,7 +113,12 @@ def test_create_update_delete_as_a_member(crew):
         assert stale.value.exit_code == 3 and "t-stale" not in str(stale.value)
         assert v.get_secret("MIA_TOKEN") == "t-2" and v.info(info.id).version == current
         assert v.update(info.id, "t-3", if_version=current).version == current + 1
-        v.delete("MIA_TOKEN")
+        # So is a delete from an older read: the newer version stays.
+        with pytest.raises(coffer.Conflict) as stale:
+            v.delete(info.id, if_version=current)
+        assert stale.value.exit_code == 3 and "nothing was deleted" in str(stale.value)
+        assert v.get_secret("MIA_TOKEN") == "t-3"
+        v.delete("MIA_TOKEN", if_version=current + 1)
         assert v.get_secret("MIA_TOKEN") is None
         with pytest.raises(coffer.NotFound):
             v.delete("MIA_TOKEN")

@@ -78,9 +78,18 @@ pub async fn update_secret(
     .await
 }
 
+/// `expected_version`: the version the user was shown; when someone saved
+/// a newer one since, nothing is deleted (a `conflict` with that version).
 #[tauri::command]
-pub async fn delete_secret(state: State<'_, Shared>, id: SecretId) -> ApiResult<()> {
-    blocking(&state, move |s| s.with_vault(|v| v.delete_secret(id))).await
+pub async fn delete_secret(
+    state: State<'_, Shared>,
+    id: SecretId,
+    expected_version: Option<i64>,
+) -> ApiResult<()> {
+    blocking(&state, move |s| {
+        s.with_vault(|v| v.delete_secret(id, expected_version))
+    })
+    .await
 }
 
 /// Returns the usages to warn about when deactivating a secret in use.

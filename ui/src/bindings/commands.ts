@@ -62,7 +62,7 @@ export interface Commands {
   copy_as_env: { args: { id: number }; result: CopyReceipt };
   create_secret: { args: { secret: NewSecret }; result: number };
   update_secret: { args: { id: number; update: SecretUpdate }; result: SecretSummary };
-  delete_secret: { args: { id: number }; result: null };
+  delete_secret: { args: { id: number; expectedVersion: number | null }; result: null };
   set_secret_active: { args: { id: number; active: boolean }; result: Array<string> };
   explain: { args: { key: string; department: string | null; asUser: string | null }; result: Explanation };
   history: { args: { id: number }; result: Array<VersionInfo> };

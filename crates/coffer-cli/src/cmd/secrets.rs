@@ -10,7 +10,7 @@ use coffer_core::{
 };
 use serde_json::json;
 
-use crate::args::{AddArgs, DeptScopeArgs, Global, IdArg, ListArgs, ShowArgs, UpdateArgs};
+use crate::args::{AddArgs, DeptScopeArgs, Global, IdArg, ListArgs, RmArgs, ShowArgs, UpdateArgs};
 use crate::dates;
 use crate::error::{CliError, CliResult, warn};
 use crate::output::{self, clean, line, table};
@@ -344,9 +344,9 @@ pub fn set_active(g: &Global, a: &IdArg, active: bool) -> CliResult<()> {
     }
 }
 
-pub fn rm(g: &Global, a: &IdArg) -> CliResult<()> {
+pub fn rm(g: &Global, a: &RmArgs) -> CliResult<()> {
     let (mut vault, _) = session::sign_in(g)?;
-    vault.delete_secret(a.id)?;
+    vault.delete_secret(a.id, a.if_version)?;
     if g.json {
         output::json(&json!({ "id": a.id, "deleted": true }))
     } else {

@@ -57,7 +57,7 @@ fn an_older_copy_of_a_secret_is_a_rollback() {
     // A deleted secret put back is refused by the device that deleted it.
     let everyone = lab.secret_id("EVERYONE");
     let old = lab.snapshot("everyone-exists");
-    olga.delete_secret(everyone).expect("delete");
+    olga.delete_secret(everyone, None).expect("delete");
     put_back(&lab, &old, everyone);
     assert_eq!(get(&mut olga, "EVERYONE"), Err(ErrorCode::Rollback));
 }

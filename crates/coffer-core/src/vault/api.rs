@@ -330,9 +330,11 @@ impl Vault {
     }
 
     /// Deletes a secret and its history. Refused while anything uses it;
-    /// the error names every usage.
-    pub fn delete_secret(&mut self, id: SecretId) -> Result<()> {
-        let out = self.write(|cx| secrets::delete(cx, id));
+    /// the error names every usage. With `expected_version` (the version
+    /// the caller was shown), refused as [`Error::Stale`] when someone has
+    /// saved a newer version since, and nothing is deleted.
+    pub fn delete_secret(&mut self, id: SecretId, expected_version: Option<i64>) -> Result<()> {
+        let out = self.write(|cx| secrets::delete(cx, id, expected_version));
         self.refused(out, Event::new(AuditAction::Delete).secret(id))
     }
 
@@ -416,7 +418,7 @@ impl Vault {
             if self.session.is_some() {
                 let event = Event::new(AuditAction::Export).refused(e.code());
                 let _ = self.audited_read(|cx| {
-                    cx.record(event);
+                    cx.record(event.clone());
                     Ok(())
                 });
             }
@@ -565,7 +567,7 @@ impl Vault {
         &mut self,
         action: AuditAction,
         username: &str,
-        f: impl FnOnce(&mut crate::cx::Cx) -> Result<()>,
+        mut f: impl FnMut(&mut crate::cx::Cx) -> Result<()>,
     ) -> Result<()> {
         let out = self.write(|cx| {
             let subject = cx.dir().user_named(username).map(|u| u.id);

@@ -463,19 +463,19 @@ impl Vault {
     }
 
     /// A read-only operation as the signed-in user.
-    pub(crate) fn read<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&mut self, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
         self.run(Mode::READ, f)
     }
 
     /// A read that the audit log records (a reveal, a copy, a `get`): it
     /// appends an entry, so it takes the write lock up front.
-    pub(crate) fn audited_read<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+    pub(crate) fn audited_read<T>(&mut self, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
         self.run(Mode::AUDITED_READ, f)
     }
 
     /// A changing operation as the signed-in user: the write lock is taken
     /// up front.
-    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
         self.run(Mode::WRITE, f)
     }
 
@@ -483,7 +483,7 @@ impl Vault {
     /// (see `listing`).
     pub(crate) fn read_with_listing<T>(
         &mut self,
-        f: impl FnOnce(&mut Cx, &mut ListCache) -> Result<T>,
+        mut f: impl FnMut(&mut Cx, &mut ListCache) -> Result<T>,
     ) -> Result<T> {
         let mut cache = self
             .session
@@ -501,7 +501,7 @@ impl Vault {
     /// password (to say who they are).
     pub(crate) fn read_during_password_change<T>(
         &mut self,
-        f: impl FnOnce(&mut Cx) -> Result<T>,
+        f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         self.run(
             Mode {
@@ -517,7 +517,7 @@ impl Vault {
     /// password (the password change itself).
     pub(crate) fn write_during_password_change<T>(
         &mut self,
-        f: impl FnOnce(&mut Cx) -> Result<T>,
+        f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         self.run(
             Mode {
@@ -529,7 +529,7 @@ impl Vault {
         )
     }
 
-    fn run<T>(&mut self, mode: Mode, f: impl FnOnce(&mut Cx) -> Result<T>) -> Result<T> {
+    fn run<T>(&mut self, mode: Mode, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
         self.run_with(mode, |_, _, _| Ok(()), f)
     }
 
@@ -541,8 +541,8 @@ impl Vault {
         &mut self,
         user_id: i64,
         identity: Identity,
-        prepare: impl FnOnce(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
-        f: impl FnOnce(&mut Cx) -> Result<T>,
+        prepare: impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         self.session = Some(Session {
             keys: KeyCache::new(user_id, Some(identity)),
@@ -564,11 +564,36 @@ impl Vault {
         out
     }
 
+    /// Runs `prepare` then `f` in one transaction (see [`Vault::attempt`]).
+    /// A transaction the server rolled back on a serialisation failure or
+    /// a deadlock (something outside Coffer held rows the same moment:
+    /// Coffer's own writers queue on one lock) is run again from the
+    /// start, up to [`ATTEMPTS`] times, after a short random pause; the
+    /// operations are written to be run again (nothing outside the
+    /// transaction changes before it commits).
     fn run_with<T>(
         &mut self,
         mode: Mode,
-        prepare: impl FnOnce(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
-        f: impl FnOnce(&mut Cx) -> Result<T>,
+        mut prepare: impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        mut f: impl FnMut(&mut Cx) -> Result<T>,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            match self.attempt(mode, &mut prepare, &mut f) {
+                Err(Error::Contended) if attempt < ATTEMPTS => {
+                    attempt += 1;
+                    std::thread::sleep(retry_pause(attempt));
+                }
+                out => return out,
+            }
+        }
+    }
+
+    fn attempt<T>(
+        &mut self,
+        mode: Mode,
+        prepare: &mut impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        f: &mut impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         let Session { keys, .. } = self.session.as_mut().ok_or_else(not_signed_in)?;
         let epoch = self.write_epoch;
@@ -681,7 +706,7 @@ impl Vault {
         }
         let e = event.refused(code);
         let _ = self.audited_read(|cx| {
-            cx.record(e);
+            cx.record(e.clone());
             Ok(())
         });
     }
@@ -747,6 +772,16 @@ fn refusal(err: &Error) -> Option<crate::ErrorCode> {
             | C::Rollback
     )
     .then_some(code)
+}
+
+/// How many times a transaction the server rolled back is run in all.
+const ATTEMPTS: u32 = 4;
+
+/// The pause before attempt `n` (2, 3, …): growing, with random jitter so
+/// two clients that collided do not collide again in step.
+fn retry_pause(n: u32) -> std::time::Duration {
+    let jitter = u64::from(random_bytes::<1>()[0]) % 25;
+    std::time::Duration::from_millis((10 << n.min(6)) + jitter)
 }
 
 fn not_signed_in() -> Error {

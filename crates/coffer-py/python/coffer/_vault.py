@@ -467,9 +467,12 @@ class Vault:
         )
         return SecretInfo._from(meta)
 
-    def delete(self, key_or_id: Union[str, int]) -> None:
-        """Deletes a secret and its history (refused while in use)."""
-        self._native.delete(self._id(key_or_id))
+    def delete(self, key_or_id: Union[str, int], *, if_version: Optional[int] = None) -> None:
+        """Deletes a secret and its history (refused while in use). With
+        ``if_version``, it is refused (``Conflict``, nothing deleted) unless
+        that is still the current version: someone else saved since it was
+        read."""
+        self._native.delete(self._id(key_or_id), if_version)
 
     def activate(self, key_or_id: Union[str, int]) -> None:
         """Activates a secret (admins and the owner)."""

@@ -81,8 +81,8 @@ class AsyncVault:
     async def update(self, key_or_id: Union[str, int], data: Any = None, **kwargs: Any) -> SecretInfo:
         return await asyncio.to_thread(self.sync.update, key_or_id, data, **kwargs)
 
-    async def delete(self, key_or_id: Union[str, int]) -> None:
-        await asyncio.to_thread(self.sync.delete, key_or_id)
+    async def delete(self, key_or_id: Union[str, int], *, if_version: Optional[int] = None) -> None:
+        await asyncio.to_thread(self.sync.delete, key_or_id, if_version=if_version)
 
     async def activate(self, key_or_id: Union[str, int]) -> None:
         await asyncio.to_thread(self.sync.activate, key_or_id)

@@ -24,7 +24,7 @@ describe("delete dialog", () => {
     expect(screen.getByRole("alertdialog")).toHaveTextContent("Delete OLD_KEY?");
     expect(backend.calls("delete_secret")).toEqual([]);
     await user.click(screen.getByTestId("delete-confirm"));
-    expect(backend.calls("delete_secret")).toEqual([{ id: 5 }]);
+    expect(backend.calls("delete_secret")).toEqual([{ id: 5, expectedVersion: 1 }]);
     expect(onDeleted).toHaveBeenCalled();
     expect(client.getQueryData<{ key: string }[]>(["secrets"])?.map((s) => s.key)).toEqual(["KEEP"]);
   });
@@ -60,5 +60,34 @@ describe("delete dialog", () => {
     expect(await screen.findByTestId("delete-error")).toHaveTextContent("Database is locked.");
     expect(screen.getByTestId("delete-confirm")).toBeEnabled();
     expect(onDeleted).not.toHaveBeenCalled();
+  });
+
+  it("deletes nothing a teammate saved since it was shown, says who, and deletes the newer version only when asked again", async () => {
+    const shown = summary({ id: 5, key: "DB", version: 3 });
+    backend.answer({
+      delete_secret: ({ expectedVersion }) => {
+        if (expectedVersion !== 4) {
+          const e = { code: "conflict", message: "changed by Ana Lopez at 10:42 (2026-12-03) since you loaded it: reload to see it (nothing was deleted)", retry_after_secs: null, current_version: 4 };
+          throw e;
+        }
+        return null;
+      },
+      secret: () => ({ ...shown, version: 4 }),
+    });
+    const onDeleted = vi.fn();
+    const user = userEvent.setup();
+    const { client } = render(<DeleteDialog secret={shown} onClose={() => {}} onDeleted={onDeleted} />);
+    client.setQueryData(["secrets"], [shown]);
+    await user.click(screen.getByTestId("delete-confirm"));
+    expect(await screen.findByTestId("delete-error")).toHaveTextContent("Changed by Ana Lopez at 10:42");
+    expect(backend.calls("delete_secret")).toEqual([{ id: 5, expectedVersion: 3 }]);
+    expect(onDeleted).not.toHaveBeenCalled();
+    // The row behind the dialog now shows the newer version.
+    await vi.waitFor(() => expect(client.getQueryData<{ version: number }[]>(["secrets"])?.[0]?.version).toBe(4));
+    const confirm = screen.getByTestId("delete-confirm");
+    expect(confirm).toHaveTextContent("Delete version 4");
+    await user.click(confirm);
+    expect(backend.calls("delete_secret")).toEqual([{ id: 5, expectedVersion: 3 }, { id: 5, expectedVersion: 4 }]);
+    expect(onDeleted).toHaveBeenCalled();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link2 } from "lucide-react";
+import { useState } from "react";
 
 import { deleteSecret, isApiError } from "../../api";
 import type { SecretSummary } from "../../bindings/SecretSummary";
@@ -14,18 +15,26 @@ import { Banner } from "../../components/Banner";
 import { Btn } from "../../components/controls";
 import { toast } from "../../components/toasts";
 import { sentence } from "../../lib/text";
-import { dropSecret, usagesQuery } from "../../queries";
+import { dropSecret, refreshSecret, usagesQuery } from "../../queries";
 
 export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSummary; onClose: () => void; onDeleted: () => void }) {
   const client = useQueryClient();
   const name = secret.damaged ? `damaged secret #${secret.id}` : secret.key;
+  // The version the user agreed to delete: the one shown, or, after a
+  // teammate saved a newer one (the core refuses a stale delete), that one.
+  const [version, setVersion] = useState(secret.version);
   // Resolves to null once deleted, or to why it is still in use.
   const del = useMutation({
     mutationFn: async (): Promise<{ message: string; usages: Usage[] } | null> => {
       try {
-        await deleteSecret(secret.id);
+        await deleteSecret(secret.id, version);
         return null;
       } catch (e) {
+        if (isApiError(e) && e.code === "conflict" && e.current_version !== undefined) {
+          // Nothing was deleted: show the newer version behind the dialog.
+          setVersion(e.current_version);
+          void refreshSecret(client, secret.id);
+        }
         if (!isApiError(e) || e.code !== "in_use") throw e;
         const usages = await client.fetchQuery(usagesQuery(secret.id)).catch(() => [] as Usage[]);
         return { message: sentence(e.message), usages };
@@ -41,6 +50,7 @@ export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSum
   const inUse = del.data ?? null;
   const busy = del.isPending;
   const error = del.error ? sentence(del.error.message) : null;
+  const newer = version !== secret.version;
 
   return (
     <AppDialog
@@ -61,7 +71,7 @@ export function DeleteDialog({ secret, onClose, onDeleted }: { secret: SecretSum
               Cancel
             </Btn>
             <Btn variant="danger" onPress={() => del.mutate()} isDisabled={busy} testId="delete-confirm">
-              {busy ? "Deleting…" : "Delete"}
+              {busy ? "Deleting…" : newer ? `Delete version ${version}` : "Delete"}
             </Btn>
           </>
         )

@@ -10,7 +10,9 @@
 //! Transactions: writers take one advisory lock up front (as SQLite's
 //! `BEGIN IMMEDIATE` takes the file's write lock), so two desktops' writes
 //! run one after the other and never fail on serialisation; readers see
-//! one snapshot (`REPEATABLE READ`). A write that changed anything but the
+//! one snapshot (`REPEATABLE READ`). A serialisation failure or deadlock
+//! caused by something else on the server is [`Error::Contended`], which
+//! the vault answers by running the whole transaction again. A write that changed anything but the
 //! audit log moves `vault_changes` and sends `NOTIFY coffer_changes` when
 //! it commits, which is how open apps learn of a teammate's change.
 
@@ -72,9 +74,7 @@ fn db_error(e: &postgres::Error) -> Error {
         let code = db.code();
         if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
         {
-            return Error::Conflict(
-                "someone else changed the vault at the same time: try again".into(),
-            );
+            return Error::Contended;
         }
         if *code == SqlState::LOCK_NOT_AVAILABLE {
             return Error::Io(
