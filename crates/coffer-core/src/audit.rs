@@ -421,7 +421,7 @@ pub(crate) fn append(
         Some((seq, bytes)) => (seq, entry_hash(&bytes)),
         None => (0, [0; 32]),
     };
-    check_not_cut(db, device, vault_id, seq)?;
+    check_not_cut(db, device, vault_id, seq, prev)?;
     let mut sealer = signer.map(|me| Sealer::new(me, dir, actor, vault_id));
     let mut head = None;
     for e in events {
@@ -468,14 +468,24 @@ pub(crate) fn append(
 
 /// Refuses a log shorter than (or different from) what this device has
 /// seen: someone cut off or replaced its newest entries.
-fn check_not_cut(db: &dyn Store, device: &DeviceStore, vault_id: &str, top: i64) -> Result<()> {
+/// `top`/`top_hash`: the newest entry's number and hash, as just read.
+fn check_not_cut(
+    db: &dyn Store,
+    device: &DeviceStore,
+    vault_id: &str,
+    top: i64,
+    top_hash: Hash,
+) -> Result<()> {
     let Some((seen, hash)) = device.audit_head(vault_id)? else {
         return Ok(());
     };
-    let same = seen <= top
-        && db
+    let same = match seen.cmp(&top) {
+        std::cmp::Ordering::Equal => top_hash == hash,
+        std::cmp::Ordering::Less => db
             .audit_entry(seen)?
-            .is_some_and(|bytes| entry_hash(&bytes) == hash);
+            .is_some_and(|bytes| entry_hash(&bytes) == hash),
+        std::cmp::Ordering::Greater => false,
+    };
     if same {
         Ok(())
     } else {
@@ -551,7 +561,7 @@ pub(crate) fn verify(
             expected += 1;
         }
     }
-    check_not_cut(db, device, vault_id, expected - 1)?;
+    check_not_cut(db, device, vault_id, expected - 1, prev)?;
     Ok((expected - 1, head))
 }
 

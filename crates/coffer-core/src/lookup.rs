@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::access::{self, Labels, scope_of};
 use crate::api::{AuditAction, Candidate, Explanation, SecretId, SecretValue};
 use crate::audit::Event;
+use crate::crypto::SymKey;
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::inject::{Injection, Request};
@@ -20,6 +21,8 @@ use crate::trust::state::Scope;
 
 struct Lookup {
     rows: Vec<Secret>,
+    /// Each row's data key (unwrapped to compare its key name).
+    deks: Vec<SymKey>,
     outcome: Outcome,
     context: Context,
 }
@@ -53,6 +56,7 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
         }
     }
     let mut rows = Vec::new();
+    let mut deks = Vec::new();
     for (id, named_by) in ids {
         let secret = match access::visible(cx, id) {
             Ok(s) => s,
@@ -68,9 +72,10 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
         if secret.header.private && !own {
             continue;
         }
-        let meta = record::open_meta(&record::require_dek(cx, &secret)?, &secret)?;
-        if meta.key == key {
+        let dek = record::require_dek(cx, &secret)?;
+        if record::open_meta(&dek, &secret)?.key == key {
             rows.push(secret);
+            deks.push(dek);
         }
     }
     let asked = department.map(|code| dir.dept_coded(code).map(|d| d.id));
@@ -99,6 +104,7 @@ fn lookup(cx: &mut Cx, key: &str, department: Option<&str>, target: &Actor) -> R
     let outcome = resolve::resolve(&facts, &context, cx.now());
     Ok(Lookup {
         rows,
+        deks,
         outcome,
         context,
     })
@@ -124,8 +130,7 @@ fn find(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<Found
     let h = &secret.header;
     cx.actor()
         .check_use(&h.scope(), &h.state(), Use::Get, cx.now())?;
-    let dek = record::require_dek(cx, secret)?;
-    let mut fields = record::open_fields(&dek, secret)?.into_revealed();
+    let mut fields = record::open_fields(&found.deks[w], secret)?.into_revealed();
     Ok(Some(Found {
         id: h.secret_id,
         private: h.private,

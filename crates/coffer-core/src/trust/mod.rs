@@ -121,11 +121,17 @@ pub(crate) fn load(
     });
     // The first entry is this vault's root of trust: a different one is
     // another vault under the same name, whatever its later entries say.
-    if let Some((c, _)) = &checkpoint {
-        let first = db.log_entry(1)?.map(|b| entry_hash(&b));
-        if first != Some(c.genesis) {
-            return Err(root_changed());
+    // An entry is read once: the newest one is at hand already.
+    let entry_at = |epoch: i64| -> Result<Option<Hash>> {
+        if epoch == top {
+            return Ok(Some(top_hash));
         }
+        Ok(db.log_entry(epoch)?.map(|b| entry_hash(&b)))
+    };
+    if let Some((c, _)) = &checkpoint
+        && entry_at(1)? != Some(c.genesis)
+    {
+        return Err(root_changed());
     }
     let rollback = |what: &str| {
         Error::Rollback(format!(
@@ -150,8 +156,8 @@ pub(crate) fn load(
         if epoch > top {
             return Err(rollback("is older"));
         }
-        match db.log_entry(epoch)? {
-            Some(bytes) if entry_hash(&bytes) == head => {
+        match entry_at(epoch)? {
+            Some(hash) if hash == head => {
                 if state.is_some() {
                     start = state;
                     break;
@@ -176,7 +182,12 @@ pub(crate) fn load(
 /// the first entry) to its newest entry, `top` with hash `top_hash`.
 fn replay(db: &dyn Store, start: Option<State>, top: i64, top_hash: &Hash) -> Result<State> {
     let from = start.as_ref().map_or(0, |s| s.epoch);
-    let rows = db.log_since(from)?;
+    // A state verified up to the newest entry has nothing left to replay.
+    let rows = if from == top {
+        Vec::new()
+    } else {
+        db.log_since(from)?
+    };
     let mut state = start;
     for (epoch, bytes) in rows {
         let signed = SignedEntry::from_bytes(&bytes).ok_or_else(|| damaged(epoch, "unreadable"))?;

@@ -204,7 +204,7 @@ pub struct Vault {
 
 /// How a transaction runs.
 #[derive(Clone, Copy)]
-struct Mode {
+pub(super) struct Mode {
     /// Takes the write lock up front; ends by signing its directory changes.
     write: bool,
     /// May run while the user still has to replace an initial password.
@@ -529,8 +529,8 @@ impl Vault {
         )
     }
 
-    fn run<T>(&mut self, mode: Mode, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
-        self.run_with(mode, |_, _, _| Ok(()), f)
+    pub(super) fn run<T>(&mut self, mode: Mode, f: impl FnMut(&mut Cx) -> Result<T>) -> Result<T> {
+        self.run_with(mode, None, f)
     }
 
     /// Makes `user_id` (with `identity`) the signed-in user and runs, in
@@ -541,7 +541,7 @@ impl Vault {
         &mut self,
         user_id: i64,
         identity: Identity,
-        prepare: impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        mut prepare: impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
         f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         self.session = Some(Session {
@@ -555,7 +555,7 @@ impl Vault {
                 during_password_change: true,
                 maintain: true,
             },
-            prepare,
+            Some(&mut prepare),
             f,
         );
         if out.is_err() {
@@ -574,12 +574,12 @@ impl Vault {
     fn run_with<T>(
         &mut self,
         mode: Mode,
-        mut prepare: impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        mut prepare: Option<&mut Prepare<'_>>,
         mut f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         let mut attempt = 1;
         loop {
-            match self.attempt(mode, &mut prepare, &mut f) {
+            match self.attempt(mode, prepare.as_deref_mut(), &mut f) {
                 Err(Error::Contended) if attempt < ATTEMPTS => {
                     attempt += 1;
                     std::thread::sleep(retry_pause(attempt));
@@ -592,7 +592,7 @@ impl Vault {
     fn attempt<T>(
         &mut self,
         mode: Mode,
-        prepare: &mut impl FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()>,
+        prepare: Option<&mut Prepare<'_>>,
         f: &mut impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
         let Session { keys, .. } = self.session.as_mut().ok_or_else(not_signed_in)?;
@@ -603,10 +603,16 @@ impl Vault {
         let mut audit_head = None;
         let result = (|| {
             let found = trust::load(db, &self.device, &self.location, self.dir.as_ref())?;
-            prepare(db, found.as_ref(), keys)?;
-            let found = match found {
-                Some(d) if d.epoch == db.log_top()? => Some(d),
-                _ => trust::load(db, &self.device, &self.location, found.as_ref())?,
+            // Only what `prepare` appended can make the log longer here.
+            let found = match prepare {
+                None => found,
+                Some(prepare) => {
+                    prepare(db, found.as_ref(), keys)?;
+                    match found {
+                        Some(d) if d.epoch == db.log_top()? => Some(d),
+                        _ => trust::load(db, &self.device, &self.location, found.as_ref())?,
+                    }
+                }
             };
             let dir = found.ok_or_else(|| {
                 Error::AuthFailed("this vault must be upgraded by its owner first".into())
@@ -711,21 +717,6 @@ impl Vault {
         });
     }
 
-    /// Records a sign-in (by a user who has made their keys, so may sign).
-    pub(crate) fn record_sign_in(&mut self) -> Result<()> {
-        self.run(
-            Mode {
-                write: true,
-                during_password_change: true,
-                maintain: false,
-            },
-            |cx| {
-                cx.record(Event::new(AuditAction::SignIn));
-                Ok(())
-            },
-        )
-    }
-
     /// Records a failed sign-in (no one is signed in, so the entry is
     /// unsigned: see `audit`). `user` is the account tried, 0 if unknown.
     pub(crate) fn record_failed_sign_in(
@@ -773,6 +764,9 @@ fn refusal(err: &Error) -> Option<crate::ErrorCode> {
     )
     .then_some(code)
 }
+
+/// What runs first in a bootstrap transaction (see [`Vault::bootstrap`]).
+type Prepare<'a> = dyn FnMut(&dyn Store, Option<&Arc<State>>, &KeyCache) -> Result<()> + 'a;
 
 /// How many times a transaction the server rolled back is run in all.
 const ATTEMPTS: u32 = 4;

@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::{Session, Vault, not_signed_in};
+use super::{Mode, Session, Vault, not_signed_in};
 use crate::account::{self, PasswordLock};
+use crate::api::AuditAction;
 use crate::api::{SessionInfo, Timestamp};
+use crate::audit::Event;
+use crate::cx::Cx;
 use crate::device::{self, CredentialStore};
 use crate::error::{Error, ErrorCode, Result};
 use crate::keys::{Identity, KeyCache};
@@ -202,12 +205,27 @@ impl Vault {
             listing: ListCache::default(),
             device_id,
         });
-        let info = self.info().and_then(|info| {
-            let ready = active && !info.user.must_change_password;
-            if active {
-                self.record_sign_in()?;
-            }
-            if ready && self.read(crate::rekey::grants_missing)? {
+        // One transaction says who signed in, records the sign-in (by
+        // someone who has keys, so may sign it) and looks for keys to
+        // share; a second one, rarely needed, shares them.
+        let first = self.run(
+            Mode {
+                write: active,
+                during_password_change: true,
+                maintain: false,
+            },
+            |cx| {
+                let info = session_info(cx)?;
+                if active {
+                    cx.record(Event::new(AuditAction::SignIn));
+                }
+                let ready = active && !info.user.must_change_password;
+                let share = ready && crate::rekey::grants_missing(cx)?;
+                Ok((info, share))
+            },
+        );
+        let info = first.and_then(|(info, share)| {
+            if share {
                 self.write(|_| Ok(()))?;
             }
             Ok(info)
@@ -220,20 +238,7 @@ impl Vault {
 
     /// Who is signed in, and how the vault is set up.
     pub(super) fn info(&mut self) -> Result<SessionInfo> {
-        self.read_during_password_change(|cx| {
-            let dir = cx.dir_arc();
-            let user = dir
-                .user(cx.actor().id)
-                .ok_or_else(|| Error::AuthFailed("your account is not in the directory".into()))?;
-            Ok(SessionInfo {
-                user: crate::access::user_info(&dir, user),
-                vault_id: dir.config.vault_id.clone(),
-                kdf_profile: dir.config.kdf_profile,
-                kdf: dir.config.kdf,
-                fingerprint: fingerprint(&dir),
-                keys_pending: crate::rekey::keys_pending(cx)?,
-            })
-        })
+        self.read_during_password_change(session_info)
     }
 
     /// The remembered device this session was unlocked with.
@@ -333,6 +338,22 @@ impl ExposeSecretEq for SecretString {
             .ct_eq(other.expose_secret().as_bytes())
             .into()
     }
+}
+
+/// Who is signed in, and how the vault is set up, as `cx` sees it.
+fn session_info(cx: &mut Cx) -> Result<SessionInfo> {
+    let dir = cx.dir_arc();
+    let user = dir
+        .user(cx.actor().id)
+        .ok_or_else(|| Error::AuthFailed("your account is not in the directory".into()))?;
+    Ok(SessionInfo {
+        user: crate::access::user_info(&dir, user),
+        vault_id: dir.config.vault_id.clone(),
+        kdf_profile: dir.config.kdf_profile,
+        kdf: dir.config.kdf,
+        fingerprint: fingerprint(&dir),
+        keys_pending: crate::rekey::keys_pending(cx)?,
+    })
 }
 
 #[cfg(test)]
