@@ -18,6 +18,7 @@ use coffer_core::{
     FieldInput, InitOptions, KdfChoice, MemoryStore, NewSecret, Reveal, SecretString, UserScope,
     Vault, VaultOptions,
 };
+use coffer_testdb::TestDb;
 use serde_json::{Value, json};
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::test::{
@@ -190,39 +191,22 @@ fn opened_vaults_are_remembered_most_recent_first() {
     assert_eq!(places["current"]["short_name"], "a.db");
 }
 
-/// A fresh database on the test server, or `None` (with a note) when
-/// there is no server.
-fn database(name: &str) -> Option<String> {
-    let (Ok(host), Ok(user)) = (std::env::var("PGHOST"), std::env::var("PGUSER")) else {
-        eprintln!("skipped: no PostgreSQL server (PGHOST/PGUSER unset): run under pg_virtualenv");
+/// A fresh database on the test server (dropped with the value), or
+/// `None` (with a note) when the run has no server.
+fn database(tag: &str) -> Option<TestDb> {
+    if !coffer_testdb::on_postgres() {
+        eprintln!("skipped: no PostgreSQL server: run under scripts/pg.sh");
         return None;
-    };
-    let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".into());
-    let db = format!("coffer_app_{name}_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db}"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        let ok = std::process::Command::new("psql")
-            .args(["-X", "-q", "-d", "postgres", "-c", &sql])
-            .status()
-            .expect("psql")
-            .success();
-        assert!(ok, "psql: {sql}");
     }
-    let host = if host.starts_with('/') {
-        "localhost".into()
-    } else {
-        host
-    };
-    Some(format!("postgres://{user}@{host}:{port}/{db}"))
+    Some(TestDb::new(tag))
 }
 
 #[test]
 fn an_empty_database_is_a_first_run_and_the_vault_is_made_there() {
-    let Some(url) = database("first_run") else {
+    let Some(db) = database("app_first_run") else {
         return;
     };
+    let url = db.url.clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let app = App::start(dir, &url);
     let status = app.invoke("app_status", json!({})).expect("status");
@@ -239,9 +223,10 @@ fn an_empty_database_is_a_first_run_and_the_vault_is_made_there() {
 
 #[test]
 fn a_teammates_change_reaches_the_ui_until_another_vault_is_opened() {
-    let Some(url) = database("watch") else {
+    let Some(db) = database("app_watch") else {
         return;
     };
+    let url = db.url.clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let teammate_dir = tempfile::tempdir().expect("tempdir");
     drop(create(&url, &device(&teammate_dir)));
@@ -305,9 +290,10 @@ fn owner_reads(location: &str, device: &VaultOptions, key: &str) -> (String, Str
 
 #[test]
 fn moving_a_file_vault_to_a_server_copies_it_checks_it_and_works_on_the_copy() {
-    let Some(url) = database("move") else {
+    let Some(db) = database("app_move") else {
         return;
     };
+    let url = db.url.clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("vault.db").to_string_lossy().into_owned();
     let mut v = create(&file, &device(&dir));

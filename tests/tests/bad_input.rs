@@ -246,7 +246,7 @@ fn bad_server_vaults() {
             .run()
     };
     // A database with no vault in it says how to make one.
-    let empty = Db::new();
+    let empty = Db::new("cli");
     let out = list_at(&empty.url);
     assert!(out.fails(1).contains("coffer init"), "{}", out.stderr);
     // A database that does not exist.

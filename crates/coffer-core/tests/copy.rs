@@ -117,7 +117,7 @@ fn a_team_starts_on_the_server_from_a_file_and_backs_up_to_a_file() {
     let w = populated();
     Vault::copy(&w.path, &file, &device(&w.dir)).expect("server to a file (backup)");
     assert_same_vault(&w, &file, "NEW_IN_FILE");
-    let server = Db::new();
+    let server = Db::new("core");
     let url = std::path::PathBuf::from(&server.url);
     let report = Vault::copy(&file, &url, &device(&w.dir)).expect("file to a server");
     assert!(report.rows > 20);
@@ -142,7 +142,7 @@ fn a_copy_that_fails_half_way_leaves_nothing_on_the_server() {
     raw.execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE secrets SET reveal = 'sometimes' WHERE id = (SELECT max(id) FROM secrets);")
         .expect("spoil a row");
     drop(raw);
-    let server = Db::new();
+    let server = Db::new("core");
     let err = Vault::copy(
         &file,
         &std::path::PathBuf::from(&server.url),

@@ -59,71 +59,7 @@ pub(crate) struct Lab {
     pub db: Option<TestDb>,
 }
 
-/// Whether this run puts vaults on the test PostgreSQL server
-/// (`COFFER_TEST_BACKEND=postgres`, with libpq's `PG*` variables naming
-/// the server, as `pg_virtualenv` sets them).
-pub(crate) fn on_postgres() -> bool {
-    std::env::var("COFFER_TEST_BACKEND").is_ok_and(|b| b == "postgres")
-}
-
-fn psql(sql: &str) -> std::process::Output {
-    std::process::Command::new("psql")
-        .args([
-            "-qAtX",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            "postgres",
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("psql (the PostgreSQL client) must be installed to test on PostgreSQL")
-}
-
-/// A throw-away database on the test server, dropped with the lab.
-pub(crate) struct TestDb {
-    name: String,
-}
-
-impl TestDb {
-    fn new() -> (Self, PathBuf) {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "coffer_adv{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            crate::crypto::random_bytes::<4>()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-        let out = psql(&format!("CREATE DATABASE {name}"));
-        assert!(
-            out.status.success(),
-            "CREATE DATABASE failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
-        let url = format!(
-            "postgres://{}@{}:{}/{name}",
-            var("PGUSER", "postgres"),
-            var("PGHOST", "localhost"),
-            var("PGPORT", "5432")
-        );
-        (Self { name }, PathBuf::from(url))
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let _ = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
+pub(crate) use coffer_testdb::{TestDb, on_postgres};
 
 /// Statement parameters for [`Raw`]: `cells![id, blob, "text"]`.
 macro_rules! cells {
@@ -306,8 +242,8 @@ impl Lab {
     pub(crate) fn with_kdf(kdf: KdfChoice) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let (path, db) = if on_postgres() {
-            let (db, url) = TestDb::new();
-            (url, Some(db))
+            let db = TestDb::new("adv");
+            (PathBuf::from(&db.url), Some(db))
         } else {
             (dir.path().join("vault.db"), None)
         };

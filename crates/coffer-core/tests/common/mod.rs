@@ -21,99 +21,13 @@ pub struct World {
     pub db: Option<Db>,
 }
 
-/// Whether this run puts vaults on the test PostgreSQL server
-/// (`COFFER_TEST_BACKEND=postgres`, with libpq's `PG*` variables naming
-/// the server, as `pg_virtualenv` sets them).
-pub fn on_postgres() -> bool {
-    std::env::var("COFFER_TEST_BACKEND").is_ok_and(|b| b == "postgres")
-}
-
-fn psql(sql: &str) -> std::process::Output {
-    std::process::Command::new("psql")
-        .args([
-            "-qAtX",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            "postgres",
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("psql (the PostgreSQL client) must be installed to test on PostgreSQL")
-}
-
-/// A throw-away database on the test server.
-pub struct Db {
-    pub name: String,
-    pub url: String,
-}
-
-impl Db {
-    pub fn new() -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "coffer_t{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        );
-        let out = psql(&format!("CREATE DATABASE {name}"));
-        assert!(
-            out.status.success(),
-            "CREATE DATABASE failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
-        let url = format!(
-            "postgres://{}@{}:{}/{name}",
-            var("PGUSER", "postgres"),
-            var("PGHOST", "localhost"),
-            var("PGPORT", "5432")
-        );
-        Self { name, url }
-    }
-
-    /// Runs SQL on this database (as the server's superuser).
-    pub fn sql(&self, sql: &str) -> String {
-        let out = std::process::Command::new("psql")
-            .args([
-                "-qAtX",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                &self.name,
-                "-c",
-                sql,
-            ])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "psql failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        let _ = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
+pub use coffer_testdb::{TestDb as Db, on_postgres};
 
 /// Where a test's vault lives: a file in `dir`, or a fresh database when
 /// the run is on PostgreSQL.
 pub fn location(dir: &TempDir) -> (PathBuf, Option<Db>) {
     if on_postgres() {
-        let db = Db::new();
+        let db = Db::new("core");
         (PathBuf::from(&db.url), Some(db))
     } else {
         (dir.path().join("vault.db"), None)
