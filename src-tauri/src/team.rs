@@ -70,7 +70,7 @@ impl VaultPlace {
             path.display().to_string()
         };
         let short_name = if on_server {
-            server_short_name(&location)
+            Vault::server_short_name(&location).unwrap_or_else(|| location.clone())
         } else {
             path.file_name()
                 .map_or_else(|| location.clone(), |n| n.to_string_lossy().into_owned())
@@ -99,25 +99,6 @@ pub fn without_password(url: &str) -> String {
             format!("{scheme}://{user}@{host}{tail}")
         }
         None => url.to_string(),
-    }
-}
-
-/// `postgres://ana@db.example.com:5433/team?sslmode=verify-full` ->
-/// `team @ db.example.com`.
-fn server_short_name(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
-    let (authority, db) = rest.split_once('/').unwrap_or((rest, ""));
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host_port.rsplit_once(':') {
-        Some((h, port)) if !h.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host_port,
-    };
-    match (db.is_empty(), host.is_empty()) {
-        (false, false) => format!("{db} @ {host}"),
-        (false, true) => db.to_string(),
-        (true, false) => host.to_string(),
-        (true, true) => url.to_string(),
     }
 }
 

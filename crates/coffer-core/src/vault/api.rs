@@ -98,6 +98,15 @@ impl Vault {
         crate::store::pg::is_url(&location.to_string_lossy())
     }
 
+    /// A server vault's name in a few words (`team @ db.example.com`), as
+    /// its URL says it; `None` for a file, or a URL that names neither.
+    pub fn server_short_name(location: &str) -> Option<String> {
+        if !crate::store::pg::is_url(location) {
+            return None;
+        }
+        crate::store::pg::connect::short_name(location)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

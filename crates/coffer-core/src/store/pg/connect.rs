@@ -88,6 +88,21 @@ fn is_local(h: &Host) -> bool {
     }
 }
 
+/// A vault URL's name in a few words, `DATABASE @ HOST`, as the URL
+/// itself says them (the driver's parser, no defaults); `None` when it
+/// names neither.
+pub(crate) fn short_name(url: &str) -> Option<String> {
+    let base = url.split_once('?').map_or(url, |(b, _)| b);
+    let config = Config::from_str(base).ok()?;
+    let host = config.get_hosts().first().map(host_label);
+    match (config.get_dbname(), host) {
+        (Some(db), Some(host)) => Some(format!("{db} @ {host}")),
+        (Some(db), None) => Some(db.to_string()),
+        (None, Some(host)) => Some(host),
+        (None, None) => None,
+    }
+}
+
 impl Target {
     /// Parses a vault URL, applying libpq's defaults (`PGHOST`, `PGPORT`,
     /// `PGUSER`, the login name) where it says nothing.
@@ -479,6 +494,22 @@ pub(crate) fn pgpass_lookup(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_name_is_the_database_at_the_host_as_the_url_says() {
+        let name = |u: &str| short_name(u);
+        assert_eq!(
+            name("postgres://ana@db.example.com:5433/team?sslmode=verify-full").as_deref(),
+            Some("team @ db.example.com")
+        );
+        assert_eq!(
+            name("postgres://ana@[::1]:5432/x").as_deref(),
+            Some("x @ [::1]")
+        );
+        assert_eq!(name("postgres://localhost").as_deref(), Some("localhost"));
+        assert_eq!(name("postgres:///team").as_deref(), Some("team"));
+        assert_eq!(name("not a url"), None);
+    }
 
     #[test]
     fn a_remote_server_gets_verified_tls_whatever_sslmode_says() {
