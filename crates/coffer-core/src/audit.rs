@@ -466,6 +466,24 @@ pub(crate) fn append(
     Ok(head)
 }
 
+/// The newest entry this device wrote or checked, to give
+/// [`check_head`]: read before the transaction that checks it, whose
+/// snapshot then holds that entry (read inside a snapshot, it could name
+/// an entry another process on this device committed after it).
+pub(crate) fn seen_head(device: &DeviceStore, vault_id: &str) -> Result<Option<(i64, Hash)>> {
+    device.audit_head(vault_id)
+}
+
+/// Refuses a log that lacks `seen` (see [`seen_head`]): a sign-in checks
+/// this before anything else.
+pub(crate) fn check_head(db: &dyn Store, seen: Option<(i64, Hash)>) -> Result<()> {
+    let (top, hash) = match db.audit_latest()? {
+        Some((seq, bytes)) => (seq, entry_hash(&bytes)),
+        None => (0, [0; 32]),
+    };
+    check_seen(db, seen, top, hash)
+}
+
 /// Refuses a log shorter than (or different from) what this device has
 /// seen: someone cut off or replaced its newest entries.
 /// `top`/`top_hash`: the newest entry's number and hash, as just read.
@@ -476,7 +494,11 @@ fn check_not_cut(
     top: i64,
     top_hash: Hash,
 ) -> Result<()> {
-    let Some((seen, hash)) = device.audit_head(vault_id)? else {
+    check_seen(db, device.audit_head(vault_id)?, top, top_hash)
+}
+
+fn check_seen(db: &dyn Store, seen: Option<(i64, Hash)>, top: i64, top_hash: Hash) -> Result<()> {
+    let Some((seen, hash)) = seen else {
         return Ok(());
     };
     let same = match seen.cmp(&top) {

@@ -188,8 +188,20 @@ impl Vault {
         self.session.is_some()
     }
 
-    /// Signs out and wipes every key held in memory.
+    /// Signs out and wipes every key held in memory. A sign-in that no
+    /// transaction recorded yet is recorded first (best effort: the
+    /// session ends either way).
     pub fn lock(&mut self) {
+        if self.session.as_ref().is_some_and(|s| s.sign_in_pending) {
+            let _ = self.run(
+                super::Mode {
+                    write: true,
+                    during_password_change: true,
+                    maintain: false,
+                },
+                |_| Ok(()),
+            );
+        }
         self.session = None;
     }
 

@@ -183,6 +183,11 @@ struct Session {
     listing: ListCache,
     /// The remembered device this session was unlocked with, if any.
     device_id: Option<i64>,
+    /// The sign-in is not in the audit log yet: the session's first
+    /// transaction appends it (a read then takes the write lock), or
+    /// locking the vault does. One transaction instead of two for a
+    /// command that signs in and does one thing.
+    sign_in_pending: bool,
 }
 
 pub struct Vault {
@@ -395,6 +400,7 @@ impl Vault {
                         keys,
                         listing: ListCache::default(),
                         device_id: None,
+                        sign_in_pending: false,
                     }),
                     write_epoch: 0,
                 })
@@ -548,6 +554,7 @@ impl Vault {
             keys: KeyCache::new(user_id, Some(identity)),
             listing: ListCache::default(),
             device_id: None,
+            sign_in_pending: false,
         });
         let out = self.run_with(
             Mode {
@@ -577,6 +584,15 @@ impl Vault {
         mut prepare: Option<&mut Prepare<'_>>,
         mut f: impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
+        let sign_in = self.session.as_ref().is_some_and(|s| s.sign_in_pending);
+        let mode = if sign_in {
+            Mode {
+                write: true,
+                ..mode
+            }
+        } else {
+            mode
+        };
         let mut attempt = 1;
         loop {
             match self.attempt(mode, prepare.as_deref_mut(), &mut f) {
@@ -595,7 +611,12 @@ impl Vault {
         prepare: Option<&mut Prepare<'_>>,
         f: &mut impl FnMut(&mut Cx) -> Result<T>,
     ) -> Result<T> {
-        let Session { keys, .. } = self.session.as_mut().ok_or_else(not_signed_in)?;
+        let Session {
+            keys,
+            sign_in_pending,
+            ..
+        } = self.session.as_mut().ok_or_else(not_signed_in)?;
+        let sign_in = *sign_in_pending && mode.write;
         let epoch = self.write_epoch;
         let tx = self.conn.begin(mode.write)?;
         let db: &dyn Store = tx.store();
@@ -633,6 +654,19 @@ impl Vault {
             }
             let actor = Actor::of(me);
             let mut cx = Cx::new(db, &mut *keys, &self.device, epoch, actor, now_ms(), dir);
+            // The session's sign-in comes first, so what `f` reads of the
+            // log includes it.
+            if let (true, false, Ok(me)) = (sign_in, pending, cx.identity()) {
+                audit_head = audit::append(
+                    db,
+                    cx.dir(),
+                    &self.device,
+                    cx.actor().id,
+                    Some(me),
+                    cx.now(),
+                    &[Event::new(AuditAction::SignIn)],
+                )?;
+            }
             let out = f(&mut cx)?;
             if mode.write && !pending {
                 if mode.maintain {
@@ -650,7 +684,7 @@ impl Vault {
                         "an audited operation ran without the write lock".into(),
                     ));
                 }
-                audit_head = audit::append(
+                let head = audit::append(
                     db,
                     cx.dir(),
                     &self.device,
@@ -659,6 +693,7 @@ impl Vault {
                     cx.now(),
                     &events,
                 )?;
+                audit_head = head.or(audit_head);
             }
             outcome = Some(cx.outcome());
             Ok(out)
@@ -680,6 +715,9 @@ impl Vault {
                         audit::remember(&self.device, &d.config.vault_id, head)?;
                     }
                     self.dir = Some(d);
+                }
+                if let (true, Some(s)) = (sign_in, self.session.as_mut()) {
+                    s.sign_in_pending = false;
                 }
                 Ok(v)
             }
@@ -763,6 +801,14 @@ fn refusal(err: &Error) -> Option<crate::ErrorCode> {
             | C::Rollback
     )
     .then_some(code)
+}
+
+impl Drop for Vault {
+    /// Ends the session as [`Vault::lock`] does, so a sign-in that nothing
+    /// after it recorded is still in the audit log.
+    fn drop(&mut self) {
+        self.lock();
+    }
 }
 
 /// What runs first in a bootstrap transaction (see [`Vault::bootstrap`]).

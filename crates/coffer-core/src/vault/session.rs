@@ -8,9 +8,7 @@ use secrecy::SecretString;
 
 use super::{Mode, Session, Vault, not_signed_in};
 use crate::account::{self, PasswordLock};
-use crate::api::AuditAction;
 use crate::api::{SessionInfo, Timestamp};
-use crate::audit::Event;
 use crate::cx::Cx;
 use crate::device::{self, CredentialStore};
 use crate::error::{Error, ErrorCode, Result};
@@ -204,26 +202,37 @@ impl Vault {
             keys: KeyCache::new(user.id, identity),
             listing: ListCache::default(),
             device_id,
+            sign_in_pending: false,
         });
-        // One transaction says who signed in, records the sign-in (by
-        // someone who has keys, so may sign it) and looks for keys to
-        // share; a second one, rarely needed, shares them.
-        let first = self.run(
-            Mode {
-                write: active,
-                during_password_change: true,
-                maintain: false,
-            },
-            |cx| {
-                let info = session_info(cx)?;
-                if active {
-                    cx.record(Event::new(AuditAction::SignIn));
-                }
-                let ready = active && !info.user.must_change_password;
-                let share = ready && crate::rekey::grants_missing(cx)?;
-                Ok((info, share))
-            },
-        );
+        // One read says who signed in, checks that the audit log still
+        // holds what this device wrote to it, and looks for keys to share.
+        // The sign-in (by someone who has keys, so may sign it) goes into
+        // the log with the session's first transaction: a write, which a
+        // share of keys found missing is, right away.
+        let vault_id = self
+            .dir
+            .as_ref()
+            .map_or_else(|| self.meta_id.clone(), |d| d.config.vault_id.clone());
+        let seen = crate::audit::seen_head(&self.device, &vault_id);
+        let first = seen.and_then(|seen| {
+            self.run(
+                Mode {
+                    write: false,
+                    during_password_change: true,
+                    maintain: false,
+                },
+                |cx| {
+                    let info = session_info(cx)?;
+                    crate::audit::check_head(cx.db(), seen)?;
+                    let ready = active && !info.user.must_change_password;
+                    let share = ready && crate::rekey::grants_missing(cx)?;
+                    Ok((info, share))
+                },
+            )
+        });
+        if let (Ok(_), Some(s)) = (&first, self.session.as_mut()) {
+            s.sign_in_pending = active;
+        }
         let info = first.and_then(|(info, share)| {
             if share {
                 self.write(|_| Ok(()))?;
