@@ -109,6 +109,9 @@ fn a_sign_in_is_recorded_with_the_sessions_first_transaction_or_when_it_ends() {
     drop(sign_in());
     assert_eq!(
         entries_of(&mut owner, "ana")[count..],
-        [(Some(AuditAction::SignIn), None), (Some(AuditAction::SignIn), None)]
+        [
+            (Some(AuditAction::SignIn), None),
+            (Some(AuditAction::SignIn), None)
+        ]
     );
 }
