@@ -88,6 +88,14 @@ impl Backend {
 
     /// How this device names the vault's location in its memory: the
     /// file's canonical path, or the server URL without password.
+    /// The server's connection is known to be gone (a file never is).
+    pub(crate) fn connection_lost(&self) -> bool {
+        match self {
+            Self::File(_) => false,
+            Self::Server(s) => s.connection_lost(),
+        }
+    }
+
     pub(crate) fn location(&self, path: &Path) -> String {
         match self {
             Self::File(_) => std::fs::canonicalize(path)

@@ -190,9 +190,11 @@ impl Vault {
 
     /// Signs out and wipes every key held in memory. A sign-in that no
     /// transaction recorded yet is recorded first (best effort: the
-    /// session ends either way).
+    /// session ends either way, and a server whose connection was lost is
+    /// not waited for again).
     pub fn lock(&mut self) {
-        if self.session.as_ref().is_some_and(|s| s.sign_in_pending) {
+        if self.session.as_ref().is_some_and(|s| s.sign_in_pending) && !self.conn.connection_lost()
+        {
             let _ = self.run(
                 super::Mode {
                     write: true,

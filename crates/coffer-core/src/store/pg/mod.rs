@@ -338,6 +338,11 @@ impl PgStore {
         }
     }
 
+    /// The connection is known to be gone (the last statement failed on it).
+    pub(crate) fn connection_lost(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
     pub(crate) fn target(&self) -> &Target {
         &self.target
     }
