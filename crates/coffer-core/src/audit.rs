@@ -417,10 +417,7 @@ pub(crate) fn append(
     events: &[Event],
 ) -> Result<Option<(i64, Hash)>> {
     let vault_id = dir.config.vault_id.as_str();
-    let (mut seq, mut prev) = match db.audit_latest()? {
-        Some((seq, bytes)) => (seq, entry_hash(&bytes)),
-        None => (0, [0; 32]),
-    };
+    let (mut seq, mut prev) = latest(db)?;
     check_not_cut(db, device, vault_id, seq, prev)?;
     let mut sealer = signer.map(|me| Sealer::new(me, dir, actor, vault_id));
     let mut head = None;
@@ -466,21 +463,21 @@ pub(crate) fn append(
     Ok(head)
 }
 
-/// The newest entry this device wrote or checked, to give
-/// [`check_head`]: read before the transaction that checks it, whose
-/// snapshot then holds that entry (read inside a snapshot, it could name
-/// an entry another process on this device committed after it).
-pub(crate) fn seen_head(device: &DeviceStore, vault_id: &str) -> Result<Option<(i64, Hash)>> {
-    device.audit_head(vault_id)
-}
-
-/// Refuses a log that lacks `seen` (see [`seen_head`]): a sign-in checks
-/// this before anything else.
-pub(crate) fn check_head(db: &dyn Store, seen: Option<(i64, Hash)>) -> Result<()> {
-    let (top, hash) = match db.audit_latest()? {
+/// The newest entry's number and hash ((0, zeros) for an empty log).
+fn latest(db: &dyn Store) -> Result<(i64, Hash)> {
+    Ok(match db.audit_latest()? {
         Some((seq, bytes)) => (seq, entry_hash(&bytes)),
         None => (0, [0; 32]),
-    };
+    })
+}
+
+/// Refuses a log that lacks `seen`, the newest entry this device wrote or
+/// checked (a sign-in checks this before anything else). `seen` must be
+/// read from the device before the transaction this runs in: read inside
+/// its snapshot, it could name an entry another process on this device
+/// committed after the snapshot was taken.
+pub(crate) fn check_head(db: &dyn Store, seen: Option<(i64, Hash)>) -> Result<()> {
+    let (top, hash) = latest(db)?;
     check_seen(db, seen, top, hash)
 }
 

@@ -470,10 +470,6 @@ pub(crate) fn update(cx: &mut Cx, id: SecretId, c: &CheckedUpdate) -> Result<Sec
     Ok(Labels::of(cx.dir(), cx.now()).summary(cx.actor(), &header, Some(&meta)))
 }
 
-/// Refuses a change made from version `expected` when the secret is now
-/// at another one, naming who saved it last and when (never its key or
-/// values). Activation does not make a version, so only content changes
-/// count.
 /// A version asked for must be one a secret can have.
 fn check_expected(expected: Option<i64>) -> Result<()> {
     if expected.is_some_and(|v| v < 1) {
@@ -484,6 +480,10 @@ fn check_expected(expected: Option<i64>) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a change made from version `expected` when the secret is now
+/// at another one, naming who saved it last and when (never its key or
+/// values), and saying what was `kept` from happening. Activation does not
+/// make a version, so only content changes count.
 fn check_version(cx: &Cx, h: &Header, expected: i64, kept: &str) -> Result<()> {
     if h.version == expected {
         return Ok(());

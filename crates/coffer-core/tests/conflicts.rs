@@ -43,6 +43,27 @@ fn edit(value: &str, key: &str, description: &str, version: Option<i64>) -> Secr
     }
 }
 
+/// OPS with Ana (a member) and Bob (an admin), each with the vault open
+/// on their own desktop, and a secret Ana created in OPS with `value`.
+fn two_desks(key: &str, value: &str) -> (World, Vault, Vault, SecretId) {
+    let mut w = World::new();
+    w.dept("OPS");
+    w.user_called("ana", "Ana Lopez", Role::Member, &["OPS"]);
+    w.user("bob", Role::Admin, &["OPS"]);
+    w.login_as("ana");
+    let id = w
+        .vault
+        .create_secret(secret(key, value, scope(Some(&["OPS"]), false)))
+        .expect("create");
+    let mut ana = w.open();
+    ana.unlock_with_password("ana", &SecretString::from(password_of("ana")))
+        .expect("ana signs in");
+    let mut bob = w.open();
+    bob.unlock_with_password("bob", &SecretString::from(password_of("bob")))
+        .expect("bob signs in");
+    (w, ana, bob, id)
+}
+
 /// The local time a message names for a moment (as the core formats it).
 fn local(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -54,23 +75,8 @@ fn local(ms: i64) -> String {
 
 #[test]
 fn the_second_of_two_saves_from_one_version_is_refused_and_nothing_is_lost() {
-    let mut w = World::new();
-    w.dept("OPS");
-    w.user_called("ana", "Ana Lopez", Role::Member, &["OPS"]);
-    w.user("bob", Role::Admin, &["OPS"]);
-    w.login_as("ana");
-    let id = w
-        .vault
-        .create_secret(secret("DB_PASSWORD", "first", scope(Some(&["OPS"]), false)))
-        .expect("create");
-
     // Two people, each with the vault open, load the same version.
-    let mut ana = w.open();
-    ana.unlock_with_password("ana", &SecretString::from(password_of("ana")))
-        .expect("ana signs in");
-    let mut bob = w.open();
-    bob.unlock_with_password("bob", &SecretString::from(password_of("bob")))
-        .expect("bob signs in");
+    let (_w, mut ana, mut bob, id) = two_desks("DB_PASSWORD", "first");
     let loaded = ana.secret(id).expect("ana loads").version;
     assert_eq!(bob.secret(id).expect("bob loads").version, loaded);
 
@@ -175,21 +181,7 @@ fn without_a_version_a_change_applies_to_the_current_one() {
 
 #[test]
 fn a_delete_from_a_version_a_teammate_has_since_changed_deletes_nothing() {
-    let mut w = World::new();
-    w.dept("OPS");
-    w.user_called("ana", "Ana Lopez", Role::Member, &["OPS"]);
-    w.user("bob", Role::Admin, &["OPS"]);
-    w.login_as("ana");
-    let id = w
-        .vault
-        .create_secret(secret("API_TOKEN", "first", scope(Some(&["OPS"]), false)))
-        .expect("create");
-    let mut ana = w.open();
-    ana.unlock_with_password("ana", &SecretString::from(password_of("ana")))
-        .expect("ana signs in");
-    let mut bob = w.open();
-    bob.unlock_with_password("bob", &SecretString::from(password_of("bob")))
-        .expect("bob signs in");
+    let (mut w, mut ana, mut bob, id) = two_desks("API_TOKEN", "first");
     // Bob is shown version 1 and asks to delete it; Ana saved version 2 first.
     let shown = bob.secret(id).expect("bob loads").version;
     let saved = ana

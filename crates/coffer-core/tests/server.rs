@@ -341,15 +341,15 @@ fn a_save_the_server_rolls_back_on_a_serialisation_failure_or_deadlock_runs_agai
         return;
     }
     let mut w = World::new();
-    let db = w.db.take().expect("a database");
+    let db = w.db.as_ref().expect("a database");
     // 40001: serialization_failure, twice.
-    refuse_next(&db, "INSERT", "40001", 2);
+    refuse_next(db, "INSERT", "40001", 2);
     let id = w
         .vault
         .create_secret(secret("RETRIED", "v1", scope(None, false)))
         .expect("the third attempt goes through");
     assert_eq!(
-        attempts(&db),
+        attempts(db),
         3,
         "two refusals, then the attempt that landed"
     );
@@ -362,7 +362,7 @@ fn a_save_the_server_rolls_back_on_a_serialisation_failure_or_deadlock_runs_agai
     assert_eq!(w.vault.history(id).expect("history").len(), 1);
     // 40P01: deadlock_detected, on an edit.
     db.sql("DROP TRIGGER refuse ON coffer.secrets; DROP FUNCTION coffer.refuse(); DROP SEQUENCE coffer.attempts");
-    refuse_next(&db, "UPDATE", "40P01", 1);
+    refuse_next(db, "UPDATE", "40P01", 1);
     let saved = w
         .vault
         .update_secret(
@@ -377,9 +377,8 @@ fn a_save_the_server_rolls_back_on_a_serialisation_failure_or_deadlock_runs_agai
         )
         .expect("the second attempt goes through");
     assert_eq!(saved.version, 2, "one new version, not one per attempt");
-    assert!(attempts(&db) >= 2, "the edit was refused once");
+    assert!(attempts(db) >= 2, "the edit was refused once");
     assert_eq!(get(&mut w.vault, "RETRIED", None).as_deref(), Some("v2"));
-    w.db = Some(db);
 }
 
 #[test]
@@ -388,8 +387,8 @@ fn a_save_the_server_keeps_rolling_back_is_a_conflict_that_says_try_again_and_sa
         return;
     }
     let mut w = World::new();
-    let db = w.db.take().expect("a database");
-    refuse_next(&db, "INSERT", "40001", 1000);
+    let db = w.db.as_ref().expect("a database");
+    refuse_next(db, "INSERT", "40001", 1000);
     let err = w
         .vault
         .create_secret(secret("NEVER", "v", scope(None, false)))
@@ -400,7 +399,7 @@ fn a_save_the_server_keeps_rolling_back_is_a_conflict_that_says_try_again_and_sa
         !err.to_string().contains("NEVER"),
         "no user input in errors"
     );
-    assert_eq!(attempts(&db), 4, "four attempts in all, then the error");
+    assert_eq!(attempts(db), 4, "four attempts in all, then the error");
     assert!(keys(&mut w.vault).is_empty(), "nothing was saved");
     // Once the server lets it, the vault works as before.
     db.sql("DROP TRIGGER refuse ON coffer.secrets");
@@ -408,5 +407,4 @@ fn a_save_the_server_keeps_rolling_back_is_a_conflict_that_says_try_again_and_sa
         .create_secret(secret("NEVER", "v", scope(None, false)))
         .expect("saves");
     assert_eq!(get(&mut w.vault, "NEVER", None).as_deref(), Some("v"));
-    w.db = Some(db);
 }

@@ -86,8 +86,6 @@ impl Backend {
         }
     }
 
-    /// How this device names the vault's location in its memory: the
-    /// file's canonical path, or the server URL without password.
     /// The server's connection is known to be gone (a file never is).
     pub(crate) fn connection_lost(&self) -> bool {
         match self {
@@ -96,6 +94,8 @@ impl Backend {
         }
     }
 
+    /// How this device names the vault's location in its memory: the
+    /// file's canonical path, or the server URL without password.
     pub(crate) fn location(&self, path: &Path) -> String {
         match self {
             Self::File(_) => std::fs::canonicalize(path)

@@ -654,18 +654,24 @@ impl Vault {
             }
             let actor = Actor::of(me);
             let mut cx = Cx::new(db, &mut *keys, &self.device, epoch, actor, now_ms(), dir);
-            // The session's sign-in comes first, so what `f` reads of the
-            // log includes it.
-            if let (true, false, Ok(me)) = (sign_in, pending, cx.identity()) {
-                audit_head = audit::append(
+            // Entries signed by the signed-in user; someone who has not
+            // made their keys yet cannot sign any (`None` then).
+            let append = |cx: &Cx, events: &[Event]| match cx.identity() {
+                Ok(me) => audit::append(
                     db,
                     cx.dir(),
                     &self.device,
                     cx.actor().id,
                     Some(me),
                     cx.now(),
-                    &[Event::new(AuditAction::SignIn)],
-                )?;
+                    events,
+                ),
+                Err(_) => Ok(None),
+            };
+            // The session's sign-in comes first, so what `f` reads of the
+            // log includes it.
+            if sign_in && !pending {
+                audit_head = append(&cx, &[Event::new(AuditAction::SignIn)])?;
             }
             let out = f(&mut cx)?;
             if mode.write && !pending {
@@ -678,22 +684,13 @@ impl Vault {
             let events = cx.take_audit();
             // Someone who has not made their keys yet cannot sign entries:
             // all they can do is set their password.
-            if let (false, Ok(me)) = (events.is_empty(), cx.identity()) {
+            if !events.is_empty() && cx.identity().is_ok() {
                 if !mode.write {
                     return Err(Error::Io(
                         "an audited operation ran without the write lock".into(),
                     ));
                 }
-                let head = audit::append(
-                    db,
-                    cx.dir(),
-                    &self.device,
-                    cx.actor().id,
-                    Some(me),
-                    cx.now(),
-                    &events,
-                )?;
-                audit_head = head.or(audit_head);
+                audit_head = append(&cx, &events)?.or(audit_head);
             }
             outcome = Some(cx.outcome());
             Ok(out)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::{Mode, Session, Vault, not_signed_in};
+use super::{Session, Vault, not_signed_in};
 use crate::account::{self, PasswordLock};
 use crate::api::{SessionInfo, Timestamp};
 use crate::cx::Cx;
@@ -213,22 +213,16 @@ impl Vault {
             .dir
             .as_ref()
             .map_or_else(|| self.meta_id.clone(), |d| d.config.vault_id.clone());
-        let seen = crate::audit::seen_head(&self.device, &vault_id);
+        // Read before the transaction's snapshot (see `audit::check_head`).
+        let seen = self.device.audit_head(&vault_id);
         let first = seen.and_then(|seen| {
-            self.run(
-                Mode {
-                    write: false,
-                    during_password_change: true,
-                    maintain: false,
-                },
-                |cx| {
-                    let info = session_info(cx)?;
-                    crate::audit::check_head(cx.db(), seen)?;
-                    let ready = active && !info.user.must_change_password;
-                    let share = ready && crate::rekey::grants_missing(cx)?;
-                    Ok((info, share))
-                },
-            )
+            self.read_during_password_change(|cx| {
+                let info = session_info(cx)?;
+                crate::audit::check_head(cx.db(), seen)?;
+                let ready = active && !info.user.must_change_password;
+                let share = ready && crate::rekey::grants_missing(cx)?;
+                Ok((info, share))
+            })
         });
         if let (Ok(_), Some(s)) = (&first, self.session.as_mut()) {
             s.sign_in_pending = active;

@@ -12,9 +12,10 @@
 //! run one after the other and never fail on serialisation; readers see
 //! one snapshot (`REPEATABLE READ`). A serialisation failure or deadlock
 //! caused by something else on the server is [`Error::Contended`], which
-//! the vault answers by running the whole transaction again. A write that changed anything but the
-//! audit log moves `vault_changes` and sends `NOTIFY coffer_changes` when
-//! it commits, which is how open apps learn of a teammate's change.
+//! the vault answers by running the whole transaction again. A write that
+//! changed anything but the audit log moves `vault_changes` and sends
+//! `NOTIFY coffer_changes` when it commits, which is how open apps learn
+//! of a teammate's change.
 
 pub(crate) mod connect;
 
