@@ -548,7 +548,7 @@ pub struct AuditArgs {
     /// Only this action (sign-in, sign-in-failed, reveal, copy, get, create, update, restore,
     /// delete, activate, deactivate, usage-add, usage-remove, import, export, user-add,
     /// user-role, user-memberships, user-disable, user-enable, department-add,
-    /// department-rename, device-revoke, run)
+    /// department-rename, device-revoke, run, keys-replaced)
     #[arg(long, value_name = "ACTION")]
     pub action: Option<String>,
     /// Only entries about this secret

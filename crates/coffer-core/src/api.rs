@@ -1055,12 +1055,14 @@ pub enum AuditAction {
     DeviceRevoke,
     /// `coffer run` put the secret in a command's environment.
     Run,
+    /// The user changed their password, and with it replaced their keys.
+    KeysReplaced,
 }
 
 impl AuditAction {
     /// Every action, in a fixed order: an action's place here is its code
     /// in the log, so new actions go at the end.
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::Reveal,
@@ -1085,6 +1087,7 @@ impl AuditAction {
         Self::DepartmentRename,
         Self::DeviceRevoke,
         Self::Run,
+        Self::KeysReplaced,
     ];
 
     /// The name the CLI takes and prints (`sign-in`, `usage-add`, ...).
@@ -1114,6 +1117,7 @@ impl AuditAction {
             Self::DepartmentRename => "department-rename",
             Self::DeviceRevoke => "device-revoke",
             Self::Run => "run",
+            Self::KeysReplaced => "keys-replaced",
         }
     }
 

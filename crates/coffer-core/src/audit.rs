@@ -528,6 +528,10 @@ pub(crate) fn verify(
     let mut prev = [0u8; 32];
     let mut expected = 1;
     let mut head = None;
+    // How many times each user has replaced their keys so far in the log:
+    // their entries are signed with the keys they had then, and their own
+    // "keys replaced" entry is the first under the new ones.
+    let mut replaced: HashMap<i64, usize> = HashMap::new();
     loop {
         let rows = db.audit_since(expected - 1, 2048)?;
         if rows.is_empty() {
@@ -567,9 +571,11 @@ pub(crate) fn verify(
                 (None, AuditAction::SignInFailed) => {}
                 (None, _) => return Err(bad("not signed")),
                 (Some(sig), _) => {
-                    let key = dir
-                        .user(b.actor)
-                        .and_then(|u| u.sign_key())
+                    let turn = replaced.entry(b.actor).or_default();
+                    if action == AuditAction::KeysReplaced {
+                        *turn += 1;
+                    }
+                    let key = signing_key_at(dir, b.actor, *turn)
                         .ok_or_else(|| bad("signed by someone the directory does not know"))?;
                     verify_sig(key, PURPOSE, &stored.body_bytes, sig)
                         .map_err(|_| bad("its signature does not check out"))?;
@@ -580,8 +586,27 @@ pub(crate) fn verify(
             expected += 1;
         }
     }
+    // A change of keys the directory records but the log does not is a log
+    // rewritten from before it (by someone holding the old keys).
+    for (user, past) in &dir.retired {
+        if replaced.get(user).copied().unwrap_or(0) != past.len() {
+            return Err(Error::Integrity(format!(
+                "the audit log (it lacks a change of keys the directory records, by user #{user})"
+            )));
+        }
+    }
     check_not_cut(db, device, vault_id, expected - 1, prev)?;
     Ok((expected - 1, head))
+}
+
+/// The key `user` signed with after replacing their keys `turn` times.
+fn signing_key_at(dir: &State, user: i64, turn: usize) -> Option<&crate::crypto::SignPublic> {
+    let past = dir.past_keys(user);
+    match past.get(turn) {
+        Some(p) => Some(&p.sign),
+        None if turn == past.len() => dir.user(user).and_then(|u| u.sign_key()),
+        None => None,
+    }
 }
 
 /// Entries matching `filter`, newest first, as `me` may read them: key
@@ -614,10 +639,14 @@ pub(crate) fn read(
             let b = &s.body;
             let signed_ok = match &s.signature {
                 None => action_of(i64::from(b.action)) == Some(AuditAction::SignInFailed),
+                // Any key the actor has had: the order of replacements is
+                // checked by `verify`, which walks the whole log.
                 Some(sig) => dir
                     .user(b.actor)
                     .and_then(|u| u.sign_key())
-                    .is_some_and(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok()),
+                    .into_iter()
+                    .chain(dir.past_keys(b.actor).iter().map(|p| &p.sign))
+                    .any(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok()),
             };
             signed_ok
                 && b.vault_id == vault_id
@@ -633,11 +662,10 @@ pub(crate) fn read(
             .as_ref()
             .filter(|_| authentic)
             .and_then(|s| {
-                let sender = dir.user(s.body.actor).and_then(|u| u.enc_key())?;
                 let (_, blob) = s.body.sealed.iter().find(|(to, _)| *to == me)?;
-                opener
-                    .open_from(sender, &detail_aad(vault_id, row.seq, me), blob)
-                    .ok()
+                let aad = detail_aad(vault_id, row.seq, me);
+                dir.enc_keys_of(s.body.actor)
+                    .find_map(|sender| opener.open_from(sender, &aad, blob).ok())
             })
             .and_then(|plain| decode_detail(&plain));
         let subject = row.subject.map(|id| match action_of(row.action) {

@@ -177,6 +177,18 @@ impl<'a> Cx<'a> {
         Ok(())
     }
 
+    /// Replaces the signed-in user's keys with `new` from here on: the
+    /// directory names them when this transaction's entry is signed, and
+    /// everything signed or sealed afterwards in it uses them.
+    pub(crate) fn replace_identity(&mut self, new: Identity) -> Result<()> {
+        self.change(Change::Rotate {
+            user: self.actor.id,
+            sign: new.sign.public(),
+            enc: *new.enc.public_bytes(),
+        })?;
+        self.keys.replace_identity(new)
+    }
+
     /// Signs this transaction's directory changes into one entry and
     /// appends it.
     pub(crate) fn finish_directory(&mut self) -> Result<()> {
@@ -191,7 +203,12 @@ impl<'a> Cx<'a> {
             at: self.now,
             changes: std::mem::take(&mut self.changes),
         };
-        let signed = entry.sign(&self.keys.identity()?.sign, None);
+        // An entry that replaces the signer's keys is signed with the keys
+        // it replaces (which the directory before it names) and the new.
+        let signed = match self.keys.replaced() {
+            Some(old) => entry.sign(&old.sign, Some(&self.keys.identity()?.sign)),
+            None => entry.sign(&self.keys.identity()?.sign, None),
+        };
         let stored = trust::append(self.db, &signed)?;
         let next = apply(Some(&self.before), &signed, &stored).map_err(|why| {
             Error::Integrity(format!("the directory entry this change made ({})", why.0))

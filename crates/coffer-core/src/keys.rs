@@ -46,6 +46,9 @@ pub(crate) struct KeyCache {
     keys: HashMap<i64, SymKey>,
     /// Keys cached since the current transaction began.
     pending: Vec<i64>,
+    /// The keys replaced in the current transaction (see
+    /// [`KeyCache::replace_identity`]): back in place if it rolls back.
+    replaced: Option<Identity>,
 }
 
 fn grant_aad<'a>(
@@ -90,6 +93,7 @@ impl KeyCache {
             identity,
             keys: HashMap::new(),
             pending: Vec::new(),
+            replaced: None,
         }
     }
 
@@ -110,15 +114,38 @@ impl KeyCache {
         self.identity.take()
     }
 
+    /// Uses `new` from now on, keeping the keys it replaces until the
+    /// transaction ends (they sign the directory entry that names `new`).
+    pub(crate) fn replace_identity(&mut self, new: Identity) -> Result<()> {
+        if self.replaced.is_some() {
+            return Err(Error::Conflict(
+                "your keys were already replaced in this operation".into(),
+            ));
+        }
+        let old = self.identity.replace(new);
+        self.replaced = Some(old.ok_or(Error::PasswordChangeRequired)?);
+        Ok(())
+    }
+
+    /// The keys replaced in this transaction, if any.
+    pub(crate) fn replaced(&self) -> Option<&Identity> {
+        self.replaced.as_ref()
+    }
+
     /// Marks the end of a committed transaction.
     pub(crate) fn commit(&mut self) {
         self.pending.clear();
+        self.replaced = None;
     }
 
-    /// Forgets keys cached during a transaction that rolled back.
+    /// Forgets keys cached during a transaction that rolled back, and puts
+    /// back keys it replaced.
     pub(crate) fn rollback(&mut self) {
         for id in self.pending.drain(..) {
             self.keys.remove(&id);
+        }
+        if let Some(old) = self.replaced.take() {
+            self.identity = Some(old);
         }
     }
 
@@ -200,9 +227,10 @@ pub(crate) fn scope_name(scope: Scope) -> String {
 }
 
 /// Opens a grant of `kref`, the current key of `scope`, sealed to
-/// `user_id` (whose X25519 key is `enc`) by `sender_id`. A grant that does
-/// not open, names an unknown sender, or holds a key other than the one the
-/// directory committed to is an integrity error.
+/// `user_id` (whose X25519 key is `enc`) by `sender_id` (with their
+/// current X25519 key or, sealed before they replaced it, a past one). A
+/// grant that does not open, names an unknown sender, or holds a key other
+/// than the one the directory committed to is an integrity error.
 pub(crate) fn open_grant(
     dir: &State,
     (scope, kref): (Scope, &KeyRef),
@@ -217,10 +245,6 @@ pub(crate) fn open_grant(
             scope_name(scope)
         ))
     };
-    let sender_pk = dir
-        .user(sender_id)
-        .and_then(UserEntry::enc_key)
-        .ok_or_else(planted)?;
     let mut extra = Vec::new();
     let aad = grant_aad(
         &dir.config.vault_id,
@@ -230,9 +254,10 @@ pub(crate) fn open_grant(
         sender_id,
         &mut extra,
     );
-    let plain = enc
-        .open_from(sender_pk, &aad, sealed)
-        .map_err(|_| planted())?;
+    let plain = dir
+        .enc_keys_of(sender_id)
+        .find_map(|sender_pk| enc.open_from(sender_pk, &aad, sealed).ok())
+        .ok_or_else(planted)?;
     let key = SymKey::from_slice(&plain).map_err(|_| planted())?;
     if commitment(&dir.config.vault_id, kref.id, scope, kref.generation, &key) != kref.commitment {
         return Err(planted());

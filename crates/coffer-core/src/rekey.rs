@@ -20,10 +20,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::api::AuditAction;
+use crate::audit::Event;
 use crate::crypto::SymKey;
 use crate::cx::Cx;
 use crate::error::{ErrorCode, Result};
-use crate::keys;
+use crate::keys::{self, Identity};
 use crate::record;
 use crate::seal;
 use crate::trust::log::Change;
@@ -195,7 +197,10 @@ fn rotate_secret(cx: &mut Cx, id: i64, old_ids: &[i64]) -> Result<()> {
         return Ok(());
     };
     let before = cx.before();
-    let secret = record::verify(&before, &row)?;
+    // Checked against the directory before this transaction; a header this
+    // transaction already re-signed (after a change of keys) checks out
+    // against the directory as it is now.
+    let secret = record::verify(&before, &row).or_else(|_| record::verify(cx.dir(), &row))?;
     cx.fresh(&secret.header)?;
     let mut dek = None;
     for &key_id in &secret.header.wraps {
@@ -241,6 +246,124 @@ pub(crate) fn rotate_worn(cx: &mut Cx) -> Result<()> {
     } else {
         rotate(cx, &scopes)
     }
+}
+
+/// Current keys that someone holds who replaced their keys (see
+/// `Change::Rotate`), which the signed-in user may replace now and holds:
+/// shared keys for admins, their own personal key for everyone.
+fn exposed(cx: &mut Cx) -> Result<Vec<Scope>> {
+    let dir = cx.dir_arc();
+    if dir.exposed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let me = cx.actor().id;
+    let admin = cx.actor().is_admin();
+    let mut out = Vec::new();
+    let candidates = dir
+        .shared
+        .iter()
+        .filter(|_| admin)
+        .map(|(s, k)| (*s, *k))
+        .chain(
+            dir.current_key(Scope::Personal(me))
+                .map(|k| (Scope::Personal(me), k)),
+        );
+    for (scope, k) in candidates {
+        // A key this user cannot open (not shared with them yet, or
+        // damaged) is left for a holder: it must not block their work.
+        if dir.exposed.contains(&k.id) && matches!(cx.key(k.id), Ok(Some(_))) {
+            out.push(scope);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the signed-in user would replace exposed keys on their next
+/// write (checked at sign-in, so an admin replaces them at once).
+pub(crate) fn exposed_pending(cx: &mut Cx) -> Result<bool> {
+    Ok(!exposed(cx)?.is_empty())
+}
+
+/// Replaces the exposed keys the signed-in user may replace. Runs after
+/// every write (with [`rotate_worn`]).
+pub(crate) fn rotate_exposed(cx: &mut Cx) -> Result<()> {
+    let scopes = exposed(cx)?;
+    if scopes.is_empty() {
+        Ok(())
+    } else {
+        rotate(cx, &scopes)
+    }
+}
+
+/// Replaces the signed-in user's keys with `new` (a password change): the
+/// keys a stolen device or an old copy of the vault with the old password
+/// gave away stop opening anything new.
+///
+/// In one transaction: every current key sealed to the old keys is opened
+/// and sealed again to the new ones; the directory entry naming the new
+/// keys is signed with both; the user's personal key (and, for an admin,
+/// every shared key they held) is replaced, with every secret under it
+/// given a fresh data key; and what the user signed with the old key and
+/// still stands (secret headers, usages) is signed again with the new one.
+/// Shared keys a member held stay marked exposed in the directory until an
+/// admin's next session replaces them (only admins make shared keys).
+pub(crate) fn replace_identity(cx: &mut Cx, new: Identity) -> Result<()> {
+    let me = cx.actor().id;
+    let dir = cx.dir_arc();
+    let user = dir.user(me).cloned().ok_or_else(|| {
+        crate::error::Error::AuthFailed("your account is not in the directory".into())
+    })?;
+    // Opened while the old keys are still the ones in use.
+    let mut held = Vec::new();
+    let mine = dir
+        .shared
+        .iter()
+        .filter(|(s, _)| dir.entitled(&user, **s))
+        .map(|(s, k)| (*s, *k))
+        .chain(user.personal.map(|k| (Scope::Personal(me), k)));
+    for (scope, kref) in mine.collect::<Vec<_>>() {
+        if let Some(key) = cx.key(kref.id)? {
+            held.push((scope, kref, SymKey::from_bytes(*key.expose_bytes())));
+        }
+    }
+    // The log's own check switches to the new keys at this entry.
+    cx.record(Event::new(AuditAction::KeysReplaced));
+    cx.replace_identity(new)?;
+    let dir = cx.dir_arc();
+    let now_me = dir.user(me).cloned().ok_or_else(|| {
+        crate::error::Error::AuthFailed("your account is not in the directory".into())
+    })?;
+    for (scope, kref, key) in &held {
+        keys::grant(cx.db(), &dir, cx.sender()?, *scope, kref, key, &now_me)?;
+    }
+    rotate_exposed(cx)?;
+    // What the user signed with the old key, checked against the directory
+    // before this transaction (in which the old key is theirs).
+    let db = cx.db();
+    let before = cx.before();
+    for id in db.secrets_signed_by(me)? {
+        let Some(row) = db.secret(id)? else {
+            continue;
+        };
+        let Ok(secret) = record::verify(&before, &row) else {
+            continue;
+        };
+        if secret.header.signer != me {
+            continue;
+        }
+        cx.fresh(&secret.header)?;
+        record::resign(cx, &secret.header)?;
+    }
+    for usage in db.usages_signed_by(me)? {
+        let Some(row) = db.secret(usage.secret_id)? else {
+            continue;
+        };
+        let Ok(secret) = record::verify(cx.dir(), &row) else {
+            continue;
+        };
+        record::usages::resign(cx, &usage, secret.header.dek_gen)?;
+    }
+    Ok(())
 }
 
 /// Re-signs, as the signed-in admin, every shared secret whose current

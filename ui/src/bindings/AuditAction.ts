@@ -3,4 +3,4 @@
 /**
  * What an audit log entry records (SPEC §6).
  */
-export type AuditAction = "sign-in" | "sign-in-failed" | "reveal" | "copy" | "get" | "create" | "update" | "restore" | "delete" | "activate" | "deactivate" | "usage-add" | "usage-remove" | "import" | "export" | "user-add" | "user-role" | "user-memberships" | "user-disable" | "user-enable" | "department-add" | "department-rename" | "device-revoke" | "run";
+export type AuditAction = "sign-in" | "sign-in-failed" | "reveal" | "copy" | "get" | "create" | "update" | "restore" | "delete" | "activate" | "deactivate" | "usage-add" | "usage-remove" | "import" | "export" | "user-add" | "user-role" | "user-memberships" | "user-disable" | "user-enable" | "department-add" | "department-rename" | "device-revoke" | "run" | "keys-replaced";

@@ -30,6 +30,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "department-add": "Department added",
   "department-rename": "Department renamed",
   "device-revoke": "Device revoked",
+  "keys-replaced": "Password changed, keys replaced",
   run: "Injected (coffer run)",
 };
 

@@ -89,7 +89,7 @@ export function ChangePasswordForm({
       <NewPasswordFields label="New password" password={next} confirm={confirm} onPassword={setNext} onConfirm={setConfirm} check={check} testId="new-password" />
       {offerSignOut && (
         <CheckboxField
-          label="Sign out my other devices (they will need the new password)"
+          label="Sign out my other devices and replace my keys (do, if a device may be lost or the old password known)"
           isSelected={signOut}
           onChange={setSignOut}
           testId="sign-out-other-devices"

@@ -155,7 +155,7 @@ fn devices_are_listed_revoked_and_signed_out_by_a_password_change() {
         &SecretString::from(password_of("mia")),
         &SecretString::from("mia-new-password-2"),
         true,
-        None,
+        Some(&laptop),
     )
     .expect("passwd");
     let mut p = lab.open("mia-phone");

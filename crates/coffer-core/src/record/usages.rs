@@ -156,9 +156,27 @@ pub(crate) fn reseal(
 }
 
 /// Re-signs a usage as the signed-in user (an admin vouching for what
-/// someone losing their rights recorded), for a secret at data-key
-/// generation `dek_gen`.
+/// someone losing their rights recorded, or a user whose keys were just
+/// replaced), for a secret at data-key generation `dek_gen`. Only a usage
+/// whose signature checks out against the directory before this
+/// transaction is vouched for: a row someone wrote into the storage stays
+/// refused.
 pub(crate) fn resign(cx: &Cx, usage: &UsageRow, dek_gen: i64) -> Result<()> {
+    let before = cx.before();
+    let signed = signed_body(
+        &before.config.vault_id,
+        Recorded::of(usage, usage.secret_id),
+        dek_gen,
+        &usage.sealed,
+        usage.signer,
+    );
+    let genuine = before
+        .user(usage.signer)
+        .and_then(|u| u.sign_key())
+        .is_some_and(|k| verify(k, PURPOSE, &signed, &usage.signature).is_ok());
+    if !genuine {
+        return Ok(());
+    }
     let body = signed_body(
         cx.vault_id(),
         Recorded::of(usage, usage.secret_id),

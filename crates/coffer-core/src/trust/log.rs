@@ -19,15 +19,16 @@
 //!   admin-signed state names (and with their new key, proving they hold it);
 //! - configuration: the owner, and password hashing only ever goes up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::{KdfProfile, Role, Timestamp};
 use crate::crypto::{
     Hash, KdfParams, SIGNATURE_LEN, SignKey, SignPublic, Signature, digest, verify,
 };
 use crate::trust::state::{
-    Config, DeptEntry, Identity, KeyRef, Scope, State, UserEntry, decode_config, decode_dept,
-    decode_key_ref, decode_user, encode_config, encode_dept, encode_key_ref, encode_user,
+    Config, DeptEntry, Identity, KeyRef, PastKeys, Scope, State, UserEntry, decode_config,
+    decode_dept, decode_key_ref, decode_user, encode_config, encode_dept, encode_key_ref,
+    encode_user,
 };
 use crate::wire::{Reader, Writer};
 
@@ -49,6 +50,14 @@ pub(crate) enum Change {
         sign: SignPublic,
         enc: [u8; 32],
     },
+    /// A user's new keys, replacing theirs (by the user only, signed with
+    /// the old identity key and the new one). The old keys are kept as
+    /// past keys; every current key the user held is marked exposed.
+    Rotate {
+        user: i64,
+        sign: SignPublic,
+        enc: [u8; 32],
+    },
 }
 
 /// What an entry says, before signatures.
@@ -63,7 +72,8 @@ pub(crate) struct Entry {
 }
 
 /// An entry as stored: its body, the signer's signature and, for
-/// enrollment, the enrollment key's signature.
+/// enrollment, the enrollment key's signature (for a change of keys, the
+/// new identity key's).
 pub(crate) struct SignedEntry {
     pub entry: Entry,
     body: Vec<u8>,
@@ -112,6 +122,9 @@ fn encode_change(w: &mut Writer, c: &Change) {
         Change::Enroll { user, sign, enc } => {
             w.u8(6).i64(*user).fixed(sign).fixed(enc);
         }
+        Change::Rotate { user, sign, enc } => {
+            w.u8(7).i64(*user).fixed(sign).fixed(enc);
+        }
     }
 }
 
@@ -123,6 +136,11 @@ fn decode_change(r: &mut Reader) -> Option<Change> {
         4 => Change::SharedKey(Scope::decode(r)?, decode_key_ref(r)?),
         5 => Change::PersonalKey(r.i64()?, decode_key_ref(r)?),
         6 => Change::Enroll {
+            user: r.i64()?,
+            sign: r.fixed()?,
+            enc: r.fixed()?,
+        },
+        7 => Change::Rotate {
             user: r.i64()?,
             sign: r.fixed()?,
             enc: r.fixed()?,
@@ -165,7 +183,7 @@ impl Entry {
     }
 
     /// Signs the entry as `signer` (and, for enrollment, with the
-    /// enrollment key too).
+    /// enrollment key too; for a change of keys, with the new key).
     pub(crate) fn sign(self, signer: &SignKey, enroll: Option<&SignKey>) -> SignedEntry {
         let body = self.encode();
         let sig = signer.sign(PURPOSE, &body);
@@ -260,6 +278,7 @@ pub(crate) fn apply(before: Option<&State>, signed: &SignedEntry, stored: &[u8])
                 for c in &e.changes {
                     check_change(s, &mut next, signer, c)?;
                 }
+                rotation_proof(signed)?;
                 next
             }
         }
@@ -319,6 +338,8 @@ fn genesis(signed: &SignedEntry) -> Check<State> {
         users: BTreeMap::new(),
         depts: BTreeMap::new(),
         shared: BTreeMap::new(),
+        retired: BTreeMap::new(),
+        exposed: BTreeSet::new(),
     };
     // The rest is checked as the owner's, against a state in which the
     // owner already exists.
@@ -390,6 +411,27 @@ fn enrollment(s: &State, signed: &SignedEntry) -> Check<State> {
         entry.identity = Identity::Active { sign, enc };
     }
     Ok(next)
+}
+
+/// An entry that replaces its signer's keys is signed with the old key
+/// (checked as for any entry) and with the new one, proving its holder made
+/// it; an entry may replace keys once. (The enrollment signature's slot
+/// carries the new key's signature.)
+fn rotation_proof(signed: &SignedEntry) -> Check<()> {
+    let mut rotations = signed.entry.changes.iter().filter_map(|c| match c {
+        Change::Rotate { sign, .. } => Some(sign),
+        _ => None,
+    });
+    let Some(new_key) = rotations.next() else {
+        return Ok(());
+    };
+    require(rotations.next().is_none(), "an entry replaces keys once")?;
+    let proof = signed
+        .enroll_sig
+        .as_ref()
+        .ok_or(Refused("the new key did not sign its change"))?;
+    verify(new_key, ENROLL_PURPOSE, &signed.body, proof)
+        .map_err(|_| Refused("the new key did not sign its change"))
 }
 
 fn kdf_allowed(c: &Config) -> bool {
@@ -520,6 +562,9 @@ pub(crate) fn check_change(
                 "the key's generation is wrong",
             )?;
             require(key_id_free(next, k.id), "the key id is already in use")?;
+            if let Some(old) = old {
+                next.exposed.remove(&old.id);
+            }
             next.shared.insert(*scope, *k);
         }
         Change::PersonalKey(u, k) => {
@@ -528,11 +573,53 @@ pub(crate) fn check_change(
             let generation_ok = next_generation(user.personal) == Some(k.generation);
             require(generation_ok, "the personal key's generation is wrong")?;
             require(key_id_free(next, k.id), "the key id is already in use")?;
+            if let Some(old) = user.personal {
+                next.exposed.remove(&old.id);
+            }
             if let Some(user) = next.users.get_mut(u) {
                 user.personal = Some(*k);
             }
         }
         Change::Enroll { .. } => return Err(Refused("enrollment is an entry of its own")),
+        Change::Rotate { user, sign, enc } => {
+            require(*user == signer.id, "only a user replaces their own keys")?;
+            let me = next.users.get(user).ok_or(Refused("the user is unknown"))?;
+            let Identity::Active {
+                sign: old_sign,
+                enc: old_enc,
+            } = me.identity
+            else {
+                return Err(Refused("the user has no keys to replace"));
+            };
+            let reused = |k: &SignPublic, e: &[u8; 32]| {
+                *k == old_sign
+                    || *e == old_enc
+                    || next
+                        .past_keys(*user)
+                        .iter()
+                        .any(|p| p.sign == *k || p.enc == *e)
+            };
+            require(!reused(sign, enc), "replaced keys must be new")?;
+            // Whoever kept the old keys holds every key they opened.
+            let held: Vec<i64> = next
+                .shared
+                .iter()
+                .filter(|(scope, _)| next.entitled(me, **scope))
+                .map(|(_, k)| k.id)
+                .chain(me.personal.map(|k| k.id))
+                .collect();
+            next.exposed.extend(held);
+            next.retired.entry(*user).or_default().push(PastKeys {
+                sign: old_sign,
+                enc: old_enc,
+            });
+            if let Some(me) = next.users.get_mut(user) {
+                me.identity = Identity::Active {
+                    sign: *sign,
+                    enc: *enc,
+                };
+            }
+        }
     }
     Ok(())
 }
@@ -697,5 +784,92 @@ mod tests {
             applied(&pending, &signed).err(),
             Some(Refused("the personal key's generation is wrong"))
         );
+    }
+
+    /// The owner with a member (id 2, keys of seed 3) who holds the
+    /// all-users key (id 1) and a personal key (id 2).
+    fn with_member() -> (State, SignKey, SignKey) {
+        let (s, owner) = genesis();
+        let (member, enc) = keys(3);
+        let mut s = s;
+        let mut m = user(
+            2,
+            Role::Member,
+            Identity::Active {
+                sign: member.public(),
+                enc,
+            },
+        );
+        m.personal = Some(key(2, 1));
+        s.users.insert(2, m);
+        s.shared.insert(Scope::All, key(1, 1));
+        (s, owner, member)
+    }
+
+    fn rotate(user: i64, new: &SignKey, enc: [u8; 32]) -> Change {
+        Change::Rotate {
+            user,
+            sign: new.public(),
+            enc,
+        }
+    }
+
+    #[test]
+    fn a_user_replaces_her_keys_with_both_signatures_and_the_old_key_signs_nothing_after() {
+        let (s, owner, old) = with_member();
+        let (new, enc) = keys(7);
+        let signed = next(&s, 2, vec![rotate(2, &new, enc)]).sign(&old, Some(&new));
+        let after = applied(&s, &signed).expect("her own change of keys");
+        let me = after.user(2).expect("member");
+        assert!(me.sign_key() == Some(&new.public()) && me.enc_key() == Some(&enc));
+        assert_eq!(after.past_keys(2).len(), 1);
+        assert!(after.past_keys(2)[0].sign == old.public());
+        // The keys she held are exposed until replaced.
+        assert_eq!(after.exposed, [1, 2].into());
+        let replaced = next(&after, 1, vec![Change::key(Scope::All, key(3, 2))]).sign(&owner, None);
+        let replaced = applied(&after, &replaced).expect("an admin replaces the shared key");
+        assert_eq!(replaced.exposed, [2].into());
+        // The old key signs nothing any more, not even another change of keys.
+        let (theirs, their_enc) = keys(9);
+        let forged = next(&after, 2, vec![rotate(2, &theirs, their_enc)]).sign(&old, Some(&theirs));
+        assert_eq!(
+            applied(&after, &forged).err(),
+            Some(Refused("the signature is not the signer's"))
+        );
+        // The new one does, once more, but never back to a key she had.
+        let back = next(&after, 2, vec![rotate(2, &old, keys(3).1)]).sign(&new, Some(&old));
+        assert_eq!(
+            applied(&after, &back).err(),
+            Some(Refused("replaced keys must be new"))
+        );
+    }
+
+    #[test]
+    fn keys_are_replaced_only_by_their_user_and_only_with_proof_of_the_new_key() {
+        let (s, owner, old) = with_member();
+        let (new, enc) = keys(7);
+        // The owner cannot replace a member's keys.
+        let signed = next(&s, 1, vec![rotate(2, &new, enc)]).sign(&owner, Some(&new));
+        assert_eq!(
+            applied(&s, &signed).err(),
+            Some(Refused("only a user replaces their own keys"))
+        );
+        // Without the new key's signature, or with another key's.
+        let unproven = next(&s, 2, vec![rotate(2, &new, enc)]).sign(&old, None);
+        assert_eq!(
+            applied(&s, &unproven).err(),
+            Some(Refused("the new key did not sign its change"))
+        );
+        let (other, _) = keys(11);
+        let wrong = next(&s, 2, vec![rotate(2, &new, enc)]).sign(&old, Some(&other));
+        assert_eq!(
+            applied(&s, &wrong).err(),
+            Some(Refused("the new key did not sign its change"))
+        );
+        // Twice in one entry.
+        let (newer, enc2) = keys(13);
+        let twice =
+            next(&s, 2, vec![rotate(2, &new, enc), rotate(2, &newer, enc2)]).sign(&old, Some(&new));
+        assert!(applied(&s, &twice).is_err());
     }
 }

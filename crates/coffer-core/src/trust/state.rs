@@ -109,6 +109,21 @@ pub(crate) struct State {
     pub depts: BTreeMap<i64, DeptEntry>,
     /// Current keys of the all-users scope and of each department.
     pub shared: BTreeMap<Scope, KeyRef>,
+    /// Each user's replaced public keys, oldest first: what they signed
+    /// and sealed before replacing them still checks out (see
+    /// [`State::past_keys`]), and nothing new is accepted under them.
+    pub retired: BTreeMap<i64, Vec<PastKeys>>,
+    /// Current scope keys that a user who replaced their keys held: whoever
+    /// kept the old keys (a stolen device, an old copy of the vault and the
+    /// old password) holds these too, so an admin replaces them.
+    pub exposed: BTreeSet<i64>,
+}
+
+/// A user's public keys before they replaced them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PastKeys {
+    pub sign: SignPublic,
+    pub enc: [u8; PUBLIC_KEY_LEN],
 }
 
 impl State {
@@ -160,6 +175,22 @@ impl State {
             Scope::All => true,
             Scope::Dept(d) => user.role.is_admin() || user.depts.contains(&d),
         }
+    }
+
+    /// A user's replaced public keys, oldest first (none for most users).
+    pub(crate) fn past_keys(&self, user: i64) -> &[PastKeys] {
+        self.retired.get(&user).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every X25519 key a user has had, newest first: a grant or an audit
+    /// detail they sealed before replacing their keys still opens (what
+    /// it holds is checked against the directory's commitments, or came
+    /// with a signature that is checked by its own rule).
+    pub(crate) fn enc_keys_of(&self, user: i64) -> impl Iterator<Item = &[u8; PUBLIC_KEY_LEN]> {
+        self.user(user)
+            .and_then(UserEntry::enc_key)
+            .into_iter()
+            .chain(self.past_keys(user).iter().rev().map(|p| &p.enc))
     }
 
     /// Department codes by id.
@@ -323,11 +354,13 @@ pub(crate) fn decode_config(r: &mut Reader) -> Option<Config> {
     })
 }
 
-const STATE_V1: u8 = b'D';
+/// The checkpoint format: `S` adds replaced keys and exposed keys to `D`
+/// (a checkpoint of another format is verified again from the log).
+const STATE_V2: u8 = b'S';
 
 /// The whole state, for a device's checkpoint (kept outside the vault).
 pub(crate) fn encode_state(s: &State) -> Vec<u8> {
-    let mut w = Writer::new(STATE_V1, 256 + 128 * s.users.len());
+    let mut w = Writer::new(STATE_V2, 256 + 128 * s.users.len());
     w.i64(s.epoch)
         .fixed(&s.head)
         .fixed(&s.genesis)
@@ -347,11 +380,19 @@ pub(crate) fn encode_state(s: &State) -> Vec<u8> {
         scope.encode(&mut w);
         encode_key_ref(&mut w, k);
     }
+    w.count(s.retired.len());
+    for (user, past) in &s.retired {
+        w.i64(*user).count(past.len());
+        for p in past {
+            w.fixed(&p.sign).fixed(&p.enc);
+        }
+    }
+    w.i64s(s.exposed.iter());
     w.finish().to_vec()
 }
 
 pub(crate) fn decode_state(bytes: &[u8]) -> Option<State> {
-    let mut r = Reader::new(bytes, STATE_V1)?;
+    let mut r = Reader::new(bytes, STATE_V2)?;
     let epoch = r.i64()?;
     let head = r.fixed()?;
     let genesis = r.fixed()?;
@@ -362,6 +403,17 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Option<State> {
     // The least a department takes: two i64s and two empty strings.
     let depts = r.list(24, decode_dept)?;
     let shared = r.list(49, |r| Some((Scope::decode(r)?, decode_key_ref(r)?)))?;
+    let retired = r.list(9, |r| {
+        let user = r.i64()?;
+        let past = r.list(64, |r| {
+            Some(PastKeys {
+                sign: r.fixed()?,
+                enc: r.fixed()?,
+            })
+        })?;
+        Some((user, past))
+    })?;
+    let exposed = r.i64s()?;
     r.done(State {
         epoch,
         head,
@@ -372,5 +424,7 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Option<State> {
         users: users.into_iter().map(|u| (u.id, u)).collect(),
         depts: depts.into_iter().map(|d| (d.id, d)).collect(),
         shared: shared.into_iter().collect(),
+        retired: retired.into_iter().collect(),
+        exposed: exposed.into_iter().collect(),
     })
 }

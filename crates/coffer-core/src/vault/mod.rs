@@ -677,6 +677,7 @@ impl Vault {
             if mode.write && !pending {
                 if mode.maintain {
                     crate::rekey::rotate_worn(&mut cx)?;
+                    crate::rekey::rotate_exposed(&mut cx)?;
                     crate::rekey::grant_missing(&mut cx)?;
                 }
                 cx.finish_directory()?;

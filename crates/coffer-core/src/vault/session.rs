@@ -220,7 +220,8 @@ impl Vault {
                 let info = session_info(cx)?;
                 crate::audit::check_head(cx.db(), seen)?;
                 let ready = active && !info.user.must_change_password;
-                let share = ready && crate::rekey::grants_missing(cx)?;
+                let share = ready
+                    && (crate::rekey::grants_missing(cx)? || crate::rekey::exposed_pending(cx)?);
                 Ok((info, share))
             })
         });
@@ -313,15 +314,38 @@ impl Vault {
                         device::remembered_device_id(store, &dir.config.vault_id, &user.username)
                     })
                 });
-                self.write_during_password_change(|cx| {
-                    let (db, me) = (cx.db(), cx.actor().id);
+                let out = self.write_during_password_change(|cx| {
+                    let me = cx.actor().id;
+                    let mut label = None;
+                    if sign_out_other_devices {
+                        // A device that may be lost, or an old password that
+                        // may be known, gave away the keys themselves:
+                        // they are replaced, and every device signed out
+                        // (this one is remembered again under the new keys).
+                        label = keep.and_then(|id| {
+                            cx.db().devices(me).ok()?.into_iter().find(|d| d.id == id)
+                        });
+                        crate::rekey::replace_identity(cx, crate::keys::Identity::generate())?;
+                        cx.db().delete_devices_of(me, None)?;
+                    }
+                    let db = cx.db();
                     new_lock.store(db, me, cx.identity()?)?;
                     db.set_must_change_password(me, false)?;
-                    if sign_out_other_devices {
-                        db.delete_devices_of(me, keep)?;
+                    if let (Some(d), Some(store)) = (&label, this_device) {
+                        device::remember(cx, store, &d.label)?;
                     }
-                    Ok(())
-                })
+                    Ok(label.map(|d| d.id))
+                });
+                // This session goes on with the new keys; a device
+                // remembered again has a new id.
+                if let (true, Ok(_), Some(s)) =
+                    (sign_out_other_devices, &out, self.session.as_mut())
+                {
+                    s.device_id = this_device.and_then(|store| {
+                        device::remembered_device_id(store, &dir.config.vault_id, &user.username)
+                    });
+                }
+                out.map(|_| ())
             }
         }
     }
