@@ -372,6 +372,17 @@ fn devices_are_listed_and_signed_out_from_another_machine() {
         "v\n",
         "this machine stays signed in"
     );
+    // With new keys: the change is in the audit log, and this machine is
+    // remembered under them (a new device id).
+    let replaced = a(&["audit", "--action", "keys-replaced", "--json"])
+        .run()
+        .json();
+    assert_eq!(replaced.as_array().map(Vec::len), Some(1), "{replaced}");
+    let after = a(&["device", "list", "--json"]).run().json();
+    let after = after.as_array().expect("devices");
+    assert_eq!(after.len(), 1, "only this machine: {after:?}");
+    assert_eq!(after[0]["current"], true);
+    a(&["audit", "--verify"]).run().ok();
 }
 
 #[test]

@@ -24,7 +24,7 @@ use crate::crypto::{
 use crate::error::{Error, Result};
 use crate::keys::Identity;
 use crate::store::Store;
-use crate::trust::state::{Config, UserEntry};
+use crate::trust::state::{Config, State, UserEntry};
 
 /// Password hashing parameters as stored for a user: refused below the
 /// floor unless the (signed) vault configuration says it is a test vault,
@@ -192,27 +192,45 @@ fn salt_of(lock: &StoredLock) -> Result<[u8; SALT_LEN]> {
         .map_err(|_| Error::Integrity("the password salt".into()))
 }
 
-/// Opens an enrolled user's bundle with their password. `None` for a wrong
-/// password.
+/// Opens an enrolled user's bundle with their password (the directory as
+/// `dir`). `None` for a wrong password. A bundle that opens only as sealed
+/// to keys the user had before (`State::past_keys`) means the directory
+/// names keys this account did not make: someone holding the old ones (a
+/// stolen device, an old password with an old copy) replaced them.
 pub(crate) fn open_with_password(
+    dir: &State,
     user: &UserEntry,
     lock: &StoredLock,
     password: &SecretString,
-    config: &Config,
 ) -> Result<Option<Identity>> {
-    check_floor(&lock.params, config)?;
+    check_floor(&lock.params, &dir.config)?;
     let salt = salt_of(lock)?;
     let (Some(sign), Some(enc)) = (user.sign_key(), user.enc_key()) else {
         return Ok(None);
     };
     let kek = derive_password_key(password.expose_secret().as_bytes(), &salt, &lock.params)
         .map_err(kdf_error)?;
-    let extra = bundle_extra(&salt, &lock.params, sign, enc);
-    let aad = Aad::new("users", user.id, "password_bundle", 2).with_extra(&extra);
-    let Ok(plain) = kek.open(&aad, &lock.bundle) else {
-        return Ok(None);
+    let opens = |sign: &[u8], enc: &[u8]| {
+        let extra = bundle_extra(&salt, &lock.params, sign, enc);
+        let aad = Aad::new("users", user.id, "password_bundle", 2).with_extra(&extra);
+        kek.open(&aad, &lock.bundle).ok()
     };
-    identity_from(&plain, user).map(Some)
+    if let Some(plain) = opens(sign, enc) {
+        return identity_from(&plain, user).map(Some);
+    }
+    if dir
+        .past_keys(user.id)
+        .iter()
+        .any(|p| opens(&p.sign, &p.enc).is_some())
+    {
+        return Err(Error::Integrity(
+            "your keys: the directory names keys you did not make (someone holding your old \
+             ones, from a lost device or an old password, replaced them): tell an admin at \
+             once, who disables the account"
+                .into(),
+        ));
+    }
+    Ok(None)
 }
 
 /// The enrollment key a new account's initial password derives. `None`

@@ -166,7 +166,7 @@ pub fn passwd(g: &Global, a: &PasswdArgs) -> CliResult<()> {
         false
     } else if vault.devices()?.iter().any(|d| !d.current) {
         password::ask_yes_no(
-            "Sign out your other remembered devices too (do, if one may be lost or seen by others)?",
+            "Sign out your other remembered devices and replace your keys (do, if a device may be lost or your old password known)?",
             true,
         )?
         .unwrap_or(false)
@@ -177,11 +177,11 @@ pub fn passwd(g: &Global, a: &PasswdArgs) -> CliResult<()> {
     if g.json {
         output::json(&json!({
             "user": info.user.username, "changed": true,
-            "signed_out_other_devices": sign_out,
+            "signed_out_other_devices": sign_out, "keys_replaced": sign_out,
         }))
     } else if sign_out {
         line(format!(
-            "Password changed for {}; every other remembered device is signed out.",
+            "Password changed for {}; your keys were replaced and every other remembered device is signed out.",
             info.user.username
         ))
     } else {

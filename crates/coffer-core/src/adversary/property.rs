@@ -3,7 +3,9 @@
 //! private) and new values, with the file as it is after each step.
 //! Whatever a user ever held (every scope key and data key they could open
 //! at any step up to now) never opens a value written while they were not
-//! entitled to it.
+//! entitled to it; and what a user held when they replaced their keys (a
+//! password change signing out their devices: what a thief of one took)
+//! never opens a value written afterwards.
 
 use std::collections::BTreeSet;
 
@@ -28,6 +30,9 @@ enum Op {
     Rescope(usize, u8),
     /// Makes a user an admin (true) or a member again (false).
     Role(usize, bool),
+    /// The user changes their password and signs out their other devices
+    /// (their keys are replaced): what they held up to now is a thief's.
+    Rotate(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -37,6 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0..SECRETS).prop_map(Op::Write),
         (0..SECRETS, 0u8..5).prop_map(|(s, c)| Op::Rescope(s, c)),
         (0..USERS.len(), any::<bool>()).prop_map(|(u, admin)| Op::Role(u, admin)),
+        (0..USERS.len()).prop_map(Op::Rotate),
     ]
 }
 
@@ -77,6 +83,7 @@ struct World {
     ids: [Option<i64>; SECRETS],
     memberships: Vec<BTreeSet<usize>>,
     admins: BTreeSet<usize>,
+    passwords: Vec<String>,
 }
 
 impl World {
@@ -132,6 +139,7 @@ impl World {
             ids: [None; SECRETS],
             memberships: vec![[0].into(); USERS.len()],
             admins: BTreeSet::new(),
+            passwords: USERS.iter().map(|u| password_of(u)).collect(),
         }
     }
 
@@ -143,7 +151,11 @@ impl World {
             },
         )
         .expect("open");
-        v.unlock_with_password(user, &SecretString::from(password_of(user)))
+        let password = USERS
+            .iter()
+            .position(|u| *u == user)
+            .map_or_else(|| password_of(user), |i| self.passwords[i].clone());
+        v.unlock_with_password(user, &SecretString::from(password))
             .expect("sign in");
         v
     }
@@ -280,6 +292,19 @@ impl World {
                     .expect("role");
                 None
             }
+            Op::Rotate(u) => {
+                let mut v = self.session(USERS[u]);
+                let new = format!("{}-password-{}", USERS[u], step + 2);
+                v.change_password_with(
+                    &SecretString::from(self.passwords[u].clone()),
+                    &SecretString::from(new.clone()),
+                    true,
+                    None,
+                )
+                .expect("passwd");
+                self.passwords[u] = new;
+                None
+            }
             Op::Rescope(s, c) => {
                 let id = self.ids[s]?;
                 self.owner
@@ -326,7 +351,16 @@ proptest! {
         for (u, ring) in USERS.iter().zip(rings.iter_mut()) {
             w.collect(u, ring);
         }
+        // What each user held when they replaced their keys: a thief's.
+        let mut thieves: Vec<(String, usize, Ring)> = Vec::new();
         for (step, op) in ops.iter().enumerate() {
+            if let Op::Rotate(u) = op {
+                let held = &rings[*u];
+                thieves.push((USERS[*u].to_string(), step, Ring {
+                    keys: held.keys.iter().map(|(id, k)| (*id, SymKey::from_bytes(*k.expose_bytes()))).collect(),
+                    deks: held.deks.iter().map(|k| SymKey::from_bytes(*k.expose_bytes())).collect(),
+                }));
+            }
             let touched = w.apply(op, step);
             for (u, ring) in USERS.iter().zip(rings.iter_mut()) {
                 w.collect(u, ring);
@@ -340,6 +374,12 @@ proptest! {
                             "{u} opened secret {id} written at step {step} ({op:?}) while not entitled"
                         );
                     }
+                }
+                for (u, at, ring) in &thieves {
+                    prop_assert!(
+                        !opens(ring, &written),
+                        "what {u} held before replacing their keys at step {at} opened secret {id} written at step {step} ({op:?})"
+                    );
                 }
             }
         }

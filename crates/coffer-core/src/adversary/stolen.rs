@@ -280,3 +280,36 @@ fn old_keys_sign_nothing_once_replaced() {
         ErrorCode::Integrity
     );
 }
+
+#[test]
+fn a_thief_who_replaces_the_keys_first_is_found_out_at_the_next_sign_in() {
+    let lab = Lab::new();
+    let old = lab.identity("mia");
+    let theirs = Identity::generate();
+    let mia = user_id(&lab.directory(), "mia");
+    forge_entry(
+        &lab,
+        mia,
+        &old.sign,
+        Some(&theirs.sign),
+        vec![Change::Rotate {
+            user: mia,
+            sign: theirs.sign.public(),
+            enc: *theirs.enc.public_bytes(),
+        }],
+    );
+    // The directory takes it (the old key was mia's), but mia's own keys
+    // no longer match it: her sign-in fails, loudly, on every device.
+    let err = lab
+        .open("mia-laptop")
+        .unlock_with_password("mia", &SecretString::from(password_of("mia")))
+        .map(|_| ())
+        .expect_err("found out");
+    assert_eq!(err.code(), ErrorCode::Integrity);
+    assert!(err.to_string().contains("keys you did not make"), "{err}");
+    // An admin disables the account: every key it held is replaced.
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    olga.set_disabled("mia", true).expect("disable");
+    let all = lab.directory().current_key(KeyScope::All).expect("all");
+    assert!(!lab.directory().exposed.contains(&all.id));
+}

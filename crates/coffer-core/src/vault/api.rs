@@ -241,10 +241,12 @@ impl Vault {
         self.change_password_as(current, new, false, None)
     }
 
-    /// Like [`Vault::change_password`]; with `sign_out_other_devices`, every
-    /// device remembered for this user is forgotten too, except this one
-    /// (the one the session was unlocked with, or the one `this_device`,
-    /// this machine's keyring, remembers).
+    /// Like [`Vault::change_password`]; with `sign_out_other_devices`, the
+    /// user's keys are replaced too (for when a device may be lost or the
+    /// old password known: what either gave away opens nothing new, see
+    /// `rekey::replace_identity`), and every device remembered for them is
+    /// signed out. This one stays remembered, under the new keys, when
+    /// `this_device` (this machine's keyring) remembered it.
     pub fn change_password_with(
         &mut self,
         current: &SecretString,

@@ -76,7 +76,7 @@ impl Vault {
             .ok_or_else(|| Error::Integrity("your account's stored password data".into()))?;
         let opened = match &user.identity {
             DirIdentity::Active { .. } => {
-                account::open_with_password(&user, &lock, password, &dir.config)?
+                account::open_with_password(&dir, &user, &lock, password)?
                     .map(|i| Unlocked::Keys(Box::new(i)))
             }
             DirIdentity::Pending { .. } if lock.enroll_seal.is_some() => {
@@ -154,7 +154,7 @@ impl Vault {
         }
         let lock = account::stored_lock(self.store(), user_id)?
             .ok_or_else(|| Error::Integrity("your account's stored password data".into()))?;
-        if account::open_with_password(&user, &lock, password, &dir.config)?.is_none() {
+        if account::open_with_password(&dir, &user, &lock, password)?.is_none() {
             self.record_failure(&dir, user_id, now_ms())?;
             return Err(Error::WrongPassword {
                 retry_after_secs: sign_in_delay_secs(failures + 1) as u64,
@@ -305,7 +305,7 @@ impl Vault {
                 Ok(())
             }
             DirIdentity::Active { .. } => {
-                if account::open_with_password(&user, &lock, current, &dir.config)?.is_none() {
+                if account::open_with_password(&dir, &user, &lock, current)?.is_none() {
                     return Err(Error::AuthFailed("the current password is wrong".into()));
                 }
                 let new_lock = PasswordLock::new(new, account::new_password_params(&dir.config))?;
