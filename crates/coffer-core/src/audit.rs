@@ -609,6 +609,48 @@ fn signing_key_at(dir: &State, user: i64, turn: usize) -> Option<&crate::crypto:
     }
 }
 
+/// Whether the log records, in an entry signed by its actor, that secret
+/// `id` was deleted by someone who may have: an admin or the owner, or
+/// `creator` (its creator as this device last saw it). A row that vanished
+/// without one was removed from the storage by its writer.
+pub(crate) fn records_delete(
+    db: &dyn Store,
+    dir: &State,
+    id: i64,
+    creator: Option<i64>,
+) -> Result<bool> {
+    let filter = AuditFilter {
+        actor: None,
+        action: Some(code_of(AuditAction::Delete)),
+        secret: Some(id),
+        since: None,
+        until: None,
+        before: None,
+        limit: 64,
+    };
+    let vault_id = dir.config.vault_id.as_str();
+    Ok(db.audit_rows(&filter)?.iter().any(|row| {
+        let Some(stored) = Stored::from_bytes(&row.entry) else {
+            return false;
+        };
+        let b = &stored.body;
+        let Some(sig) = &stored.signature else {
+            return false;
+        };
+        let may = creator == Some(b.actor) || dir.user(b.actor).is_some_and(|u| u.role.is_admin());
+        may && b.vault_id == vault_id
+            && b.secret == Some(id)
+            && action_of(i64::from(b.action)) == Some(AuditAction::Delete)
+            && outcome_of(i64::from(b.outcome)) == Some(None)
+            && dir
+                .user(b.actor)
+                .and_then(|u| u.sign_key())
+                .into_iter()
+                .chain(dir.past_keys(b.actor).iter().map(|p| &p.sign))
+                .any(|k| verify_sig(k, PURPOSE, &stored.body_bytes, sig).is_ok())
+    }))
+}
+
 /// Entries matching `filter`, newest first, as `me` may read them: key
 /// names opened when they were sealed to `me`. Each entry's signature is
 /// checked; one that fails is listed as damaged (its facts unverified).

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::access::{self, Labels, scope_of};
 use crate::api::{AuditAction, Candidate, Explanation, SecretId, SecretValue};
-use crate::audit::Event;
-use crate::crypto::SymKey;
+use crate::audit::{self, Event};
+use crate::crypto::{SymKey, digest};
 use crate::cx::Cx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::inject::{Injection, Request};
@@ -17,6 +17,7 @@ use crate::policy::{Actor, Use};
 use crate::record::{self, Secret};
 use crate::resolve::{self, Context, Facts, Outcome};
 use crate::seal;
+use crate::store::device::DELETED;
 use crate::trust::state::Scope;
 
 struct Lookup {
@@ -123,6 +124,8 @@ struct Found {
 fn find(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<Found>> {
     let actor = cx.actor().clone();
     let found = lookup(cx, key, department, &actor)?;
+    let ids: Vec<i64> = found.rows.iter().map(|s| s.header.secret_id).collect();
+    check_remembered(cx, key, &ids)?;
     let Some(w) = found.outcome.winner else {
         return Ok(None);
     };
@@ -140,6 +143,76 @@ fn find(cx: &mut Cx, key: &str, department: Option<&str>) -> Result<Option<Found
             SecretValue::Fields(fields)
         },
     }))
+}
+
+/// Checks a lookup of `key` that found `found` against the secrets that
+/// answered it on this device before, then remembers what answers now.
+///
+/// Deleting the most specific match from the storage (or spoiling its blind
+/// index so lookups miss it) would otherwise steer `get` to the next one
+/// without a word. A remembered match that is gone needs a signed record of
+/// its deletion by someone who may delete it; one that is still there must
+/// no longer match (renamed, moved out of the user's scopes). The memory is
+/// keyed by a hash of the name under the user's personal key, so the
+/// device's store does not hold key names.
+fn check_remembered(cx: &mut Cx, key: &str, found: &[i64]) -> Result<()> {
+    let me = cx.actor().id;
+    let Ok((_, personal)) = cx.current_key(Scope::Personal(me)) else {
+        return Ok(());
+    };
+    let tag = digest("coffer/device-match/v1", &[&seal::blind(personal, key)]);
+    let vault_id = cx.vault_id().to_string();
+    let remembered = cx.device().matches(&vault_id, &tag)?;
+    let mut changed = found.iter().any(|id| !remembered.contains(id));
+    for &id in remembered.iter().filter(|id| !found.contains(id)) {
+        changed = true;
+        vanished(cx, key, id)?;
+    }
+    if changed {
+        cx.device().set_matches(&vault_id, &tag, found)?;
+    }
+    Ok(())
+}
+
+/// Whether secret `id`, which answered `key` on this device before and did
+/// not now, left in a way someone may have made it leave.
+fn vanished(cx: &mut Cx, key: &str, id: i64) -> Result<()> {
+    let db = cx.db();
+    let Some(row) = db.secret(id)? else {
+        let vault_id = cx.vault_id().to_string();
+        let known = cx.device().memory(&vault_id, &[id])?.remove(&id);
+        // Deleted here, or by someone who may have (signed in the log).
+        if known.is_some_and(|k| k.revision == DELETED)
+            || audit::records_delete(db, cx.dir(), id, known.and_then(|k| k.creator))?
+        {
+            return Ok(());
+        }
+        return Err(Error::Integrity(format!(
+            "the vault (secret {id}, which answered this key here before, is gone without a \
+             recorded delete: someone removed it from the storage, and `get` would answer with \
+             another secret; restore the vault from a backup)"
+        )));
+    };
+    // Still there: it must check out, and no longer be a match.
+    let secret = record::verify(cx.dir(), &row)?;
+    cx.fresh(&secret.header)?;
+    let h = &secret.header;
+    if !cx.actor().can_see(&h.scope()) || (h.private && h.creator != cx.actor().id) {
+        return Ok(());
+    }
+    let mut holds_one = false;
+    for &key_id in &h.wraps {
+        holds_one |= cx.key(key_id)?.is_some();
+    }
+    let matches = match record::dek(cx, &secret)? {
+        Some(dek) => record::open_meta(&dek, &secret)?.key == key,
+        // A key of its scope is held but its wrap is gone: removed.
+        None => holds_one,
+    };
+    if matches {
+        return Err(Error::secret_integrity(id));
+    }
+    Ok(())
 }
 
 /// The value of the most specific secret with this key for the signed-in

@@ -23,6 +23,7 @@ mod keys;
 mod property;
 mod secrets;
 mod small;
+mod steering;
 mod stolen;
 
 use std::path::{Path, PathBuf};

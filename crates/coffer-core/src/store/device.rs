@@ -75,6 +75,18 @@ const MIGRATIONS: &[M<'static>] = &[
         "ALTER TABLE revisions ADD COLUMN creator INTEGER;
          ALTER TABLE revisions ADD COLUMN active INTEGER;",
     ),
+    // Which secrets answered a lookup of a key name here (`tag`: a keyed
+    // hash of the name only its user can make), so a match that vanishes
+    // from the storage without a recorded delete is noticed, not silently
+    // replaced by the next most specific one.
+    M::up(
+        "CREATE TABLE matches (
+        vault_id  TEXT NOT NULL,
+        tag       BLOB NOT NULL,
+        secret_id INTEGER NOT NULL,
+        PRIMARY KEY (vault_id, tag, secret_id)
+     ) WITHOUT ROWID;",
+    ),
 ];
 
 /// A revision that marks a secret this device deleted: it must not come
@@ -313,6 +325,8 @@ impl DeviceStore {
             self.conn
                 .execute("DELETE FROM audit_heads WHERE vault_id = ?1", [vault_id])?;
             self.conn
+                .execute("DELETE FROM matches WHERE vault_id = ?1", [vault_id])?;
+            self.conn
                 .execute("DELETE FROM locations WHERE vault_id = ?1", [vault_id])?;
             if let Some(loc) = location {
                 self.conn
@@ -343,6 +357,38 @@ impl DeviceStore {
             }
         }
         Ok(out)
+    }
+
+    /// The secrets that answered a lookup of the name `tag` stands for.
+    pub(crate) fn matches(&self, vault_id: &str, tag: &Hash) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT secret_id FROM matches WHERE vault_id = ?1 AND tag = ?2")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![vault_id, tag.as_slice()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets the secrets that answer a lookup of `tag` now.
+    pub(crate) fn set_matches(&self, vault_id: &str, tag: &Hash, ids: &[i64]) -> Result<()> {
+        let run = || -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute(
+                "DELETE FROM matches WHERE vault_id = ?1 AND tag = ?2",
+                params![vault_id, tag.as_slice()],
+            )?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO matches (vault_id, tag, secret_id) VALUES (?1, ?2, ?3)",
+                )?;
+                for id in ids {
+                    stmt.execute(params![vault_id, tag.as_slice(), id])?;
+                }
+            }
+            tx.commit()
+        };
+        run().map_err(|e| self.err(e))
     }
 
     /// What this device remembers of every secret of a vault.
