@@ -124,6 +124,35 @@ describe("remember this device (gnome-keyring)", () => {
     assert.equal(keyringItems(), 1, "remembered again");
   });
 
+  run.step("a password change that signs the other devices out replaces the keys and keeps this device", async () => {
+    const devicesBefore = JSON.parse(run.cliOk(["device", "list", "--json"], OLGA));
+    assert.equal(devicesBefore.length, 1);
+    await click(b, "user-menu");
+    await click(b, "menu-change-password");
+    await shown(b, "change-password-dialog");
+    assert.match(await textOf(b, "change-password-dialog"), /replace my keys/);
+    assert.equal(await isOn(b, "sign-out-other-devices"), true, "offered, and on by default");
+    const next = "Quartz-otter-kettle-meadow 88";
+    await type(b, "current-password", OLGA.password);
+    await type(b, "new-password", next);
+    await type(b, "new-password-confirm", next);
+    await click(b, "change-password-submit");
+    await gone(b, "change-password-dialog", 15_000);
+    OLGA.password = next;
+    // The audit log records it, this device is remembered again (a new
+    // device id, under the new keys), and the value reads as before.
+    const replaced = JSON.parse(run.cliOk(["audit", "--action", "keys-replaced", "--json"], OLGA));
+    assert.equal(replaced.length, 1, "one keys-replaced entry");
+    const devicesAfter = JSON.parse(run.cliOk(["device", "list", "--json"], OLGA));
+    assert.equal(devicesAfter.length, 1, "still one device: this one");
+    assert.notEqual(devicesAfter[0].id, devicesBefore[0].id, "remembered again");
+    assert.equal(run.cliOk(["get", "API_TOKEN"], OLGA), "tok-e2e-remember\n");
+    run.cliOk(["audit", "--verify"], OLGA);
+    await restart();
+    await onTable();
+    assert.equal(await b.$(tid("unlock-password")).isExisting(), false, "the remembered device opens with the new keys");
+  });
+
   run.step("lock, then 'Forget this device' on the unlock screen", async () => {
     await click(b, "lock");
     await shown(b, "unlock-password");

@@ -24,7 +24,7 @@ use crate::crypto::{
 use crate::error::{Error, Result};
 use crate::keys::Identity;
 use crate::store::Store;
-use crate::trust::state::{Config, State, UserEntry};
+use crate::trust::state::{Config, PastKeys, State, UserEntry};
 
 /// Password hashing parameters as stored for a user: refused below the
 /// floor unless the (signed) vault configuration says it is a test vault,
@@ -87,28 +87,45 @@ fn bundle_extra(
     extra
 }
 
-/// The private keys as sealed: sign seed, then X25519 private key.
+/// The private keys as sealed: sign seed, then X25519 private key, then
+/// each replaced X25519 private key, oldest first (32 bytes each).
 pub(crate) fn identity_bytes(identity: &Identity) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(64));
+    let mut out = Zeroizing::new(Vec::with_capacity(64 + 32 * identity.past.len()));
     out.extend_from_slice(identity.sign.expose_seed().as_slice());
     out.extend_from_slice(identity.enc.expose_private_bytes().as_slice());
+    for k in &identity.past {
+        out.extend_from_slice(k.expose_private_bytes().as_slice());
+    }
     out
 }
 
-/// Rebuilds the keys and checks them against the directory's public keys.
-fn identity_from(bytes: &[u8], user: &UserEntry) -> Result<Identity> {
+/// Rebuilds the keys and checks them against the directory's public keys
+/// (`past`: the user's replaced ones).
+fn identity_from(bytes: &[u8], user: &UserEntry, past: &[PastKeys]) -> Result<Identity> {
     let bad = || Error::Integrity("your key bundle".into());
-    if bytes.len() != 64 {
+    if bytes.len() != 64 + 32 * past.len() {
         return Err(bad());
     }
     let sign = SignKey::from_slice(&bytes[..32]).map_err(|_| bad())?;
-    let enc = KeyPair::from_private_bytes(&bytes[32..]).map_err(|_| bad())?;
+    let enc = KeyPair::from_private_bytes(&bytes[32..64]).map_err(|_| bad())?;
     if Some(&sign.public()) != user.sign_key() || Some(enc.public_bytes()) != user.enc_key() {
         return Err(Error::Integrity(
             "your keys (they differ from the directory's)".into(),
         ));
     }
-    Ok(Identity { sign, enc })
+    let past = bytes[64..]
+        .chunks_exact(32)
+        .zip(past)
+        .map(|(k, p)| {
+            let pair = KeyPair::from_private_bytes(k).map_err(|_| bad())?;
+            if *pair.public_bytes() == p.enc {
+                Ok(pair)
+            } else {
+                Err(bad())
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Identity { sign, enc, past })
 }
 
 impl PasswordLock {
@@ -216,7 +233,7 @@ pub(crate) fn open_with_password(
         kek.open(&aad, &lock.bundle).ok()
     };
     if let Some(plain) = opens(sign, enc) {
-        return identity_from(&plain, user).map(Some);
+        return identity_from(&plain, user, dir.past_keys(user.id)).map(Some);
     }
     if dir
         .past_keys(user.id)
@@ -286,11 +303,13 @@ pub(crate) fn seal_bytes_for_device(
     )
 }
 
-/// Opens a remembered device's bundle. `None` when it does not open.
+/// Opens a remembered device's bundle (`past`: the user's replaced keys,
+/// as the directory lists them). `None` when it does not open.
 pub(crate) fn open_for_device(
     device_key: &SymKey,
     device_id: i64,
     user: &UserEntry,
+    past: &[PastKeys],
     bundle: &[u8],
 ) -> Option<Identity> {
     let plain = device_key
@@ -299,5 +318,5 @@ pub(crate) fn open_for_device(
             bundle,
         )
         .ok()?;
-    identity_from(&plain, user).ok()
+    identity_from(&plain, user, past).ok()
 }

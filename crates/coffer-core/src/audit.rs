@@ -674,7 +674,12 @@ pub(crate) fn read(
         })
     };
     let mut out = Vec::new();
-    let mut opener = Opener::new(&my_keys.enc);
+    // The current key first, then the keys `me` replaced (details sealed
+    // to them before).
+    let mut openers: Vec<Opener> = std::iter::once(&my_keys.enc)
+        .chain(my_keys.past.iter().rev())
+        .map(Opener::new)
+        .collect();
     for row in db.audit_rows(filter)? {
         let stored = Stored::from_bytes(&row.entry);
         let authentic = stored.as_ref().is_some_and(|s| {
@@ -706,8 +711,10 @@ pub(crate) fn read(
             .and_then(|s| {
                 let (_, blob) = s.body.sealed.iter().find(|(to, _)| *to == me)?;
                 let aad = detail_aad(vault_id, row.seq, me);
-                dir.enc_keys_of(s.body.actor)
-                    .find_map(|sender| opener.open_from(sender, &aad, blob).ok())
+                openers.iter_mut().find_map(|opener| {
+                    dir.enc_keys_of(s.body.actor)
+                        .find_map(|sender| opener.open_from(sender, &aad, blob).ok())
+                })
             })
             .and_then(|plain| decode_detail(&plain));
         let subject = row.subject.map(|id| match action_of(row.action) {

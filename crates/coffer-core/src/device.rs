@@ -250,7 +250,13 @@ pub(crate) fn open_remembered(
         let cred = DeviceCredential::decode(&stored)?;
         let user = dir.user_named(username)?.clone();
         let bundle = db.device_bundle(cred.device_id, user.id).ok()??;
-        let identity = account::open_for_device(&cred.key, cred.device_id, &user, &bundle)?;
+        let identity = account::open_for_device(
+            &cred.key,
+            cred.device_id,
+            &user,
+            dir.past_keys(user.id),
+            &bundle,
+        )?;
         Some(Opened {
             user,
             identity,

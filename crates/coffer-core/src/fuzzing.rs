@@ -161,10 +161,12 @@ fn build_fixture() -> Fixture {
     let owner = Keys {
         sign: SignKey::from_seed(&[1; 32]),
         enc: pair(2),
+        past: Vec::new(),
     };
     let member = Keys {
         sign: SignKey::from_seed(&[3; 32]),
         enc: pair(4),
+        past: Vec::new(),
     };
     let (member_enroll, pending_enroll) =
         (SignKey::from_seed(&[5; 32]), SignKey::from_seed(&[6; 32]));
@@ -379,7 +381,7 @@ pub fn sealed(bytes: &[u8]) -> Option<Decoded> {
             .expose_bytes()
             .to_vec(),
         _ => {
-            let keys = account::open_for_device(&f.device_key, DEVICE, member, &blob)?;
+            let keys = account::open_for_device(&f.device_key, DEVICE, member, &[], &blob)?;
             account::identity_bytes(&keys).to_vec()
         }
     };
@@ -389,7 +391,7 @@ pub fn sealed(bytes: &[u8]) -> Option<Decoded> {
         // What it writes must open to itself.
         let sealed = account::seal_bytes_for_device(&f.device_key, DEVICE, member, &out);
         Some(
-            account::open_for_device(&f.device_key, DEVICE, member, &sealed)
+            account::open_for_device(&f.device_key, DEVICE, member, &[], &sealed)
                 .map_or_else(Vec::new, |keys| account::identity_bytes(&keys).to_vec()),
         )
     } else {

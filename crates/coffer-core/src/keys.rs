@@ -23,10 +23,13 @@ use crate::store::Store;
 use crate::trust::state::{KeyRef, Scope, State, UserEntry};
 
 /// A user's private keys: the identity (signing) key and the X25519 key
-/// grants are sealed to. Wiped on drop.
+/// grants are sealed to, and the X25519 keys they replaced (oldest first,
+/// as the directory lists them), which only open what was sealed to them
+/// before (audit details). Wiped on drop.
 pub(crate) struct Identity {
     pub sign: SignKey,
     pub enc: KeyPair,
+    pub past: Vec<KeyPair>,
 }
 
 impl Identity {
@@ -34,7 +37,23 @@ impl Identity {
         Self {
             sign: SignKey::generate(),
             enc: KeyPair::generate(),
+            past: Vec::new(),
         }
+    }
+
+    /// New keys to replace these: the X25519 keys replaced so far, this
+    /// one included, go with them.
+    pub(crate) fn successor(&self) -> Result<Self> {
+        let copy = |k: &KeyPair| {
+            KeyPair::from_private_bytes(k.expose_private_bytes().as_slice())
+                .map_err(|_| Error::Integrity("your keys".into()))
+        };
+        let mut past = self.past.iter().map(copy).collect::<Result<Vec<_>>>()?;
+        past.push(copy(&self.enc)?);
+        Ok(Self {
+            past,
+            ..Self::generate()
+        })
     }
 }
 

@@ -25,7 +25,7 @@ use crate::audit::Event;
 use crate::crypto::SymKey;
 use crate::cx::Cx;
 use crate::error::{ErrorCode, Result};
-use crate::keys::{self, Identity};
+use crate::keys;
 use crate::record;
 use crate::seal;
 use crate::trust::log::Change;
@@ -295,7 +295,7 @@ pub(crate) fn rotate_exposed(cx: &mut Cx) -> Result<()> {
     }
 }
 
-/// Replaces the signed-in user's keys with `new` (a password change): the
+/// Replaces the signed-in user's keys with new ones (a password change): the
 /// keys a stolen device or an old copy of the vault with the old password
 /// gave away stop opening anything new.
 ///
@@ -307,7 +307,8 @@ pub(crate) fn rotate_exposed(cx: &mut Cx) -> Result<()> {
 /// still stands (secret headers, usages) is signed again with the new one.
 /// Shared keys a member held stay marked exposed in the directory until an
 /// admin's next session replaces them (only admins make shared keys).
-pub(crate) fn replace_identity(cx: &mut Cx, new: Identity) -> Result<()> {
+pub(crate) fn replace_identity(cx: &mut Cx) -> Result<()> {
+    let new = cx.identity()?.successor()?;
     let me = cx.actor().id;
     let dir = cx.dir_arc();
     let user = dir.user(me).cloned().ok_or_else(|| {

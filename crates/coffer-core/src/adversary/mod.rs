@@ -352,6 +352,7 @@ impl Lab {
                 sign: SignKey::from_slice(id.sign.expose_seed().as_slice()).expect("seed"),
                 enc: KeyPair::from_private_bytes(id.enc.expose_private_bytes().as_slice())
                     .expect("key"),
+                past: Vec::new(),
             })
         })
         .expect("identity")

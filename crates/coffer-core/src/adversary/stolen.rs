@@ -23,6 +23,7 @@ fn copy_identity(id: &Identity) -> Identity {
     Identity {
         sign: SignKey::from_slice(id.sign.expose_seed().as_slice()).expect("seed"),
         enc: KeyPair::from_private_bytes(id.enc.expose_private_bytes().as_slice()).expect("key"),
+        past: Vec::new(),
     }
 }
 
@@ -312,4 +313,43 @@ fn a_thief_who_replaces_the_keys_first_is_found_out_at_the_next_sign_in() {
     olga.set_disabled("mia", true).expect("disable");
     let all = lab.directory().current_key(KeyScope::All).expect("all");
     assert!(!lab.directory().exposed.contains(&all.id));
+}
+
+#[test]
+fn after_replacing_her_keys_the_owner_still_reads_the_audit_log_she_could_before() {
+    let lab = Lab::new();
+    let fin_db = lab.secret_id("FIN_DB");
+    let mut olga = lab.as_user("olga-desktop", OWNER);
+    let names = |v: &mut Vault| -> Vec<Option<String>> {
+        v.audit_log(&crate::api::AuditQuery {
+            secret_id: Some(fin_db),
+            ..Default::default()
+        })
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.key)
+        .collect()
+    };
+    let before = names(&mut olga);
+    assert!(
+        before.iter().any(|k| k.as_deref() == Some("FIN_DB")),
+        "{before:?}"
+    );
+    olga.change_password_with(
+        &SecretString::from(password_of(OWNER)),
+        &SecretString::from("olga-new-password-2"),
+        true,
+        None,
+    )
+    .expect("passwd");
+    let mut again = lab.open("olga-desktop");
+    again
+        .unlock_with_password(OWNER, &SecretString::from("olga-new-password-2"))
+        .expect("sign in");
+    let after = names(&mut again);
+    assert!(after.ends_with(&before), "{after:?} vs {before:?}");
+    assert!(
+        after.iter().all(Option::is_some),
+        "every key name opens: {after:?}"
+    );
 }

@@ -325,7 +325,7 @@ impl Vault {
                         label = keep.and_then(|id| {
                             cx.db().devices(me).ok()?.into_iter().find(|d| d.id == id)
                         });
-                        crate::rekey::replace_identity(cx, crate::keys::Identity::generate())?;
+                        crate::rekey::replace_identity(cx)?;
                         cx.db().delete_devices_of(me, None)?;
                     }
                     let db = cx.db();
