@@ -599,6 +599,45 @@ pub(crate) fn verify(
     Ok((expected - 1, head))
 }
 
+/// Where in the log each user who replaced their keys did so: the
+/// positions of their "keys-replaced" entries, each signed with the key it
+/// introduces (an entry signed with an older key is not one). Entries
+/// before the first are checked against the user's first key, and so on:
+/// an old key signs nothing after its replacement.
+fn key_switches(db: &dyn Store, dir: &State) -> Result<HashMap<i64, Vec<i64>>> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    if dir.retired.is_empty() {
+        return Ok(out);
+    }
+    let mut rows = db.audit_rows(&AuditFilter {
+        actor: None,
+        action: Some(code_of(AuditAction::KeysReplaced)),
+        secret: None,
+        since: None,
+        until: None,
+        before: None,
+        limit: usize::MAX,
+    })?;
+    rows.sort_by_key(|r| r.seq);
+    for row in rows {
+        let Some(stored) = Stored::from_bytes(&row.entry) else {
+            continue;
+        };
+        let (b, Some(sig)) = (&stored.body, &stored.signature) else {
+            continue;
+        };
+        let at = out.entry(b.actor).or_default();
+        let genuine = b.seq == row.seq
+            && action_of(i64::from(b.action)) == Some(AuditAction::KeysReplaced)
+            && signing_key_at(dir, b.actor, at.len() + 1)
+                .is_some_and(|k| verify_sig(k, PURPOSE, &stored.body_bytes, sig).is_ok());
+        if genuine {
+            at.push(row.seq);
+        }
+    }
+    Ok(out)
+}
+
 /// The key `user` signed with after replacing their keys `turn` times.
 fn signing_key_at(dir: &State, user: i64, turn: usize) -> Option<&crate::crypto::SignPublic> {
     let past = dir.past_keys(user);
@@ -680,20 +719,21 @@ pub(crate) fn read(
         .chain(my_keys.past.iter().rev())
         .map(Opener::new)
         .collect();
+    let switches = key_switches(db, dir)?;
     for row in db.audit_rows(filter)? {
         let stored = Stored::from_bytes(&row.entry);
         let authentic = stored.as_ref().is_some_and(|s| {
             let b = &s.body;
             let signed_ok = match &s.signature {
                 None => action_of(i64::from(b.action)) == Some(AuditAction::SignInFailed),
-                // Any key the actor has had: the order of replacements is
-                // checked by `verify`, which walks the whole log.
-                Some(sig) => dir
-                    .user(b.actor)
-                    .and_then(|u| u.sign_key())
-                    .into_iter()
-                    .chain(dir.past_keys(b.actor).iter().map(|p| &p.sign))
-                    .any(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok()),
+                // The key the actor had at this point of the log.
+                Some(sig) => {
+                    let turn = switches
+                        .get(&b.actor)
+                        .map_or(0, |at| at.iter().filter(|seq| **seq <= row.seq).count());
+                    signing_key_at(dir, b.actor, turn)
+                        .is_some_and(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok())
+                }
             };
             signed_ok
                 && b.vault_id == vault_id

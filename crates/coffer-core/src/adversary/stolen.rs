@@ -4,10 +4,12 @@
 //! user changes their password and signs their devices out; from then on
 //! nothing new opens with what the thief took.
 
-use crate::api::{ListQuery, SecretUpdate};
+use crate::api::{AuditAction, ListQuery, SecretUpdate};
+use crate::audit::Event;
 use crate::crypto::Aad;
 use crate::device::MemoryStore;
 use crate::seal::header::Header;
+use crate::store::device::DeviceStore;
 use crate::trust::log::Change;
 
 use super::*;
@@ -352,4 +354,50 @@ fn after_replacing_her_keys_the_owner_still_reads_the_audit_log_she_could_before
         after.iter().all(Option::is_some),
         "every key name opens: {after:?}"
     );
+}
+
+#[test]
+fn an_audit_entry_signed_with_a_replaced_key_after_the_change_is_damaged() {
+    let lab = Lab::new();
+    let old = lab.identity("mia");
+    lab.as_user("mia-desktop", "mia")
+        .change_password_with(
+            &SecretString::from(password_of("mia")),
+            &SecretString::from("mia-new-password-2"),
+            true,
+            None,
+        )
+        .expect("passwd");
+    let mut olga = lab.as_user("olga-laptop", OWNER);
+    let query = crate::api::AuditQuery {
+        user: Some("mia".into()),
+        ..Default::default()
+    };
+    let genuine = olga.audit_log(&query).expect("audit");
+    assert!(
+        genuine.iter().all(|e| e.authentic),
+        "mia's entries, both keys"
+    );
+    assert!(
+        genuine
+            .iter()
+            .any(|e| e.action == Some(AuditAction::KeysReplaced))
+    );
+    // The thief appends a "get" in mia's name, signed with her old key.
+    let dir = lab.directory();
+    let device = DeviceStore::open(&lab.dir.path().join("devices").join("thief")).expect("dev");
+    crate::audit::append(
+        &*lab.raw(),
+        &dir,
+        &device,
+        user_id(&dir, "mia"),
+        Some(&old),
+        crate::time::now_ms(),
+        &[Event::new(AuditAction::Get)],
+    )
+    .expect("append");
+    let listed = olga.audit_log(&query).expect("audit");
+    assert!(!listed[0].authentic, "the newest, the thief's, is damaged");
+    assert!(listed[1..].iter().all(|e| e.authentic), "the rest stand");
+    assert_eq!(code(olga.verify_audit()), ErrorCode::Integrity);
 }
