@@ -638,6 +638,22 @@ fn key_switches(db: &dyn Store, dir: &State) -> Result<HashMap<i64, Vec<i64>>> {
     Ok(out)
 }
 
+/// Whether `body`, the entry at `seq`, is signed by `actor` with the key
+/// they had at that point of the log (`switches`: see [`key_switches`]).
+fn signed_then(
+    dir: &State,
+    switches: &HashMap<i64, Vec<i64>>,
+    seq: i64,
+    actor: i64,
+    body: &[u8],
+    sig: &crate::crypto::Signature,
+) -> bool {
+    let turn = switches
+        .get(&actor)
+        .map_or(0, |at| at.iter().filter(|s| **s <= seq).count());
+    signing_key_at(dir, actor, turn).is_some_and(|k| verify_sig(k, PURPOSE, body, sig).is_ok())
+}
+
 /// The key `user` signed with after replacing their keys `turn` times.
 fn signing_key_at(dir: &State, user: i64, turn: usize) -> Option<&crate::crypto::SignPublic> {
     let past = dir.past_keys(user);
@@ -668,6 +684,7 @@ pub(crate) fn records_delete(
         limit: 64,
     };
     let vault_id = dir.config.vault_id.as_str();
+    let switches = key_switches(db, dir)?;
     Ok(db.audit_rows(&filter)?.iter().any(|row| {
         let Some(stored) = Stored::from_bytes(&row.entry) else {
             return false;
@@ -681,12 +698,7 @@ pub(crate) fn records_delete(
             && b.secret == Some(id)
             && action_of(i64::from(b.action)) == Some(AuditAction::Delete)
             && outcome_of(i64::from(b.outcome)) == Some(None)
-            && dir
-                .user(b.actor)
-                .and_then(|u| u.sign_key())
-                .into_iter()
-                .chain(dir.past_keys(b.actor).iter().map(|p| &p.sign))
-                .any(|k| verify_sig(k, PURPOSE, &stored.body_bytes, sig).is_ok())
+            && signed_then(dir, &switches, row.seq, b.actor, &stored.body_bytes, sig)
     }))
 }
 
@@ -726,14 +738,7 @@ pub(crate) fn read(
             let b = &s.body;
             let signed_ok = match &s.signature {
                 None => action_of(i64::from(b.action)) == Some(AuditAction::SignInFailed),
-                // The key the actor had at this point of the log.
-                Some(sig) => {
-                    let turn = switches
-                        .get(&b.actor)
-                        .map_or(0, |at| at.iter().filter(|seq| **seq <= row.seq).count());
-                    signing_key_at(dir, b.actor, turn)
-                        .is_some_and(|k| verify_sig(k, PURPOSE, &s.body_bytes, sig).is_ok())
-                }
+                Some(sig) => signed_then(dir, &switches, row.seq, b.actor, &s.body_bytes, sig),
             };
             signed_ok
                 && b.vault_id == vault_id

@@ -124,3 +124,40 @@ fn a_delete_recorded_by_someone_who_may_not_delete_it_is_not_enough() {
         .expect("delete");
     assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
 }
+
+#[test]
+fn a_delete_signed_with_an_admins_replaced_key_is_not_enough() {
+    let (lab, mut mia, fin_db) = planted();
+    // The thief took olga's laptop; she has since replaced her keys.
+    let old = lab.identity(OWNER);
+    lab.as_user("olga-desktop", OWNER)
+        .change_password_with(
+            &SecretString::from(password_of(OWNER)),
+            &SecretString::from("olga-new-password-2"),
+            true,
+            None,
+        )
+        .expect("passwd");
+    let dir = lab.directory();
+    let device = DeviceStore::open(&lab.dir.path().join("devices").join("thief")).expect("dev");
+    crate::audit::append(
+        &*lab.raw(),
+        &dir,
+        &device,
+        user_id(&dir, OWNER),
+        Some(&old),
+        crate::time::now_ms(),
+        &[Event::about(AuditAction::Delete, fin_db, "FIN_DB", false)],
+    )
+    .expect("the thief's entry");
+    lab.raw()
+        .execute(
+            "DELETE FROM secret_wraps WHERE secret_id = ?1",
+            cells![fin_db],
+        )
+        .expect("delete");
+    lab.raw()
+        .execute("DELETE FROM secrets WHERE id = ?1", cells![fin_db])
+        .expect("delete");
+    assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
+}
