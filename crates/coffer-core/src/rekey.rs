@@ -340,31 +340,7 @@ pub(crate) fn replace_identity(cx: &mut Cx) -> Result<()> {
     rotate_exposed(cx)?;
     // What the user signed with the old key, checked against the directory
     // before this transaction (in which the old key is theirs).
-    let db = cx.db();
-    let before = cx.before();
-    for id in db.secrets_signed_by(me)? {
-        let Some(row) = db.secret(id)? else {
-            continue;
-        };
-        let Ok(secret) = record::verify(&before, &row) else {
-            continue;
-        };
-        if secret.header.signer != me {
-            continue;
-        }
-        cx.fresh(&secret.header)?;
-        record::resign(cx, &secret.header)?;
-    }
-    for usage in db.usages_signed_by(me)? {
-        let Some(row) = db.secret(usage.secret_id)? else {
-            continue;
-        };
-        let Ok(secret) = record::verify(cx.dir(), &row) else {
-            continue;
-        };
-        record::usages::resign(cx, &usage, secret.header.dek_gen)?;
-    }
-    Ok(())
+    resign_signed_by(cx, me, true)
 }
 
 /// Re-signs, as the signed-in admin, every shared secret whose current
@@ -373,6 +349,14 @@ pub(crate) fn replace_identity(cx: &mut Cx) -> Result<()> {
 /// the usages they signed. Run when a user loses rights their signatures
 /// relied on (demotion, disabling): their valid writes stay valid.
 pub(crate) fn reattest(cx: &mut Cx, user: i64) -> Result<()> {
+    resign_signed_by(cx, user, false)
+}
+
+/// Re-signs, as the signed-in user, every secret whose current revision
+/// `user` signed and that checks out against the directory before this
+/// transaction (private ones only with `private`: nobody else could sign
+/// them), and the usages `user` signed of secrets that check out now.
+fn resign_signed_by(cx: &mut Cx, user: i64, private: bool) -> Result<()> {
     let db = cx.db();
     let before = cx.before();
     for id in db.secrets_signed_by(user)? {
@@ -382,13 +366,12 @@ pub(crate) fn reattest(cx: &mut Cx, user: i64) -> Result<()> {
         let Ok(secret) = record::verify(&before, &row) else {
             continue;
         };
-        if secret.header.private || secret.header.signer != user {
+        if (secret.header.private && !private) || secret.header.signer != user {
             continue;
         }
         cx.fresh(&secret.header)?;
         record::resign(cx, &secret.header)?;
     }
-    // The usages they signed, of secrets that check out.
     for usage in db.usages_signed_by(user)? {
         let Some(row) = db.secret(usage.secret_id)? else {
             continue;

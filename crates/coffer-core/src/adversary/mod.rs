@@ -438,6 +438,59 @@ pub(crate) fn forge_entry(
     crate::trust::append(&*lab.raw(), &signed).expect("append the forged entry");
 }
 
+/// Appends audit entries in `user`'s name, signed with `keys`, as a writer
+/// of the storage who holds them can.
+pub(crate) fn forge_audit(lab: &Lab, user: &str, keys: &Identity, events: &[crate::audit::Event]) {
+    let dir = lab.directory();
+    let device =
+        crate::store::device::DeviceStore::open(&lab.dir.path().join("devices").join("forger"))
+            .expect("a device store");
+    crate::audit::append(
+        &*lab.raw(),
+        &dir,
+        &device,
+        user_id(&dir, user),
+        Some(keys),
+        crate::time::now_ms(),
+        events,
+    )
+    .expect("the forged entries");
+}
+
+/// Deletes a secret's row and what hangs on it, as a writer of the storage
+/// can.
+pub(crate) fn remove_secret(lab: &Lab, id: i64) {
+    let raw = lab.raw();
+    for table in [
+        "secret_wraps",
+        "secret_versions",
+        "usages",
+        "secret_departments",
+    ] {
+        raw.execute(
+            &format!("DELETE FROM {table} WHERE secret_id = ?1"),
+            cells![id],
+        )
+        .expect("delete");
+    }
+    raw.execute("DELETE FROM secrets WHERE id = ?1", cells![id])
+        .expect("delete");
+}
+
+/// `user` on `device` changes their password from the lab's to `new`,
+/// signing out their other devices (which replaces their keys).
+pub(crate) fn replace_keys(lab: &Lab, device: &str, user: &str, new: &str) -> Vault {
+    let mut v = lab.as_user(device, user);
+    v.change_password_with(
+        &SecretString::from(password_of(user)),
+        &SecretString::from(new.to_string()),
+        true,
+        None,
+    )
+    .expect("passwd");
+    v
+}
+
 /// Ids of users by name.
 pub(crate) fn user_id(dir: &State, name: &str) -> i64 {
     dir.user_named(name).expect("user").id

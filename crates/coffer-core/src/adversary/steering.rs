@@ -7,7 +7,6 @@
 
 use crate::api::AuditAction;
 use crate::audit::Event;
-use crate::store::device::DeviceStore;
 
 use super::*;
 
@@ -27,22 +26,7 @@ fn planted() -> (Lab, Vault, i64) {
 #[test]
 fn deleting_the_most_specific_match_is_noticed_by_a_device_that_fetched_it() {
     let (lab, mut mia, fin_db) = planted();
-    for table in [
-        "secret_wraps",
-        "secret_versions",
-        "usages",
-        "secret_departments",
-    ] {
-        lab.raw()
-            .execute(
-                &format!("DELETE FROM {table} WHERE secret_id = ?1"),
-                cells![fin_db],
-            )
-            .expect("delete");
-    }
-    lab.raw()
-        .execute("DELETE FROM secrets WHERE id = ?1", cells![fin_db])
-        .expect("delete");
+    remove_secret(&lab, fin_db);
     assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
     // Also in a new session on that laptop, and through `coffer run`'s
     // lookup.
@@ -100,28 +84,8 @@ fn a_delete_or_rename_someone_may_make_is_no_alarm() {
 fn a_delete_recorded_by_someone_who_may_not_delete_it_is_not_enough() {
     let (lab, mut mia, fin_db) = planted();
     // Eve signs a log entry saying the secret was deleted, and deletes it.
-    let dir = lab.directory();
-    let eve = user_id(&dir, "eve");
-    let device = DeviceStore::open(&lab.dir.path().join("devices").join("eve-forge")).expect("dev");
-    crate::audit::append(
-        &*lab.raw(),
-        &dir,
-        &device,
-        eve,
-        Some(&lab.identity("eve")),
-        crate::time::now_ms(),
-        &[Event::about(AuditAction::Delete, fin_db, "FIN_DB", false)],
-    )
-    .expect("eve's entry");
-    lab.raw()
-        .execute(
-            "DELETE FROM secret_wraps WHERE secret_id = ?1",
-            cells![fin_db],
-        )
-        .expect("delete");
-    lab.raw()
-        .execute("DELETE FROM secrets WHERE id = ?1", cells![fin_db])
-        .expect("delete");
+    forge_audit(&lab, "eve", &lab.identity("eve"), &[deleted(fin_db)]);
+    remove_secret(&lab, fin_db);
     assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
 }
 
@@ -130,34 +94,13 @@ fn a_delete_signed_with_an_admins_replaced_key_is_not_enough() {
     let (lab, mut mia, fin_db) = planted();
     // The thief took olga's laptop; she has since replaced her keys.
     let old = lab.identity(OWNER);
-    lab.as_user("olga-desktop", OWNER)
-        .change_password_with(
-            &SecretString::from(password_of(OWNER)),
-            &SecretString::from("olga-new-password-2"),
-            true,
-            None,
-        )
-        .expect("passwd");
-    let dir = lab.directory();
-    let device = DeviceStore::open(&lab.dir.path().join("devices").join("thief")).expect("dev");
-    crate::audit::append(
-        &*lab.raw(),
-        &dir,
-        &device,
-        user_id(&dir, OWNER),
-        Some(&old),
-        crate::time::now_ms(),
-        &[Event::about(AuditAction::Delete, fin_db, "FIN_DB", false)],
-    )
-    .expect("the thief's entry");
-    lab.raw()
-        .execute(
-            "DELETE FROM secret_wraps WHERE secret_id = ?1",
-            cells![fin_db],
-        )
-        .expect("delete");
-    lab.raw()
-        .execute("DELETE FROM secrets WHERE id = ?1", cells![fin_db])
-        .expect("delete");
+    replace_keys(&lab, "olga-desktop", OWNER, "olga-new-password-2");
+    forge_audit(&lab, OWNER, &old, &[deleted(fin_db)]);
+    remove_secret(&lab, fin_db);
     assert_eq!(get(&mut mia, "FIN_DB"), Err(ErrorCode::Integrity));
+}
+
+/// The audit log's record of FIN_DB's deletion.
+fn deleted(id: i64) -> Event {
+    Event::about(AuditAction::Delete, id, "FIN_DB", false)
 }

@@ -9,7 +9,6 @@ use crate::audit::Event;
 use crate::crypto::Aad;
 use crate::device::MemoryStore;
 use crate::seal::header::Header;
-use crate::store::device::DeviceStore;
 use crate::trust::log::Change;
 
 use super::*;
@@ -133,14 +132,7 @@ fn a_stolen_device_opens_nothing_written_after_its_user_signed_her_devices_out()
     assert!(thief_opens(&lab, &loot, lab.secret_id("FIN_DB")));
 
     // Mia, at her desktop, changes her password and signs her devices out.
-    let mut desk = lab.as_user("mia-desktop", "mia");
-    desk.change_password_with(
-        &SecretString::from(password_of("mia")),
-        &SecretString::from("mia-new-password-2"),
-        true,
-        None,
-    )
-    .expect("passwd");
+    let mut desk = replace_keys(&lab, "mia-desktop", "mia", "mia-new-password-2");
     // Her private secrets are under a new key at once; the shared keys she
     // held wait for an admin, who replaces them when she next signs in.
     let private_after = desk
@@ -251,36 +243,34 @@ fn laptop_copy(from: &MemoryStore, to: &MemoryStore, lab: &Lab) {
 fn old_keys_sign_nothing_once_replaced() {
     let lab = Lab::new();
     let old = lab.identity("mia");
-    let mut desk = lab.as_user("mia-desktop", "mia");
-    desk.change_password_with(
-        &SecretString::from(password_of("mia")),
-        &SecretString::from("mia-new-password-2"),
-        true,
-        None,
-    )
-    .expect("passwd");
+    replace_keys(&lab, "mia-desktop", "mia", "mia-new-password-2");
     let dir = lab.directory();
     let mia = user_id(&dir, "mia");
     assert_eq!(dir.past_keys(mia).len(), 1);
     assert!(dir.past_keys(mia)[0].sign == old.sign.public());
     // The thief replaces mia's keys with their own, signing with the old
     // key (and their new one): refused, on every device.
-    let theirs = Identity::generate();
-    forge_entry(
-        &lab,
-        mia,
-        &old.sign,
-        Some(&theirs.sign),
-        vec![Change::Rotate {
-            user: mia,
-            sign: theirs.sign.public(),
-            enc: *theirs.enc.public_bytes(),
-        }],
-    );
+    thief_replaces_keys(&lab, mia, &old);
     let mut fresh = lab.open("fresh-device");
     assert_eq!(
         code(fresh.unlock_with_password(OWNER, &SecretString::from(password_of(OWNER)))),
         ErrorCode::Integrity
+    );
+}
+
+/// The thief, holding `user`'s keys `old`, replaces them with their own.
+fn thief_replaces_keys(lab: &Lab, user: i64, old: &Identity) {
+    let theirs = Identity::generate();
+    forge_entry(
+        lab,
+        user,
+        &old.sign,
+        Some(&theirs.sign),
+        vec![Change::Rotate {
+            user,
+            sign: theirs.sign.public(),
+            enc: *theirs.enc.public_bytes(),
+        }],
     );
 }
 
@@ -337,13 +327,8 @@ fn after_replacing_her_keys_the_owner_still_reads_the_audit_log_she_could_before
         before.iter().any(|k| k.as_deref() == Some("FIN_DB")),
         "{before:?}"
     );
-    olga.change_password_with(
-        &SecretString::from(password_of(OWNER)),
-        &SecretString::from("olga-new-password-2"),
-        true,
-        None,
-    )
-    .expect("passwd");
+    drop(olga);
+    replace_keys(&lab, "olga-desktop", OWNER, "olga-new-password-2");
     let mut again = lab.open("olga-desktop");
     again
         .unlock_with_password(OWNER, &SecretString::from("olga-new-password-2"))
@@ -360,14 +345,7 @@ fn after_replacing_her_keys_the_owner_still_reads_the_audit_log_she_could_before
 fn an_audit_entry_signed_with_a_replaced_key_after_the_change_is_damaged() {
     let lab = Lab::new();
     let old = lab.identity("mia");
-    lab.as_user("mia-desktop", "mia")
-        .change_password_with(
-            &SecretString::from(password_of("mia")),
-            &SecretString::from("mia-new-password-2"),
-            true,
-            None,
-        )
-        .expect("passwd");
+    replace_keys(&lab, "mia-desktop", "mia", "mia-new-password-2");
     let mut olga = lab.as_user("olga-laptop", OWNER);
     let query = crate::api::AuditQuery {
         user: Some("mia".into()),
@@ -384,18 +362,7 @@ fn an_audit_entry_signed_with_a_replaced_key_after_the_change_is_damaged() {
             .any(|e| e.action == Some(AuditAction::KeysReplaced))
     );
     // The thief appends a "get" in mia's name, signed with her old key.
-    let dir = lab.directory();
-    let device = DeviceStore::open(&lab.dir.path().join("devices").join("thief")).expect("dev");
-    crate::audit::append(
-        &*lab.raw(),
-        &dir,
-        &device,
-        user_id(&dir, "mia"),
-        Some(&old),
-        crate::time::now_ms(),
-        &[Event::new(AuditAction::Get)],
-    )
-    .expect("append");
+    forge_audit(&lab, "mia", &old, &[Event::new(AuditAction::Get)]);
     let listed = olga.audit_log(&query).expect("audit");
     assert!(!listed[0].authentic, "the newest, the thief's, is damaged");
     assert!(listed[1..].iter().all(|e| e.authentic), "the rest stand");

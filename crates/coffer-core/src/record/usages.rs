@@ -88,6 +88,21 @@ fn signer_allowed(dir: &State, h: &Header, signer: i64) -> bool {
     in_scope || (!h.private && u.role.is_admin())
 }
 
+/// Whether a stored usage (`recorded`, at data-key generation `dek_gen`) is
+/// signed by the signer it names, with the key `dir` gives them.
+fn signed_by_its_signer(dir: &State, recorded: Recorded, dek_gen: i64, row: &UsageRow) -> bool {
+    let body = signed_body(
+        &dir.config.vault_id,
+        recorded,
+        dek_gen,
+        &row.sealed,
+        row.signer,
+    );
+    dir.user(row.signer)
+        .and_then(|u| u.sign_key())
+        .is_some_and(|k| verify(k, PURPOSE, &body, &row.signature).is_ok())
+}
+
 /// Checks one stored usage of secret `secret_id` (its signature, made at
 /// data-key generation `dek_gen`, by someone `dir` knows; and, given the
 /// secret's header, that they may record usages of it) and opens it.
@@ -101,18 +116,9 @@ fn open(
 ) -> Result<Loaded> {
     let bad = || Error::secret_integrity(secret_id);
     let recorded = Recorded::of(row, secret_id);
-    let body = signed_body(
-        &dir.config.vault_id,
-        recorded,
-        dek_gen,
-        &row.sealed,
-        row.signer,
-    );
-    let key = dir
-        .user(row.signer)
-        .and_then(|u| u.sign_key())
-        .ok_or_else(bad)?;
-    verify(key, PURPOSE, &body, &row.signature).map_err(|_| bad())?;
+    if !signed_by_its_signer(dir, recorded, dek_gen, row) {
+        return Err(bad());
+    }
     if rules.is_some_and(|h| !signer_allowed(dir, h, row.signer)) {
         return Err(bad());
     }
@@ -162,19 +168,12 @@ pub(crate) fn reseal(
 /// transaction is vouched for: a row someone wrote into the storage stays
 /// refused.
 pub(crate) fn resign(cx: &Cx, usage: &UsageRow, dek_gen: i64) -> Result<()> {
-    let before = cx.before();
-    let signed = signed_body(
-        &before.config.vault_id,
+    if !signed_by_its_signer(
+        &cx.before(),
         Recorded::of(usage, usage.secret_id),
         dek_gen,
-        &usage.sealed,
-        usage.signer,
-    );
-    let genuine = before
-        .user(usage.signer)
-        .and_then(|u| u.sign_key())
-        .is_some_and(|k| verify(k, PURPOSE, &signed, &usage.signature).is_ok());
-    if !genuine {
+        usage,
+    ) {
         return Ok(());
     }
     let body = signed_body(
