@@ -160,8 +160,10 @@ pub struct LoginArgs {
 pub struct PasswdArgs {
     #[command(flatten)]
     pub password: NewPasswordArgs,
-    /// Also sign out every other device remembered for you (asked on a
-    /// terminal when neither this nor --keep-other-devices is given)
+    /// Also replace your keys and sign out every other device remembered
+    /// for you: do, if a device may be lost or the old password known
+    /// (asked on a terminal when neither this nor --keep-other-devices is
+    /// given)
     #[arg(long, conflicts_with = "keep_other_devices")]
     pub sign_out_other_devices: bool,
     /// Keep the other remembered devices signed in, without asking
